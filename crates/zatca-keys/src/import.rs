@@ -65,15 +65,16 @@ pub(crate) fn decode(input: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> 
             max: MAX_KEY_FILE_BYTES,
         });
     }
+    // Binary DER first, untrimmed: its last byte may well be 0x0a or 0x20.
+    if input.first() == Some(&0x30) {
+        return decode_der(input, Container::Der);
+    }
     let trimmed = input.trim_ascii();
     if trimmed.is_empty() {
         return Err(KeyError::Empty);
     }
     if trimmed.starts_with(b"-----BEGIN ") {
         return decode_pem(trimmed);
-    }
-    if trimmed.first() == Some(&0x30) {
-        return decode_der(trimmed, Container::Der);
     }
     if trimmed.iter().all(|b| {
         b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') || b.is_ascii_whitespace()
@@ -231,8 +232,8 @@ fn looks_like_signed_object(der: &[u8]) -> bool {
     }
     Signed::from_der(der).is_ok_and(|s| {
         der::Tagged::tag(&s.tbs) == der::Tag::Sequence
-            && s.algorithm.oid.as_bytes().len() > 0
-            && s.signature.raw_bytes().len() > 0
+            && !s.algorithm.oid.as_bytes().is_empty()
+            && !s.signature.raw_bytes().is_empty()
     })
 }
 
