@@ -1,2 +1,56 @@
-//! Placeholder: filled in by its issue.
+//! Certificates and CSIDs as ZATCA returns them, the values ZATCA's signer
+//! needs from them, and pre-flight checks before a new CSID is used.
+//!
+//! - [`Certificate::from_bytes`] reads every form users meet ([`CertificateForm`]):
+//!   PEM, DER, bare base64 of the DER (the SDK's `cert.pem`), base64 of PEM,
+//!   the `binarySecurityToken` (base64 of that base64 text, decoded leniently)
+//!   and a whole CSID response JSON. Inputs are limited to [`MAX_INPUT_BYTES`].
+//! - A [`Certificate`] is parsed once; its ZATCA-form values are computed at
+//!   parse time and read per invoice for free: [`Certificate::issuer_name`]
+//!   (reverse RDN order, `", "`), [`Certificate::serial_decimal`],
+//!   [`Certificate::certificate_hash`] (base64 of the hex SHA-256 of the base64
+//!   text), [`Certificate::public_key_spki`] (QR tag 8),
+//!   [`Certificate::signature`] (QR tag 9), validity, subject, the SAN's ZATCA
+//!   fields ([`ZatcaSan`]) and the [`Environment`] inferred from the issuer.
+//! - [`Csid`] holds token, certificate, request id and a zeroized secret, and
+//!   builds the Basic `Authorization` header; [`Csid::from_response_json`]
+//!   reads `/compliance` and `/production/csids` answers, including the
+//!   renewal 428 `{"value":{…}}` wrapper; [`ZatcaErrors`] reads error bodies.
+//! - [`Certificate::preflight`] checks a returned certificate against
+//!   [`Expectations`]: our key, our VAT, TSXY coverage, validity at an injected
+//!   [`UnixTime`], and not the shared sandbox certificate.
+//!
+//! Every format fact is from `shared/spec/zatca-formats.md` (sections cited
+//! on each item) and pinned by known-answer tests on the SDK sample
+//! certificates and the ISB examples in `testdata/` (`tests/kat.rs`).
+//!
+//! ```
+//! use zatca_cert::{Certificate, CertificateForm};
+//! let token = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/certs/przeinvoicesca4-binarySecurityToken.txt"))?;
+//! let (cert, form) = Certificate::from_bytes(&token)?;
+//! assert_eq!(form, CertificateForm::BinarySecurityToken);
+//! assert_eq!(cert.certificate_hash(), "ZDMwMmI0MTE1NzVjOTU2NTk4YzVlODhhYmI0ODU2NDUyNTU2YTVhYjhhMDFmN2FjYjk1YTA2OWQ0NjY2MjQ4NQ==");
+//! assert!(cert.is_shared_sandbox_certificate());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Why each dependency: `x509-cert`/`der` parse the certificate (audited
+//! RustCrypto ASN.1); `zatca-keys` gives the public-key type, SHA-256 and the
+//! size-limited file read; `base64` reads and writes
+//! the token forms; `serde_json` reads CSID responses; `zeroize` wipes the
+//! CSID secret.
 #![forbid(unsafe_code)]
+
+mod certificate;
+mod csid;
+mod decode;
+mod error;
+mod name;
+mod preflight;
+mod serial;
+
+pub use certificate::{Certificate, Environment, SHARED_SANDBOX_CERT_SHA256, UnixTime, ZatcaSan};
+pub use csid::{Csid, CsidResponse, ZatcaError, ZatcaErrors};
+pub use decode::{CertificateForm, MAX_INPUT_BYTES};
+pub use error::CertError;
+pub use preflight::Expectations;

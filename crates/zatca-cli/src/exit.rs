@@ -12,7 +12,6 @@ pub enum Code {
     CheckFailed = 3,
     /// 4: a file could not be read or written, or would have been overwritten.
     Io = 4,
-    #[allow(dead_code)] // used once the lifecycle commands land
     /// 5: the operation was refused by the device lifecycle or by ZATCA.
     Refused = 5,
 }
@@ -66,5 +65,80 @@ impl From<zatca_keys::KeyError> for CliError {
             _ => Code::Invalid,
         };
         Self::new(code, e.to_string())
+    }
+}
+
+impl From<zatca_ubl::UblError> for CliError {
+    fn from(e: zatca_ubl::UblError) -> Self {
+        // Every invoice error is a problem with the input document.
+        Self::new(Code::Invalid, e.to_string())
+    }
+}
+
+impl From<zatca_csr::CsrError> for CliError {
+    fn from(e: zatca_csr::CsrError) -> Self {
+        use zatca_csr::CsrError as C;
+        let code = match &e {
+            C::BadSignature => Code::CheckFailed,
+            C::Key(k) => return k.clone().into(),
+            _ => Code::Invalid,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<zatca_cert::CertError> for CliError {
+    fn from(e: zatca_cert::CertError) -> Self {
+        use zatca_cert::CertError as C;
+        let code = match &e {
+            C::Io { .. } => Code::Io,
+            C::KeyMismatch
+            | C::MissingSanField { .. }
+            | C::VatMismatch { .. }
+            | C::InvoiceTypesNotCovered { .. }
+            | C::NotYetValid { .. }
+            | C::Expired { .. }
+            | C::SharedSandboxCertificate => Code::CheckFailed,
+            C::Rejected { .. } => Code::Refused,
+            _ => Code::Invalid,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<zatca_sign::SignError> for CliError {
+    fn from(e: zatca_sign::SignError) -> Self {
+        match e {
+            zatca_sign::SignError::Key(k) => k.into(),
+            other => Self::new(Code::Invalid, other.to_string()),
+        }
+    }
+}
+
+/// Exit code when stdout is closed early (`zatca … | head`), as a shell reports SIGPIPE.
+pub const BROKEN_PIPE: i32 = 141;
+
+/// Makes a closed stdout end the process quietly with [`BROKEN_PIPE`] instead of a
+/// panic report: `println!` panics on a broken pipe, and Rust ignores SIGPIPE.
+pub fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("Broken pipe") {
+            std::process::exit(BROKEN_PIPE);
+        }
+        default(info);
+    }));
+}
+
+impl From<zatca_onboarding::OnboardingError> for CliError {
+    fn from(e: zatca_onboarding::OnboardingError) -> Self {
+        // The code follows the first ErrorList entry (table in zatca-onboarding's docs).
+        Self::new(crate::cmd::device::exit_code(&e.entries()), e.to_string())
     }
 }

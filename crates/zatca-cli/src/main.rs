@@ -27,13 +27,35 @@ enum Command {
     Keygen(cmd::keygen::Args),
     /// Describe a key, CSR, certificate, token or CSID response; never prints secrets.
     Inspect(cmd::inspect::Args),
+    /// Sign an invoice hash (base64) as ZATCA verifies it; prints the base64 signature.
+    SignHash(cmd::sign_hash::Args),
+    /// Decode an invoice QR code (phase 1 or 2 TLV).
+    Qr(cmd::qr::Args),
+    /// Check an EGS request (ClearTax JSON, Device/Organization JSON or SDK .properties); lists every error.
+    Validate(cmd::validate::Args),
+    /// Build the ZATCA CSR for a request and a secp256k1 key (writes nothing if the request is invalid).
+    Csr(cmd::csr::Args),
+    /// Work with UBL invoices: `hash` prints the ZATCA invoice hash.
+    Invoice(cmd::invoice::Args),
+    /// The device lifecycle: register, csid, status, renew, show, list (store: --store DIR).
+    Device(cmd::device::Args),
+    /// Onboard a device end to end against the offline simulator, printing each step.
+    Onboard(cmd::onboard::Args),
 }
 
 fn main() -> std::process::ExitCode {
+    exit::quiet_on_broken_pipe();
     let cli = Cli::parse();
     let result: Result<(), CliError> = match cli.command {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::SignHash(args) => cmd::sign_hash::run(args),
+        Command::Qr(args) => cmd::qr::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
+        Command::Csr(args) => cmd::csr::run(args),
+        Command::Invoice(args) => cmd::invoice::run(args),
+        Command::Device(args) => cmd::device::run(args),
+        Command::Onboard(args) => cmd::onboard::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

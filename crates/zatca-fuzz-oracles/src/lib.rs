@@ -13,8 +13,11 @@
 
 use zatca_keys::{OutputFormat, PrivateKey};
 
+/// An oracle: feeds one input to one parser and panics if a property fails.
+pub type Oracle = fn(&[u8]);
+
 /// The oracles by fuzz-target name, for the replay tests.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("key_import", key_import)];
+pub const TARGETS: &[(&str, Oracle)] = &[("key_import", key_import)];
 
 /// Private-key import in every form: never panics; a key that parses re-encodes
 /// in every output format to the same key.

@@ -18,12 +18,19 @@ fn every_corpus_and_artifact_replays_cleanly() {
                 if path.is_file() {
                     let data = std::fs::read(&path).unwrap();
                     let outcome = std::panic::catch_unwind(|| oracle(&data));
-                    assert!(outcome.is_ok(), "{target}: {} fails its oracle", path.display());
+                    assert!(
+                        outcome.is_ok(),
+                        "{target}: {} fails its oracle",
+                        path.display()
+                    );
                     count += 1;
                 }
             }
         }
-        assert!(count > 0, "{target}: no committed corpus under fuzz/corpus/{target}");
+        assert!(
+            count > 0,
+            "{target}: no committed corpus under fuzz/corpus/{target}"
+        );
         replayed += count;
     }
     eprintln!("replayed {replayed} corpus and crash inputs");

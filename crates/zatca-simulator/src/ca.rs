@@ -453,3 +453,67 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out.extend_from_slice(content);
     out
 }
+
+/// The ZATCA values a SAN carries that the simulator needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SanValues {
+    /// UID (0.9.2342.19200300.100.1.1): the VAT number.
+    pub vat: String,
+    /// title (2.5.4.12): the TSXY invoice types.
+    pub invoice_types: String,
+}
+
+/// Reads the VAT and TSXY from the directoryName of a subjectAltName.
+pub fn san_values(facts: &CsrFacts) -> Result<SanValues, CaError> {
+    use x509_cert::ext::pkix::SubjectAltName;
+    use x509_cert::ext::pkix::name::GeneralName;
+    let malformed = |reason: &str| CaError::MalformedCsr {
+        reason: reason.to_owned(),
+    };
+    let san = SubjectAltName::from_der(facts.subject_alt_name.extn_value.as_bytes())
+        .map_err(|e| malformed(&e.to_string()))?;
+    let mut vat = None;
+    let mut types = None;
+    for name in san.0.iter() {
+        if let GeneralName::DirectoryName(dn) = name {
+            for atv in dn.iter() {
+                let text = std::str::from_utf8(atv.value.value())
+                    .map(str::to_owned)
+                    .ok();
+                match atv.oid.to_string().as_str() {
+                    "0.9.2342.19200300.100.1.1" => vat = text,
+                    "2.5.4.12" => types = text,
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(SanValues {
+        vat: vat.ok_or_else(|| malformed("the SAN has no UID (VAT number)"))?,
+        invoice_types: types.ok_or_else(|| malformed("the SAN has no title (invoice types)"))?,
+    })
+}
+
+/// The issuance inputs of an existing certificate (its subject, key and SAN), so
+/// the production CSID can be issued for the key and SAN of the compliance CSID.
+pub fn facts_from_certificate(der: &[u8]) -> Result<CsrFacts, CaError> {
+    let malformed = |e: der::Error| CaError::MalformedCsr {
+        reason: e.to_string(),
+    };
+    let cert = x509_cert::Certificate::from_der(der).map_err(malformed)?;
+    let tbs = cert.tbs_certificate();
+    let spki_der = tbs.subject_public_key_info().to_der().map_err(malformed)?;
+    let public_key = PublicKey::from_spki_der(&spki_der).map_err(|_| CaError::NotSecp256k1)?;
+    let san = tbs
+        .extensions()
+        .and_then(|exts| exts.iter().find(|e| e.extn_id.to_string() == OID_SAN))
+        .cloned()
+        .ok_or(CaError::MissingSubjectAltName)?;
+    Ok(CsrFacts {
+        subject: tbs.subject().clone(),
+        public_key,
+        spki_der,
+        subject_alt_name: san,
+        template_name: None,
+    })
+}

@@ -12,5 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ca;
+pub mod fatoora;
 
 pub use ca::{CaError, CaKind, IssuedCertificate, TestCa};
+pub use fatoora::{DocumentChecker, Failure, Simulator, SimulatorConfig, SimulatorError};

@@ -25,6 +25,12 @@ pub struct Args {
 /// Detects the kind of file and describes it.
 pub fn run(args: Args) -> Result<(), CliError> {
     let bytes = zeroize::Zeroizing::new(zatca_keys::fs::read_limited(&args.file, MAX_INPUT_BYTES)?);
+    if let Some(result) = super::inspect_cert::inspect(&bytes, args.json) {
+        return result;
+    }
+    if let Some(result) = super::csr::inspect(&bytes, args.json) {
+        return result;
+    }
     match PrivateKey::from_bytes(&bytes) {
         Ok((key, form)) => return print_key(&key, form, args.json),
         Err(zatca_keys::KeyError::NotAPrivateKey { .. })

@@ -1,4 +1,12 @@
 //! One module per subcommand.
 
+pub mod csr;
+pub mod device;
 pub mod inspect;
+pub mod inspect_cert;
+pub mod invoice;
 pub mod keygen;
+pub mod onboard;
+pub mod qr;
+pub mod sign_hash;
+pub mod validate;

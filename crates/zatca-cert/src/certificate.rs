@@ -1,0 +1,438 @@
+//! The parsed certificate and the values ZATCA needs from it, computed once.
+
+use std::fmt;
+
+use base64::Engine as _;
+use der::Decode as _;
+use der::Encode as _;
+use zatca_keys::PublicKey;
+
+use crate::decode::{self, CertificateForm};
+use crate::{CertError, name, serial};
+
+/// A point in time as whole seconds since the Unix epoch (UTC).
+///
+/// The library never reads the clock: every validity check takes one of
+/// these as an argument. `Display` is RFC 3339 UTC (`2029-01-09T09:19:30Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnixTime(u64);
+
+impl UnixTime {
+    /// The time `secs` seconds after 1970-01-01T00:00:00Z.
+    pub const fn from_secs(secs: u64) -> Self {
+        Self(secs)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub const fn as_secs(self) -> u64 {
+        self.0
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM:SSZ` (UTC, the form `Display` writes).
+    ///
+    /// ```
+    /// use zatca_cert::UnixTime;
+    /// let t = UnixTime::parse_rfc3339("2029-01-09T09:19:30Z").unwrap();
+    /// assert_eq!(t.as_secs(), 1_862_644_770);
+    /// assert_eq!(t.to_string(), "2029-01-09T09:19:30Z");
+    /// ```
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        let b = text.as_bytes();
+        if b.len() != 20
+            || b.get(4) != Some(&b'-')
+            || b.get(7) != Some(&b'-')
+            || b.get(10) != Some(&b'T')
+            || b.get(13) != Some(&b':')
+            || b.get(16) != Some(&b':')
+            || b.get(19) != Some(&b'Z')
+        {
+            return None;
+        }
+        let num = |from: usize, to: usize| -> Option<u16> { text.get(from..to)?.parse().ok() };
+        let dt = der::DateTime::new(
+            num(0, 4)?,
+            u8::try_from(num(5, 7)?).ok()?,
+            u8::try_from(num(8, 10)?).ok()?,
+            u8::try_from(num(11, 13)?).ok()?,
+            u8::try_from(num(14, 16)?).ok()?,
+            u8::try_from(num(17, 19)?).ok()?,
+        )
+        .ok()?;
+        Some(Self(dt.unix_duration().as_secs()))
+    }
+}
+
+impl fmt::Display for UnixTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match der::DateTime::from_unix_duration(std::time::Duration::from_secs(self.0)) {
+            Ok(dt) => write!(f, "{dt}"),
+            Err(_) => write!(f, "@{}", self.0),
+        }
+    }
+}
+
+/// The ZATCA environment a certificate's issuer belongs to, where it is known.
+///
+/// Inferred from the issuer CN (`shared/spec/zatca-formats.md` §3.2): the
+/// developer portal's compliance CA is `CN=eInvoicing`; the AD CS CAs are
+/// named `PEZEINVOICESCA…` (simulation, seen `PEZEINVOICESCA2-CA`),
+/// `PRZEINVOICESCA…` (production, seen `PRZEINVOICESCA1-CA`,
+/// `PRZEINVOICESCA4-CA`) and `TSZEINVOICE…` (the old test CA of SDK R3.1.8 /
+/// R3.2.7). Note that the developer portal hands out the SDK R3.3.3
+/// certificate (issued by `PRZEINVOICESCA4-CA`) as its fixed production CSID:
+/// check [`Certificate::is_shared_sandbox_certificate`] too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Environment {
+    /// The developer portal (sandbox) compliance CA, `CN=eInvoicing`.
+    DeveloperPortal,
+    /// A simulation CA (`PEZEINVOICE…`).
+    Simulation,
+    /// A production CA (`PRZEINVOICE…`).
+    Production,
+    /// The retired test CA of the older SDKs (`TSZEINVOICE…`).
+    LegacyTest,
+}
+
+impl Environment {
+    /// A short lower-case name: `developer-portal`, `simulation`, `production`, `legacy-test`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::DeveloperPortal => "developer-portal",
+            Self::Simulation => "simulation",
+            Self::Production => "production",
+            Self::LegacyTest => "legacy-test",
+        }
+    }
+
+    fn from_issuer_cn(cn: &str) -> Option<Self> {
+        if cn == "eInvoicing" {
+            Some(Self::DeveloperPortal)
+        } else if cn.starts_with("PEZEINVOICE") {
+            Some(Self::Simulation)
+        } else if cn.starts_with("PRZEINVOICE") {
+            Some(Self::Production)
+        } else if cn.starts_with("TSZEINVOICE") {
+            Some(Self::LegacyTest)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The ZATCA fields of the certificate's subjectAltName `directoryName`,
+/// copied by ZATCA's CA verbatim from the CSR (spec §1.1, §3.2). Each is
+/// `None` when absent. Read these, never the subject, which the CA rebuilds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ZatcaSan {
+    /// EGS serial `1-…|2-…|3-…` (surname, 2.5.4.4).
+    pub egs_serial: Option<String>,
+    /// VAT number (UID, 0.9.2342.19200300.100.1.1).
+    pub vat: Option<String>,
+    /// Invoice types TSXY, e.g. `1100` (title, 2.5.4.12).
+    pub invoice_types: Option<String>,
+    /// Branch location (registeredAddress, 2.5.4.26).
+    pub location: Option<String>,
+    /// Industry (businessCategory, 2.5.4.15).
+    pub industry: Option<String>,
+}
+
+/// The SHA-256 fingerprint of the DER of the SDK R3.3.3 sample certificate,
+/// which the developer-portal sandbox returns to everyone as its fixed
+/// production CSID (spec §2.3; `testdata/keys/sdk-r3.3.3-cert.b64`).
+pub const SHARED_SANDBOX_CERT_SHA256: [u8; 32] = [
+    0xa2, 0x86, 0xd2, 0x87, 0xb2, 0x4f, 0xff, 0xc0, 0x52, 0xbb, 0xe2, 0x00, 0xb1, 0x0c, 0xb3, 0xb3,
+    0xee, 0xe4, 0xe5, 0x8d, 0x21, 0xc9, 0xd4, 0x7f, 0xe4, 0x0b, 0x94, 0x64, 0x4c, 0x75, 0x70, 0x69,
+];
+
+/// A certificate (CSID), parsed once, with every value ZATCA needs from it
+/// computed at parse time, so reading them per invoice costs nothing.
+///
+/// ```
+/// use zatca_cert::Certificate;
+/// let text = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/keys/sdk-r3.3.3-cert.b64"))?;
+/// let (cert, _form) = Certificate::from_bytes(&text)?;
+/// assert_eq!(cert.issuer_name(), "CN=PRZEINVOICESCA4-CA, DC=extgazt, DC=gov, DC=local");
+/// assert_eq!(cert.serial_decimal(), "379112742831380471835263969587287663520528387");
+/// assert_eq!(cert.san().vat.as_deref(), Some("399999999900003"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    base64: String,
+    fingerprint: [u8; 32],
+    certificate_hash: String,
+    issuer_name: String,
+    issuer_cn: Option<String>,
+    subject_name: String,
+    serial_decimal: String,
+    serial_bytes: Vec<u8>,
+    not_before: UnixTime,
+    not_after: UnixTime,
+    spki_der: Vec<u8>,
+    public_key: PublicKey,
+    signature: Vec<u8>,
+    san: ZatcaSan,
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("issuer", &self.issuer_name)
+            .field("serial", &self.serial_decimal)
+            .field("subject", &self.subject_name)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("san", &self.san)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+impl Eq for Certificate {}
+
+const OID_SAN: &str = "2.5.29.17";
+const OID_CN: &str = "2.5.4.3";
+const OID_SURNAME: &str = "2.5.4.4";
+const OID_UID: &str = "0.9.2342.19200300.100.1.1";
+const OID_TITLE: &str = "2.5.4.12";
+const OID_REGISTERED_ADDRESS: &str = "2.5.4.26";
+const OID_BUSINESS_CATEGORY: &str = "2.5.4.15";
+
+impl Certificate {
+    /// Reads a certificate in any accepted form, detecting which: PEM, DER,
+    /// bare base64 of the DER, base64 of PEM, a `binarySecurityToken`, or a
+    /// whole CSID response JSON (its token; the secret is not kept — use
+    /// [`crate::Csid`] for that). Inputs over [`crate::MAX_INPUT_BYTES`] are refused.
+    pub fn from_bytes(input: &[u8]) -> Result<(Self, CertificateForm), CertError> {
+        let (der, form) = decode::to_der(input)?;
+        Ok((Self::from_der(&der)?, form))
+    }
+
+    /// Reads a certificate file in any accepted form.
+    pub fn read_file(path: &std::path::Path) -> Result<(Self, CertificateForm), CertError> {
+        let bytes = zatca_keys::fs::read_limited(path, decode::MAX_INPUT_BYTES)?;
+        Self::from_bytes(&bytes)
+    }
+
+    /// Reads a `binarySecurityToken` (base64 of the base64 text of the DER).
+    pub fn from_binary_security_token(token: &str) -> Result<Self, CertError> {
+        Self::from_der(&decode::token_to_der(token)?)
+    }
+
+    /// Parses DER and computes every ZATCA-form value once.
+    pub fn from_der(der: &[u8]) -> Result<Self, CertError> {
+        let cert = x509_cert::Certificate::from_der(der).map_err(|e| {
+            match decode::classify_non_certificate(der) {
+                Some(found) => CertError::NotACertificate { found },
+                None => CertError::Malformed {
+                    form: "X.509 certificate DER",
+                    reason: e.to_string(),
+                },
+            }
+        })?;
+        let tbs = cert.tbs_certificate();
+        let spki_der = tbs
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|e| malformed("SubjectPublicKeyInfo", e))?;
+        let public_key = PublicKey::from_spki_der(&spki_der)?;
+        let base64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let issuer_cn = tbs.issuer().iter().find_map(|atv| {
+            (atv.oid.to_string() == OID_CN)
+                .then(|| name::attribute_text((&atv.value).into()))
+                .flatten()
+        });
+        let validity = tbs.validity();
+        Ok(Self {
+            fingerprint: zatca_keys::sha256(der),
+            certificate_hash: certificate_hash(&base64),
+            issuer_name: name::zatca_form(tbs.issuer()),
+            issuer_cn,
+            subject_name: name::zatca_form(tbs.subject()),
+            serial_decimal: serial::decimal(tbs.serial_number().as_bytes()),
+            serial_bytes: tbs.serial_number().as_bytes().to_vec(),
+            not_before: UnixTime(validity.not_before.to_unix_duration().as_secs()),
+            not_after: UnixTime(validity.not_after.to_unix_duration().as_secs()),
+            spki_der,
+            public_key,
+            signature: cert.signature().raw_bytes().to_vec(),
+            san: read_san(tbs)?,
+            der: der.to_vec(),
+            base64,
+        })
+    }
+
+    /// The DER bytes as received.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    /// Single-line base64 of the DER: `ds:X509Certificate`, the SDK's
+    /// `cert.pem`, and the `binarySecurityToken` decoded once (spec §3.1, §3.3).
+    pub fn base64(&self) -> &str {
+        &self.base64
+    }
+
+    /// The `binarySecurityToken` form: base64 of [`Self::base64`] (spec §3.1).
+    pub fn binary_security_token(&self) -> String {
+        base64::engine::general_purpose::STANDARD.encode(self.base64.as_bytes())
+    }
+
+    /// PEM text (`-----BEGIN CERTIFICATE-----`, 64-column lines, LF).
+    pub fn to_pem(&self) -> String {
+        let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+        for chunk in self.base64.as_bytes().chunks(64) {
+            out.push_str(&String::from_utf8_lossy(chunk));
+            out.push('\n');
+        }
+        out.push_str("-----END CERTIFICATE-----\n");
+        out
+    }
+
+    /// SHA-256 of the DER.
+    pub fn fingerprint_sha256(&self) -> &[u8; 32] {
+        &self.fingerprint
+    }
+
+    /// ZATCA's certificate hash (`xades:CertDigest/ds:DigestValue`):
+    /// base64 of the lowercase hex SHA-256 of the base64 certificate text
+    /// (spec §3.3; hashing the DER instead gives a wrong value).
+    pub fn certificate_hash(&self) -> &str {
+        &self.certificate_hash
+    }
+
+    /// The issuer as ZATCA writes it (`ds:X509IssuerName`), e.g.
+    /// `CN=PRZEINVOICESCA4-CA, DC=extgazt, DC=gov, DC=local` (spec §3.3).
+    pub fn issuer_name(&self) -> &str {
+        &self.issuer_name
+    }
+
+    /// The subject in the same form as [`Self::issuer_name`].
+    pub fn subject_name(&self) -> &str {
+        &self.subject_name
+    }
+
+    /// The serial number in decimal (`ds:X509SerialNumber`, spec §3.3).
+    pub fn serial_decimal(&self) -> &str {
+        &self.serial_decimal
+    }
+
+    /// The serial number's DER content bytes (two's complement, big-endian).
+    pub fn serial_bytes(&self) -> &[u8] {
+        &self.serial_bytes
+    }
+
+    /// Start of validity.
+    pub fn not_before(&self) -> UnixTime {
+        self.not_before
+    }
+
+    /// End of validity.
+    pub fn not_after(&self) -> UnixTime {
+        self.not_after
+    }
+
+    /// DER `SubjectPublicKeyInfo`: QR tag 8 (88 bytes for secp256k1, spec §4.6).
+    pub fn public_key_spki(&self) -> &[u8] {
+        &self.spki_der
+    }
+
+    /// The certificate's public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+
+    /// The CA's signature over the certificate: the DER `ECDSA-Sig-Value`
+    /// inside `signatureValue`, without the BIT STRING's unused-bits byte.
+    /// QR tag 9, for simplified documents (spec §3.3, §4.6).
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
+    /// The ZATCA fields of the subjectAltName.
+    pub fn san(&self) -> &ZatcaSan {
+        &self.san
+    }
+
+    /// The environment inferred from the issuer, where it is known.
+    pub fn environment(&self) -> Option<Environment> {
+        self.issuer_cn
+            .as_deref()
+            .and_then(Environment::from_issuer_cn)
+    }
+
+    /// Whether this is the SDK R3.3.3 sample certificate that the developer
+    /// portal returns to everyone as its production CSID (spec §2.3),
+    /// compared by DER fingerprint.
+    pub fn is_shared_sandbox_certificate(&self) -> bool {
+        self.fingerprint == SHARED_SANDBOX_CERT_SHA256
+    }
+
+    /// Whether `at` lies within `[not_before, not_after]`.
+    pub fn is_valid_at(&self, at: UnixTime) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+}
+
+/// `base64( lowercase-hex( SHA-256( base64 text ) ) )`.
+fn certificate_hash(base64_text: &str) -> String {
+    let digest = zatca_keys::sha256(base64_text.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        use fmt::Write as _;
+        let _ = write!(hex, "{b:02x}");
+    }
+    base64::engine::general_purpose::STANDARD.encode(hex.as_bytes())
+}
+
+fn malformed(form: &'static str, e: impl fmt::Display) -> CertError {
+    CertError::Malformed {
+        form,
+        reason: e.to_string(),
+    }
+}
+
+fn read_san(tbs: &x509_cert::TbsCertificate) -> Result<ZatcaSan, CertError> {
+    let mut san = ZatcaSan::default();
+    let Some(extensions) = tbs.extensions() else {
+        return Ok(san);
+    };
+    for ext in extensions.iter() {
+        if ext.extn_id.to_string() != OID_SAN {
+            continue;
+        }
+        let names = x509_cert::ext::pkix::SubjectAltName::from_der(ext.extn_value.as_bytes())
+            .map_err(|e| malformed("subjectAltName extension", e))?;
+        for general in names.0 {
+            let x509_cert::ext::pkix::name::GeneralName::DirectoryName(dir) = general else {
+                continue;
+            };
+            for atv in dir.iter() {
+                let slot = match atv.oid.to_string().as_str() {
+                    OID_SURNAME => &mut san.egs_serial,
+                    OID_UID => &mut san.vat,
+                    OID_TITLE => &mut san.invoice_types,
+                    OID_REGISTERED_ADDRESS => &mut san.location,
+                    OID_BUSINESS_CATEGORY => &mut san.industry,
+                    _ => continue,
+                };
+                if slot.is_none() {
+                    *slot = name::attribute_text((&atv.value).into());
+                }
+            }
+        }
+    }
+    Ok(san)
+}

@@ -1,0 +1,482 @@
+//! `zatca device register|csid|status|renew|show|list`: the device lifecycle
+//! over the embedded store, against the offline simulator (the `--fatoora`
+//! choice of a real endpoint comes later).
+//!
+//! The simulator's state (its CA keys and what it issued) lives in
+//! `<store>/simulator/<env>/`, so separate invocations share one simulated ZATCA.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use serde::Serialize;
+use zatca_onboarding::{
+    ActivityAnswer, ActivityId, AnswerStatus, DeviceId, DeviceView, ErrorEntry, Onboarding,
+    OnboardingError, Options, RenewKey, SampleContext, SampleDocuments, Store, UnixTime,
+};
+use zatca_profile::{Environment, Otp, RequestInput};
+use zatca_simulator::{Simulator, SimulatorConfig};
+
+use crate::exit::{CliError, Code};
+
+/// Arguments of `zatca device`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: DeviceCommand,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Options every device command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// The store directory (default: $ZATCA_STORE, else $XDG_DATA_HOME/zatca, else ~/.local/share/zatca).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub store: Option<PathBuf>,
+    /// Print the answer as JSON.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum DeviceCommand {
+    /// Register a device from a request (ClearTax, other provider or SDK .properties shape).
+    Register {
+        /// The request file.
+        #[arg(value_name = "REQUEST")]
+        request: PathBuf,
+        /// development, simulation or production (if the request does not say).
+        #[arg(long, value_name = "ENV")]
+        env: Option<Environment>,
+        /// With an OTP, go on to the CSID and PCSID (as ClearTax's register does).
+        #[arg(long, value_name = "OTP")]
+        otp: Option<String>,
+    },
+    /// Get the compliance CSID, pass the compliance checks, get the production CSID.
+    Csid {
+        /// The device id.
+        #[arg(value_name = "DEVICE_ID")]
+        device_id: String,
+        /// The OTP from the environment's Fatoora portal.
+        #[arg(long, value_name = "OTP")]
+        otp: String,
+    },
+    /// The status of a CSID/PCSID activity.
+    Status {
+        /// The activity id.
+        #[arg(value_name = "ACTIVITY_ID")]
+        activity_id: String,
+    },
+    /// Renew the production CSID (new key unless --same-key).
+    Renew {
+        /// The device id.
+        #[arg(value_name = "DEVICE_ID")]
+        device_id: String,
+        /// The renewal OTP from the environment's Fatoora portal.
+        #[arg(long, value_name = "OTP")]
+        otp: String,
+        /// Keep the current key (a fresh CSR is built either way).
+        #[arg(long)]
+        same_key: bool,
+    },
+    /// Show a device: state, CSIDs, compliance results, renewal window (no secrets).
+    Show {
+        /// The device id.
+        #[arg(value_name = "DEVICE_ID")]
+        device_id: String,
+    },
+    /// List the devices in the store.
+    List,
+}
+
+/// The clock: the CLI reads it, the library never does.
+pub fn now() -> UnixTime {
+    UnixTime::from_secs(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+}
+
+/// The store directory from `--store` or the environment.
+pub fn store_dir(explicit: Option<&Path>) -> Result<PathBuf, CliError> {
+    explicit
+        .map(Path::to_path_buf)
+        .or_else(|| zatca_onboarding::default_store_dir(|k| std::env::var_os(k)))
+        .ok_or_else(|| {
+            CliError::new(
+                Code::Io,
+                "no store directory: pass --store DIR or set ZATCA_STORE or HOME",
+            )
+        })
+}
+
+/// The exit code for an answer's first error code (table in the onboarding crate docs).
+pub fn exit_code(entries: &[ErrorEntry]) -> Code {
+    let Some(first) = entries.first() else {
+        return Code::Refused;
+    };
+    let c = first.error_code.as_str();
+    if c.starts_with("ZP") || matches!(c, "ZO001" | "ZO002" | "ZO003" | "ZO004" | "ZO005") {
+        Code::Invalid
+    } else if matches!(c, "ZO010" | "ZO011") {
+        Code::CheckFailed
+    } else if matches!(c, "ZO040" | "ZO041") {
+        Code::Io
+    } else {
+        Code::Refused
+    }
+}
+
+/// Placeholder compliance documents until the issue-6 generator lands: the
+/// smallest UBL documents the simulator reads (UUID, type code and subtype,
+/// ICV, PIH, seller VAT) with their invoice hash, **not signed**. Only the
+/// offline simulator (which runs without a signature checker here) accepts them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlaceholderDocuments;
+
+impl SampleDocuments for PlaceholderDocuments {
+    fn documents(
+        &self,
+        ctx: &SampleContext<'_>,
+    ) -> Result<
+        Vec<(
+            zatca_fatoora::ComplianceStep,
+            zatca_fatoora::InvoiceSubmission,
+        )>,
+        String,
+    > {
+        let mut pih = ctx.first_pih.to_owned();
+        let mut out = Vec::new();
+        for (icv, step) in (ctx.first_icv..).zip(ctx.steps) {
+            let uuid = format!("00000000-0000-4000-8000-{icv:012}");
+            let subtype = if step.simplified() {
+                "0200000"
+            } else {
+                "0100000"
+            };
+            let xml = format!(
+                concat!(
+                    r#"<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" "#,
+                    r#"xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" "#,
+                    r#"xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">"#,
+                    "<cbc:ProfileID>reporting:1.0</cbc:ProfileID><cbc:ID>SAMPLE-{icv}</cbc:ID>",
+                    "<cbc:UUID>{uuid}</cbc:UUID><cbc:IssueDate>{date}</cbc:IssueDate>",
+                    r#"<cbc:InvoiceTypeCode name="{subtype}">{code}</cbc:InvoiceTypeCode>"#,
+                    "<cac:AdditionalDocumentReference><cbc:ID>ICV</cbc:ID><cbc:UUID>{icv}</cbc:UUID></cac:AdditionalDocumentReference>",
+                    "<cac:AdditionalDocumentReference><cbc:ID>PIH</cbc:ID><cac:Attachment>",
+                    r#"<cbc:EmbeddedDocumentBinaryObject mimeCode="text/plain">{pih}</cbc:EmbeddedDocumentBinaryObject>"#,
+                    "</cac:Attachment></cac:AdditionalDocumentReference>",
+                    "<cac:AccountingSupplierParty><cac:Party><cac:PartyTaxScheme><cbc:CompanyID>{vat}</cbc:CompanyID>",
+                    "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme></cac:Party></cac:AccountingSupplierParty>",
+                    "</Invoice>"
+                ),
+                icv = icv,
+                uuid = uuid,
+                date = ctx
+                    .signing_time
+                    .to_string()
+                    .get(..10)
+                    .unwrap_or("2026-01-01"),
+                subtype = subtype,
+                code = step.type_code(),
+                pih = pih,
+                vat = ctx.profile.vat().as_str(),
+            );
+            let hash = zatca_ubl::invoice_hash(xml.as_bytes())
+                .map_err(|e| e.to_string())?
+                .to_base64();
+            out.push((
+                *step,
+                zatca_fatoora::InvoiceSubmission {
+                    invoice_hash: hash.clone(),
+                    uuid,
+                    invoice: base64::engine::general_purpose::STANDARD.encode(xml.as_bytes()),
+                },
+            ));
+            pih = hash;
+        }
+        Ok(out)
+    }
+}
+
+/// The lifecycle for `environment` over the store at `dir`, against the simulator.
+pub fn lifecycle(
+    dir: &Path,
+    environment: Environment,
+    now: UnixTime,
+) -> Result<Onboarding<Simulator, PlaceholderDocuments>, CliError> {
+    let store = Store::open(dir)?;
+    let config = SimulatorConfig {
+        state_dir: Some(dir.join("simulator").join(environment.as_str())),
+        ..SimulatorConfig::for_environment(environment, now.as_secs())
+    };
+    // Under the store lock, so two processes do not both create the simulator's CA keys.
+    let simulator = {
+        let _lock = store.lock()?;
+        Simulator::new(config).map_err(|e| CliError::new(Code::Io, e.to_string()))?
+    };
+    Ok(Onboarding::new(
+        store,
+        simulator,
+        PlaceholderDocuments,
+        Options::default(),
+    ))
+}
+
+fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::new(Code::Io, format!("could not write JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn print_errors(entries: &[ErrorEntry]) {
+    for e in entries {
+        let source = match e.error_source {
+            zatca_onboarding::ErrorSource::Local => "LOCAL",
+            zatca_onboarding::ErrorSource::Zatca => "ZATCA",
+        };
+        match &e.path {
+            Some(p) => eprintln!("  {} [{source}] {p}: {}", e.error_code, e.error_message),
+            None => eprintln!("  {} [{source}] {}", e.error_code, e.error_message),
+        }
+    }
+}
+
+/// Reads and parses a request file (at most the profile crate's limit).
+pub fn read_request(path: &Path) -> Result<RequestInput, CliError> {
+    let bytes = zatca_keys::fs::read_limited(path, zatca_profile::MAX_REQUEST_BYTES + 1)?;
+    RequestInput::from_bytes(&bytes).map_err(|e| {
+        CliError::new(
+            Code::Invalid,
+            format!("{}: {}", path.display(), OnboardingError::Invalid(e)),
+        )
+    })
+}
+
+/// The environment of a request: `--env`, else the request's own.
+fn request_environment(input: &RequestInput, env: Option<Environment>) -> Option<Environment> {
+    env.or_else(|| {
+        input
+            .get(zatca_profile::Field::Environment)
+            .and_then(|e| e.parse().ok())
+    })
+}
+
+/// Registers (and with an OTP, onboards) a device; prints the answer.
+pub fn register(
+    dir: &Path,
+    input: RequestInput,
+    env: Option<Environment>,
+    otp: Option<Otp>,
+    json: bool,
+) -> Result<Option<DeviceId>, CliError> {
+    let now = now();
+    // Without any environment the lifecycle's validation reports ZP061; the
+    // simulator needs one to start, so use development only to reach that report.
+    let sim_env = request_environment(&input, env).unwrap_or(Environment::Development);
+    let ob = lifecycle(dir, sim_env, now)?;
+    let answer = ob.register(input, env, otp, now);
+    if json {
+        print_json(&answer)?;
+    } else {
+        match (&answer.status, &answer.device_id) {
+            (AnswerStatus::Generated, Some(id)) => println!("device {id} registered"),
+            (_, Some(id)) => println!("device {id} registered; CSID generation FAILED"),
+            _ => println!("registration FAILED"),
+        }
+        if let Some(a) = &answer.pcsid_generation_activity_id {
+            println!("activity {a}");
+        }
+        print_errors(&answer.error_list);
+    }
+    if answer.status == AnswerStatus::Failed {
+        return Err(CliError::printed(exit_code(&answer.error_list)));
+    }
+    Ok(answer.device_id)
+}
+
+fn parse_device(id: &str) -> Result<DeviceId, CliError> {
+    Ok(id.parse::<DeviceId>()?)
+}
+
+fn print_activity_answer(answer: &ActivityAnswer, json: bool, what: &str) -> Result<(), CliError> {
+    if json {
+        print_json(answer)?;
+    } else {
+        let id = answer
+            .pcsid_generation_activity_id
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "-".to_owned());
+        println!("{what}: {:?} (activity {id})", answer.status);
+        print_errors(&answer.error_list);
+    }
+    if answer.status == zatca_onboarding::ActivityStatus::Succeeded {
+        Ok(())
+    } else {
+        Err(CliError::printed(exit_code(&answer.error_list)))
+    }
+}
+
+fn device_environment(dir: &Path, id: &DeviceId) -> Result<Environment, CliError> {
+    Ok(Store::open(dir)?.load_device(id)?.environment)
+}
+
+/// Generates the CSID and PCSID of a device; prints the answer.
+pub fn csid(dir: &Path, id: &DeviceId, otp: &Otp, json: bool) -> Result<(), CliError> {
+    let now = now();
+    let ob = lifecycle(dir, device_environment(dir, id)?, now)?;
+    let result = ob.generate_pcsid(id, otp, now);
+    print_activity_answer(
+        &ActivityAnswer::from_result(id, &result),
+        json,
+        "CSID and PCSID",
+    )
+}
+
+/// Prints a device's view.
+pub fn print_view(view: &DeviceView, json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(view);
+    }
+    let r = &view.record;
+    println!("device {}", r.device_id);
+    println!("  environment:   {}", r.environment.as_str());
+    println!("  state:         {}", r.state.name());
+    println!("  VAT:           {}", r.vat);
+    println!("  EGS serial:    {}", r.egs_serial);
+    println!("  common name:   {}", r.common_name);
+    println!("  invoice types: {}", r.invoice_types);
+    println!("  generation:    {}", r.current.number);
+    for (name, csid) in [
+        ("compliance CSID", &view.compliance_csid),
+        ("production CSID", &view.production_csid),
+    ] {
+        if let Some(c) = csid {
+            println!(
+                "  {name}: serial {} issued by {}, valid {} to {}",
+                c.serial, c.issuer, c.not_before, c.not_after
+            );
+        }
+    }
+    for s in &view.compliance_results {
+        println!(
+            "  compliance {}: {}{}",
+            s.step,
+            s.status,
+            if s.messages.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", s.messages.join("; "))
+            }
+        );
+    }
+    if let Some(plan) = &view.renewal {
+        println!(
+            "  renewal: expires {} ({} days left){}",
+            plan.expires_at,
+            plan.days_left,
+            if plan.expired {
+                ", EXPIRED"
+            } else if plan.in_renewal_window {
+                ", inside the renewal window: renew now"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
+
+/// Runs `zatca device …`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let dir = store_dir(args.store.store.as_deref())?;
+    let json = args.store.json;
+    match args.command {
+        DeviceCommand::Register { request, env, otp } => {
+            let input = read_request(&request)?;
+            register(&dir, input, env, otp.map(Otp::new), json).map(|_| ())
+        }
+        DeviceCommand::Csid { device_id, otp } => {
+            csid(&dir, &parse_device(&device_id)?, &Otp::new(otp), json)
+        }
+        DeviceCommand::Status { activity_id } => {
+            let id = activity_id.parse::<ActivityId>()?;
+            let activity = Store::open(&dir)?.load_activity(&id)?;
+            if json {
+                print_json(&activity)?;
+            } else {
+                println!(
+                    "activity {} ({:?}) of device {}: {:?}",
+                    activity.activity_id, activity.kind, activity.device_id, activity.status
+                );
+                println!("  steps: {}", activity.steps.join(", "));
+                if let Some(step) = &activity.failed_step {
+                    println!("  failed step: {step}");
+                }
+                for s in activity.compliance_results.iter().filter(|s| !s.passed) {
+                    println!("  {} failed: {}", s.step, s.messages.join("; "));
+                }
+                print_errors(&activity.error_list);
+            }
+            Ok(())
+        }
+        DeviceCommand::Renew {
+            device_id,
+            otp,
+            same_key,
+        } => {
+            let id = parse_device(&device_id)?;
+            let now = now();
+            let ob = lifecycle(&dir, device_environment(&dir, &id)?, now)?;
+            let key = if same_key {
+                RenewKey::Same
+            } else {
+                RenewKey::New
+            };
+            let result = ob.renew_pcsid(&id, &Otp::new(otp), key, now);
+            print_activity_answer(&ActivityAnswer::from_result(&id, &result), json, "renewal")
+        }
+        DeviceCommand::Show { device_id } => {
+            let id = parse_device(&device_id)?;
+            let store = Store::open(&dir)?;
+            let view = zatca_onboarding::show_device(
+                &store,
+                &id,
+                now(),
+                Options::default().renewal_window_days,
+            )?;
+            print_view(&view, json)
+        }
+        DeviceCommand::List => {
+            let store = Store::open(&dir)?;
+            let views = zatca_onboarding::list_devices(
+                &store,
+                now(),
+                Options::default().renewal_window_days,
+            )?;
+            if json {
+                return print_json(&views);
+            }
+            if views.is_empty() {
+                println!("no devices in {}", dir.display());
+            }
+            for v in &views {
+                let r = &v.record;
+                println!(
+                    "{}  {:<11}  {:<18}  {}  {}",
+                    r.device_id,
+                    r.environment.as_str(),
+                    r.state.name(),
+                    r.vat,
+                    r.egs_serial
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `zatca onboard REQUEST --env ENV`: the whole lifecycle in one go against the
+//! offline simulator (register, compliance CSID, compliance checks, production
+//! CSID), printing each step, then the device.
+
+use std::path::PathBuf;
+
+use zatca_onboarding::{Store, show_device};
+use zatca_profile::{Environment, Otp};
+
+use super::device::{self, StoreArgs};
+use crate::exit::{CliError, Code};
+
+/// Arguments of `zatca onboard`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The request file (ClearTax, other provider or SDK .properties shape).
+    #[arg(value_name = "REQUEST")]
+    request: PathBuf,
+    /// development, simulation or production (the simulator simulates it).
+    #[arg(long, value_name = "ENV")]
+    env: Environment,
+    /// The OTP (default: the request's own, else 123345, the developer portal's documented OTP, in development).
+    #[arg(long, value_name = "OTP")]
+    otp: Option<String>,
+    #[command(flatten)]
+    store: StoreArgs,
+}
+
+/// Runs `zatca onboard`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let dir = device::store_dir(args.store.store.as_deref())?;
+    let json = args.store.json;
+    let mut input = device::read_request(&args.request)?;
+    let otp = args
+        .otp
+        .map(Otp::new)
+        .or_else(|| input.take_otp())
+        .or_else(|| (args.env == Environment::Development).then(|| Otp::new("123345".to_owned())));
+    let Some(otp) = otp else {
+        return Err(CliError::new(
+            Code::Invalid,
+            "an OTP is needed in simulation and production: pass --otp with the 6 digits from the Fatoora portal",
+        ));
+    };
+    if !json {
+        println!("1. register the device (key, CSR) in {}", dir.display());
+        println!(
+            "2. compliance CSID, compliance checks, production CSID ({} simulator)",
+            args.env.as_str()
+        );
+    }
+    let id = device::register(&dir, input, Some(args.env), Some(otp), json)?;
+    let Some(id) = id else {
+        return Err(CliError::printed(Code::Refused));
+    };
+    let store = Store::open(&dir)?;
+    let view = show_device(
+        &store,
+        &id,
+        device::now(),
+        zatca_onboarding::Options::default().renewal_window_days,
+    )?;
+    if !json {
+        if let Some(activity) = &view.record.last_activity_id {
+            let a = store.load_activity(activity)?;
+            for step in &a.steps {
+                println!("   {step}: done");
+            }
+        }
+        println!("3. the device:");
+        device::print_view(&view, false)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Typed failures of a Fatoora call, with ZATCA's codes classified.
+
+use std::fmt;
+
+use zatca_cert::ZatcaErrors;
+
+/// What kind of refusal ZATCA's answer means, so callers can act on it
+/// (`shared/spec/zatca-formats.md` §1.6 and §2.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// `Invalid-OTP`: the OTP is wrong, used or expired; get a new one from the portal.
+    InvalidOtp,
+    /// `Missing-OTP`: the `OTP` header was not sent.
+    MissingOtp,
+    /// `Invalid-CSR`: the CSR was refused.
+    InvalidCsr,
+    /// `Missing-ComplianceSteps`: these compliance documents have not passed.
+    MissingComplianceSteps(Vec<String>),
+    /// `Invalid-CurrentCCSID` / `Invalid-Request-ID`: the compliance CSID or request id is not the one issued.
+    InvalidComplianceCsid,
+    /// "Denied by Policy Module": the CSR's certificate template is not this environment's.
+    TemplateDenied,
+    /// `certificate-permissions`: the document's VAT is not the CSID's.
+    CertificatePermissions,
+    /// The production CSID already exists for this compliance request.
+    AlreadyIssued,
+    /// Anything else ZATCA refused.
+    Other,
+}
+
+/// A failed Fatoora call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FatooraError {
+    /// ZATCA refused the request (HTTP 400, or 200 with `NOT_COMPLIANT`/errors).
+    Rejected {
+        /// HTTP status.
+        status: u16,
+        /// What ZATCA said.
+        errors: ZatcaErrors,
+    },
+    /// HTTP 401: the credentials (token:secret) were not accepted.
+    Unauthorized,
+    /// HTTP 406: `Accept-Version` missing or unsupported.
+    VersionNotSupported,
+    /// HTTP 5xx: ZATCA failed; safe to retry only for idempotent calls.
+    Server {
+        /// HTTP status.
+        status: u16,
+        /// What ZATCA said, if anything.
+        errors: ZatcaErrors,
+    },
+    /// No answer in time: whether ZATCA acted is unknown.
+    Timeout,
+    /// The connection failed before a request was sent.
+    Connection {
+        /// What failed (never holds credentials).
+        reason: String,
+    },
+    /// The answer could not be read.
+    MalformedAnswer {
+        /// What was wrong.
+        reason: String,
+    },
+    /// An HTTP status this contract does not expect.
+    UnexpectedStatus {
+        /// HTTP status.
+        status: u16,
+    },
+}
+
+impl FatooraError {
+    /// Classifies ZATCA's refusal.
+    pub fn kind(&self) -> ErrorKind {
+        let errors = match self {
+            Self::Rejected { errors, .. } | Self::Server { errors, .. } => errors,
+            _ => return ErrorKind::Other,
+        };
+        for e in errors.iter() {
+            let code = e.code.as_deref().unwrap_or("");
+            let category = e.category.as_deref().unwrap_or("");
+            let message = e.message.as_str();
+            let has = |needle: &str| {
+                code.eq_ignore_ascii_case(needle) || category.eq_ignore_ascii_case(needle)
+            };
+            if has("Invalid-OTP") {
+                return ErrorKind::InvalidOtp;
+            }
+            if has("Missing-OTP") {
+                return ErrorKind::MissingOtp;
+            }
+            if has("Invalid-CSR") {
+                return ErrorKind::InvalidCsr;
+            }
+            if has("Missing-ComplianceSteps") {
+                return ErrorKind::MissingComplianceSteps(compliance_steps(message));
+            }
+            if has("Invalid-CurrentCCSID") || has("Invalid-Request-ID") {
+                return ErrorKind::InvalidComplianceCsid;
+            }
+            if has("certificate-permissions") {
+                return ErrorKind::CertificatePermissions;
+            }
+            if message.contains("Denied by Policy Module") {
+                return ErrorKind::TemplateDenied;
+            }
+            if has("Already-Issued") {
+                return ErrorKind::AlreadyIssued;
+            }
+        }
+        ErrorKind::Other
+    }
+
+    /// Whether ZATCA certainly did not act, so repeating the call is safe.
+    /// A timeout is ambiguous: check state before repeating a non-idempotent call.
+    pub fn nothing_happened(&self) -> bool {
+        matches!(
+            self,
+            Self::Connection { .. } | Self::VersionNotSupported | Self::Unauthorized
+        )
+    }
+}
+
+/// The step names in a `Missing-ComplianceSteps` message, e.g.
+/// `"[standard-compliant, simplified-compliant]"` (§2.4).
+fn compliance_steps(message: &str) -> Vec<String> {
+    let inner = match (message.find('['), message.rfind(']')) {
+        (Some(a), Some(b)) if a < b => message.get(a + 1..b).unwrap_or(""),
+        _ => message,
+    };
+    inner
+        .split([',', ' '])
+        .map(str::trim)
+        .filter(|s| s.ends_with("-compliant"))
+        .map(str::to_owned)
+        .collect()
+}
+
+impl fmt::Display for FatooraError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected { status, errors } => match self.kind() {
+                ErrorKind::InvalidOtp => write!(
+                    f,
+                    "ZATCA refused the OTP (HTTP {status}): it is wrong, already used or expired; generate a new one on the portal of this environment ({errors})"
+                ),
+                ErrorKind::TemplateDenied => write!(
+                    f,
+                    "ZATCA refused the CSR's certificate template (HTTP {status}): the CSR was made for another environment than this endpoint; rebuild it with the right --env ({errors})"
+                ),
+                ErrorKind::MissingComplianceSteps(steps) => write!(
+                    f,
+                    "ZATCA has not seen these compliance documents pass: {} (HTTP {status})",
+                    steps.join(", ")
+                ),
+                _ => write!(f, "ZATCA refused the request (HTTP {status}): {errors}"),
+            },
+            Self::Unauthorized => write!(
+                f,
+                "ZATCA did not accept the credentials (HTTP 401): check that the CSID's token and secret are the current ones for this environment"
+            ),
+            Self::VersionNotSupported => write!(
+                f,
+                "ZATCA refused the API version (HTTP 406): the Accept-Version: V2 header is required"
+            ),
+            Self::Server { status, errors } if errors.is_empty() => {
+                write!(f, "ZATCA failed (HTTP {status}); try again later")
+            }
+            Self::Server { status, errors } => {
+                write!(f, "ZATCA failed (HTTP {status}): {errors}; try again later")
+            }
+            Self::Timeout => write!(
+                f,
+                "ZATCA did not answer in time; whether the request took effect is unknown"
+            ),
+            Self::Connection { reason } => write!(f, "could not reach ZATCA: {reason}"),
+            Self::MalformedAnswer { reason } => {
+                write!(f, "ZATCA's answer could not be read: {reason}")
+            }
+            Self::UnexpectedStatus { status } => {
+                write!(f, "ZATCA answered with unexpected HTTP status {status}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for FatooraError {}

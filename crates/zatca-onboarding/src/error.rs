@@ -1,0 +1,450 @@
+//! The one error type of the lifecycle, and its answer form
+//! `{ErrorCode, ErrorMessage, ErrorSource, Path?}` (code table in the crate docs).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use zatca_cert::CertError;
+use zatca_fatoora::{ErrorKind, FatooraError};
+use zatca_profile::{Environment, ValidationErrors};
+
+/// Who raised an error: this toolkit (`LOCAL`: validation or lifecycle
+/// state) or the authority (`ZATCA`: what Fatoora answered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ErrorSource {
+    /// Raised here, before or instead of calling ZATCA.
+    Local,
+    /// ZATCA's answer.
+    Zatca,
+}
+
+/// One entry of an answer's `ErrorList`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ErrorEntry {
+    /// A stable code: `6002`, `6003`, `ZO…`, `ZP…` (request validation), or
+    /// ZATCA's own code string (`Invalid-OTP`, …).
+    pub error_code: String,
+    /// What went wrong and what to do; never holds a secret or an OTP.
+    pub error_message: String,
+    /// `LOCAL` or `ZATCA`.
+    pub error_source: ErrorSource,
+    /// The field or compliance step concerned, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+impl ErrorEntry {
+    /// A new entry without a path.
+    pub fn new(code: impl Into<String>, message: impl Into<String>, source: ErrorSource) -> Self {
+        Self {
+            error_code: code.into(),
+            error_message: message.into(),
+            error_source: source,
+            path: None,
+        }
+    }
+
+    /// The same entry at `path`.
+    #[must_use]
+    pub fn at(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+/// Which CSID a pre-flight failure concerns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CsidKind {
+    /// The compliance CSID (`POST /compliance`, or a renewal's 428 answer).
+    Compliance,
+    /// The production CSID.
+    Production,
+}
+
+impl CsidKind {
+    /// `compliance` or `production`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Compliance => "compliance",
+            Self::Production => "production",
+        }
+    }
+}
+
+/// One compliance document that did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedStep {
+    /// ZATCA's step name, e.g. `standard-compliant`.
+    pub step: String,
+    /// ZATCA's messages for it, `(code, message)`.
+    pub errors: Vec<(String, String)>,
+}
+
+/// Everything that can go wrong in the device lifecycle.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum OnboardingError {
+    /// The request failed validation (each error keeps its `ZP…` code and path).
+    Invalid(ValidationErrors),
+    /// `6002`: the device already has a production CSID; renew it instead.
+    PcsidAlreadyGenerated {
+        /// The device.
+        device_id: String,
+    },
+    /// `6003`: a renewal was asked for a device that has no production CSID.
+    PcsidNotGenerated {
+        /// The device.
+        device_id: String,
+    },
+    /// `ZO001`: simulation and production need the 6-digit OTP of their portal.
+    OtpFormat {
+        /// The device's environment.
+        environment: Environment,
+    },
+    /// `ZO002`: no OTP was given where one is needed.
+    OtpMissing,
+    /// `ZO003`: no device with this id in the store.
+    UnknownDevice {
+        /// The id asked for.
+        device_id: String,
+    },
+    /// `ZO004`: no activity with this id in the store.
+    UnknownActivity {
+        /// The id asked for.
+        activity_id: String,
+    },
+    /// `ZO005`: an id is not of the form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (lower-case hex).
+    MalformedId {
+        /// What the id names (`device` or `activity`).
+        what: &'static str,
+        /// The bad id (not a secret).
+        found: String,
+    },
+    /// `ZO006`: the operation does not fit the device's state.
+    WrongState {
+        /// The device.
+        device_id: String,
+        /// What the operation needs.
+        expected: &'static str,
+        /// The state it is in.
+        found: &'static str,
+    },
+    /// `ZO010`: a CSID ZATCA returned failed the pre-flight check and was not stored.
+    Preflight {
+        /// Which CSID.
+        kind: CsidKind,
+        /// What failed.
+        error: CertError,
+    },
+    /// `ZO011`: a CSID's certificate was issued for another environment.
+    EnvironmentMismatch {
+        /// Which CSID.
+        kind: CsidKind,
+        /// The device's environment.
+        expected: Environment,
+        /// What the issuer says (`developer-portal`, `simulation`, `production`, …, or `unknown`).
+        found: String,
+    },
+    /// `ZO020`: building the key or CSR failed.
+    Csr {
+        /// What failed.
+        reason: String,
+    },
+    /// `ZO030`: the sample-document generator failed or left a required step out.
+    SampleDocuments {
+        /// What failed.
+        reason: String,
+    },
+    /// `ZO031`: compliance documents did not pass (one entry per ZATCA message).
+    ComplianceFailed {
+        /// The steps that failed and ZATCA's reasons.
+        failed: Vec<FailedStep>,
+    },
+    /// ZATCA refused or failed; the code is ZATCA's own (see [`OnboardingError::code`]).
+    Zatca(FatooraError),
+    /// `ZO040`: a store file could not be read or written.
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        reason: String,
+    },
+    /// `ZO041`: a store file exists but does not hold what it should.
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A step of an activity failed; the activity is recorded as `FAILED`.
+    ActivityFailed {
+        /// The activity's id (for `device status`).
+        activity_id: String,
+        /// Why it failed.
+        cause: Box<OnboardingError>,
+    },
+}
+
+impl OnboardingError {
+    /// The error without an [`OnboardingError::ActivityFailed`] wrapper.
+    pub fn root(&self) -> &Self {
+        match self {
+            Self::ActivityFailed { cause, .. } => cause.root(),
+            other => other,
+        }
+    }
+
+    /// The activity whose failure this is, if any.
+    pub fn activity_id(&self) -> Option<&str> {
+        match self {
+            Self::ActivityFailed { activity_id, .. } => Some(activity_id),
+            _ => None,
+        }
+    }
+
+    /// The stable code (crate docs); for a ZATCA refusal, ZATCA's own code.
+    pub fn code(&self) -> String {
+        match self.root() {
+            Self::Invalid(errors) => errors
+                .errors()
+                .first()
+                .map_or_else(|| "ZP000".to_owned(), |e| e.code.to_string()),
+            Self::PcsidAlreadyGenerated { .. } => "6002".to_owned(),
+            Self::PcsidNotGenerated { .. } => "6003".to_owned(),
+            Self::OtpFormat { .. } => "ZO001".to_owned(),
+            Self::OtpMissing => "ZO002".to_owned(),
+            Self::UnknownDevice { .. } => "ZO003".to_owned(),
+            Self::UnknownActivity { .. } => "ZO004".to_owned(),
+            Self::MalformedId { .. } => "ZO005".to_owned(),
+            Self::WrongState { .. } => "ZO006".to_owned(),
+            Self::Preflight { .. } => "ZO010".to_owned(),
+            Self::EnvironmentMismatch { .. } => "ZO011".to_owned(),
+            Self::Csr { .. } => "ZO020".to_owned(),
+            Self::SampleDocuments { .. } => "ZO030".to_owned(),
+            Self::ComplianceFailed { .. } => "ZO031".to_owned(),
+            Self::Zatca(e) => zatca_code(e),
+            Self::Io { .. } => "ZO040".to_owned(),
+            Self::Corrupt { .. } => "ZO041".to_owned(),
+            Self::ActivityFailed { .. } => "ZO000".to_owned(),
+        }
+    }
+
+    /// `ZATCA` for what the authority answered, `LOCAL` otherwise.
+    pub fn source(&self) -> ErrorSource {
+        match self.root() {
+            Self::Zatca(_) | Self::ComplianceFailed { .. } => ErrorSource::Zatca,
+            _ => ErrorSource::Local,
+        }
+    }
+
+    /// The answer's `ErrorList` entries: one per validation error or failed
+    /// compliance message, otherwise one.
+    pub fn entries(&self) -> Vec<ErrorEntry> {
+        match self.root() {
+            Self::Invalid(errors) => errors
+                .errors()
+                .iter()
+                .map(|e| {
+                    let entry = ErrorEntry::new(e.code.to_string(), &e.message, ErrorSource::Local);
+                    if e.path.is_empty() {
+                        entry
+                    } else {
+                        entry.at(&e.path)
+                    }
+                })
+                .collect(),
+            Self::ComplianceFailed { failed } => failed
+                .iter()
+                .flat_map(|f| {
+                    let generic = (f.errors.is_empty()).then(|| {
+                        ErrorEntry::new(
+                            "ZO031",
+                            format!(
+                                "the {} document did not pass ZATCA's compliance check",
+                                f.step
+                            ),
+                            ErrorSource::Zatca,
+                        )
+                        .at(&f.step)
+                    });
+                    generic
+                        .into_iter()
+                        .chain(f.errors.iter().map(|(code, message)| {
+                            ErrorEntry::new(code, message, ErrorSource::Zatca).at(&f.step)
+                        }))
+                })
+                .collect(),
+            other => vec![ErrorEntry::new(
+                other.code(),
+                other.to_string(),
+                other.source(),
+            )],
+        }
+    }
+}
+
+/// ZATCA's code for a refusal: the canonical code string of its kind, else the
+/// first code ZATCA gave, else a description of the transport failure.
+fn zatca_code(e: &FatooraError) -> String {
+    let known = match e.kind() {
+        ErrorKind::InvalidOtp => Some("Invalid-OTP"),
+        ErrorKind::MissingOtp => Some("Missing-OTP"),
+        ErrorKind::InvalidCsr => Some("Invalid-CSR"),
+        ErrorKind::MissingComplianceSteps(_) => Some("Missing-ComplianceSteps"),
+        ErrorKind::InvalidComplianceCsid => Some("Invalid-CurrentCCSID"),
+        ErrorKind::TemplateDenied => Some("Denied-by-Policy-Module"),
+        ErrorKind::CertificatePermissions => Some("certificate-permissions"),
+        ErrorKind::AlreadyIssued => Some("Already-Issued"),
+        _ => None,
+    };
+    if let Some(code) = known {
+        return code.to_owned();
+    }
+    match e {
+        FatooraError::Rejected { status, errors } | FatooraError::Server { status, errors } => {
+            errors
+                .iter()
+                .find_map(|z| z.code.clone().or_else(|| z.category.clone()))
+                .unwrap_or_else(|| format!("HTTP-{status}"))
+        }
+        FatooraError::Unauthorized => "HTTP-401".to_owned(),
+        FatooraError::VersionNotSupported => "HTTP-406".to_owned(),
+        FatooraError::UnexpectedStatus { status } => format!("HTTP-{status}"),
+        FatooraError::Timeout => "Timeout".to_owned(),
+        FatooraError::Connection { .. } => "Connection".to_owned(),
+        FatooraError::MalformedAnswer { .. } => "Malformed-Answer".to_owned(),
+        _ => "ZATCA".to_owned(),
+    }
+}
+
+impl fmt::Display for OnboardingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Invalid(errors) => write!(f, "{errors}"),
+            Self::PcsidAlreadyGenerated { device_id } => write!(
+                f,
+                "Production CSID already generated for device {device_id}; use renew to replace it"
+            ),
+            Self::PcsidNotGenerated { device_id } => write!(
+                f,
+                "First time generation of PCSID was not completed for device {device_id}; generate the CSID and PCSID first"
+            ),
+            Self::OtpFormat { environment } => write!(
+                f,
+                "the OTP must be 6 digits in {}: generate one on the Fatoora portal of that environment (the value given is not shown)",
+                environment.as_str()
+            ),
+            Self::OtpMissing => write!(
+                f,
+                "an OTP is needed: generate one on the Fatoora portal of the device's environment"
+            ),
+            Self::UnknownDevice { device_id } => {
+                write!(
+                    f,
+                    "no device {device_id} in the store; `device list` shows the devices"
+                )
+            }
+            Self::UnknownActivity { activity_id } => {
+                write!(f, "no activity {activity_id} in the store")
+            }
+            Self::MalformedId { what, found } => write!(
+                f,
+                "{what} id {found:?} is not of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (lower-case hex)"
+            ),
+            Self::WrongState {
+                device_id,
+                expected,
+                found,
+            } => write!(
+                f,
+                "device {device_id} is {found}; this needs it to be {expected}"
+            ),
+            Self::Preflight { kind, error } => write!(
+                f,
+                "the {} CSID ZATCA returned failed the pre-flight check and was not stored: {error}",
+                kind.name()
+            ),
+            Self::EnvironmentMismatch {
+                kind,
+                expected,
+                found,
+            } => write!(
+                f,
+                "the {} CSID was issued by a {found} CA but the device is onboarded to {}: check the endpoint and the OTP's portal",
+                kind.name(),
+                expected.as_str()
+            ),
+            Self::Csr { reason } => write!(f, "could not build the key or CSR: {reason}"),
+            Self::SampleDocuments { reason } => {
+                write!(
+                    f,
+                    "could not make the compliance sample documents: {reason}"
+                )
+            }
+            Self::ComplianceFailed { failed } => {
+                write!(f, "compliance documents did not pass:")?;
+                for step in failed {
+                    write!(f, " {}", step.step)?;
+                    if !step.errors.is_empty() {
+                        let reasons: Vec<String> = step
+                            .errors
+                            .iter()
+                            .map(|(c, m)| format!("{c}: {m}"))
+                            .collect();
+                        write!(f, " ({})", reasons.join("; "))?;
+                    }
+                    write!(f, ";")?;
+                }
+                Ok(())
+            }
+            Self::Zatca(e) => write!(f, "{e}"),
+            Self::Io { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Self::Corrupt { path, reason } => {
+                write!(f, "{}: the store file is damaged: {reason}", path.display())
+            }
+            Self::ActivityFailed { activity_id, cause } => {
+                write!(f, "activity {activity_id} failed: {cause}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for OnboardingError {}
+
+impl From<ValidationErrors> for OnboardingError {
+    fn from(e: ValidationErrors) -> Self {
+        Self::Invalid(e)
+    }
+}
+
+impl From<FatooraError> for OnboardingError {
+    fn from(e: FatooraError) -> Self {
+        Self::Zatca(e)
+    }
+}
+
+impl From<zatca_csr::CsrError> for OnboardingError {
+    fn from(e: zatca_csr::CsrError) -> Self {
+        Self::Csr {
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<zatca_keys::KeyError> for OnboardingError {
+    fn from(e: zatca_keys::KeyError) -> Self {
+        match e {
+            zatca_keys::KeyError::Io { path, reason } => Self::Io { path, reason },
+            zatca_keys::KeyError::FileExists { path } => Self::Io {
+                path,
+                reason: "exists already".to_owned(),
+            },
+            other => Self::Csr {
+                reason: other.to_string(),
+            },
+        }
+    }
+}

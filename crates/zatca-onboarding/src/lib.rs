@@ -1,0 +1,91 @@
+//! The device onboarding lifecycle and its crash-safe store.
+//!
+//! A device goes registered (Device ID, key, CSR) → compliance CSID →
+//! compliance checks (the documents [`zatca_fatoora::ComplianceStep::required_for`]
+//! its TSXY, each result recorded) → production CSID, and later renewing →
+//! production CSID (`shared/spec/zatca-formats.md` §2.2–2.5). Every CSID is
+//! parsed and pre-flight checked on arrival (key, VAT, TSXY, validity at the
+//! injected time, issuing environment) before it is stored.
+//!
+//! The operations follow ClearTax's seed APIs and answer with their JSON keys:
+//!
+//! | operation | method | answer |
+//! |---|---|---|
+//! | register device (+ OTP: straight on to CSID and PCSID) | [`Onboarding::register`] | [`RegisterAnswer`] `{Status: GENERATED\|FAILED, DeviceId, PcsidGenerationActivityId?, ErrorList}` |
+//! | generate CSID and PCSID | [`Onboarding::generate_pcsid`] | [`Activity`] / [`ActivityAnswer`] |
+//! | PCSID activity status | [`Onboarding::activity`] | [`Activity`] `{Status: IN_PROGRESS\|SUCCEEDED\|FAILED, ErrorList, ComplianceResults, …}` |
+//! | renew PCSID | [`Onboarding::renew_pcsid`] | [`Activity`] / [`ActivityAnswer`] |
+//! | show / list (no secrets, renewal plan) | [`Onboarding::show`], [`Onboarding::list`] | [`DeviceView`] |
+//!
+//! Device identity is (environment, VAT, EGS serial); its id is derived from
+//! them ([`DeviceId::derive`]), so registering twice, or from two processes at
+//! once (the store lock serializes them), yields one device. Credentials are
+//! kept per environment and never cross it.
+//!
+//! OTP rules: development accepts any OTP; simulation and production need 6
+//! digits (the portal's). An OTP is passed through to [`zatca_fatoora::Fatoora`]
+//! and never stored, logged or echoed.
+//!
+//! The compliance sample documents come from a [`SampleDocuments`]
+//! implementation (the signer of issue 6); the time is always an argument.
+//!
+//! # Error codes
+//!
+//! Every error becomes `ErrorList` entries `{ErrorCode, ErrorMessage,
+//! ErrorSource: LOCAL|ZATCA, Path?}` ([`OnboardingError::entries`]):
+//!
+//! | code | source | meaning |
+//! |---|---|---|
+//! | `6002` | LOCAL | register: "A Device ID already exist with same VAT and EGS serial number" (a warning; Status stays GENERATED) |
+//! | `6002` | LOCAL | generate: "Production CSID already generated for device" |
+//! | `6003` | LOCAL | renew: "First time generation of PCSID was not completed" |
+//! | `ZP0xx` | LOCAL | request validation (codes of `zatca-profile`), one entry per problem, with `Path` |
+//! | `ZO001` | LOCAL | OTP not 6 digits in simulation/production |
+//! | `ZO002` | LOCAL | OTP missing |
+//! | `ZO003` | LOCAL | unknown device |
+//! | `ZO004` | LOCAL | unknown activity |
+//! | `ZO005` | LOCAL | malformed device or activity id |
+//! | `ZO006` | LOCAL | operation does not fit the device's state |
+//! | `ZO010` | LOCAL | a returned CSID failed pre-flight (key, VAT, TSXY, validity); not stored |
+//! | `ZO011` | LOCAL | a returned CSID was issued by another environment's CA |
+//! | `ZO020` | LOCAL | key or CSR could not be built |
+//! | `ZO030` | LOCAL | sample documents could not be made |
+//! | `ZO031` | ZATCA | a compliance document failed without a message (otherwise ZATCA's own rule code, `Path` = step name) |
+//! | `ZO040` / `ZO041` | LOCAL | a store file could not be read or written / is damaged |
+//! | `Invalid-OTP`, `Missing-OTP`, `Invalid-CSR`, `Missing-ComplianceSteps`, `Invalid-CurrentCCSID`, `Denied-by-Policy-Module` (template of another environment), `certificate-permissions`, `Already-Issued` | ZATCA | ZATCA's refusals, classified by [`zatca_fatoora::ErrorKind`]; other refusals keep ZATCA's code, or `HTTP-<status>` |
+//!
+//! # Store
+//!
+//! See [`store`]: one folder per device, every write atomic (temporary file,
+//! fsync, rename), `device.json` written last as the commit point, a file lock
+//! across processes. A renewal writes generation n+1 beside generation n and
+//! switches only after the new PCSID passed pre-flight.
+//!
+//! Not done yet: encrypting the key at rest (encrypted PKCS#8).
+//!
+//! # Dependencies
+//!
+//! The toolkit crates (`zatca-keys` keys, hashing and atomic writes;
+//! `zatca-profile` requests; `zatca-csr` CSRs; `zatca-cert` CSIDs and
+//! pre-flight; `zatca-fatoora` the API contract; `zatca-sign` the first PIH);
+//! `serde`/`serde_json` for the store files and answers; `zeroize` for the
+//! serialized CSID secrets.
+#![forbid(unsafe_code)]
+
+mod error;
+mod lifecycle;
+mod model;
+pub mod store;
+
+pub use error::{CsidKind, ErrorEntry, ErrorSource, FailedStep, OnboardingError};
+pub use lifecycle::{
+    Onboarding, Options, Registration, RenewKey, SampleContext, SampleDocuments, check_otp,
+    list_devices, renewal_plan, show_device,
+};
+pub use model::{
+    Activity, ActivityAnswer, ActivityId, ActivityKind, ActivityStatus, AnswerStatus, ChainState,
+    CsidSummary, DeviceId, DeviceRecord, DeviceState, DeviceView, Generation, RegisterAnswer,
+    RenewalPlan, StepResult,
+};
+pub use store::{Store, default_store_dir};
+pub use zatca_cert::UnixTime;

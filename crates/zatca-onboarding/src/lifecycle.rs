@@ -1,0 +1,763 @@
+//! The operations: register, generate CSID and PCSID, activity status, renew,
+//! show, list. Each takes the time as an argument (`now`).
+
+use zatca_cert::{Csid, Expectations, UnixTime};
+use zatca_csr::Csr;
+use zatca_fatoora::{
+    ComplianceStep, CsrSubmission, Fatoora, FatooraError, InvoiceSubmission, ProductionCsidRequest,
+    Renewal,
+};
+use zatca_keys::{Curve, PrivateKey};
+use zatca_profile::{
+    EgsProfile, Environment, Otp, RequestInput, ValidateOptions, ValidationProfile,
+};
+
+use crate::error::{CsidKind, ErrorEntry, ErrorSource, FailedStep, OnboardingError};
+use crate::model::{
+    Activity, ActivityAnswer, ActivityId, ActivityKind, ActivityStatus, AnswerStatus, ChainState,
+    CsidSummary, DeviceId, DeviceRecord, DeviceState, DeviceView, Generation, RegisterAnswer,
+    RenewalPlan, StepResult,
+};
+use crate::store::Store;
+
+const DAY: u64 = 86_400;
+
+/// What a [`SampleDocuments`] implementation gets to make the compliance documents.
+#[derive(Debug)]
+pub struct SampleContext<'a> {
+    /// The device's profile (VAT, TSXY, names) as its CSR carries it.
+    pub profile: &'a EgsProfile,
+    /// The compliance CSID the documents must be signed with (its certificate
+    /// goes into the signature; the secret is not needed for signing).
+    pub csid: &'a Csid,
+    /// The key of the compliance CSID.
+    pub key: &'a PrivateKey,
+    /// The steps a document is needed for, in order.
+    pub steps: &'a [ComplianceStep],
+    /// The signing time to put in the documents (the lifecycle's `now`).
+    pub signing_time: UnixTime,
+    /// The ICV of the first document (each next one adds 1).
+    pub first_icv: u64,
+    /// The PIH of the first document (base64); each next one chains on the previous hash.
+    pub first_pih: &'a str,
+}
+
+/// Makes the signed sample documents of the compliance checks (issue 6
+/// implements it in `zatca-ubl`): one `(step, submission)` per step asked
+/// for. The error is a message naming what failed.
+pub trait SampleDocuments {
+    /// The documents for `ctx.steps`.
+    fn documents(
+        &self,
+        ctx: &SampleContext<'_>,
+    ) -> Result<Vec<(ComplianceStep, InvoiceSubmission)>, String>;
+}
+
+impl<T: SampleDocuments + ?Sized> SampleDocuments for &T {
+    fn documents(
+        &self,
+        ctx: &SampleContext<'_>,
+    ) -> Result<Vec<(ComplianceStep, InvoiceSubmission)>, String> {
+        (**self).documents(ctx)
+    }
+}
+
+/// Lifecycle settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// How many days before expiry a production CSID is due for renewal.
+    pub renewal_window_days: u32,
+    /// In development only: accept the shared SDK/sandbox certificate the
+    /// developer portal hands out as everyone's production CSID.
+    pub allow_shared_sandbox: bool,
+    /// The rules the request is validated under.
+    pub validation: ValidationProfile,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            renewal_window_days: 30,
+            allow_shared_sandbox: false,
+            validation: ValidationProfile::Sdk,
+        }
+    }
+}
+
+/// How a renewal gets its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RenewKey {
+    /// A fresh key (the default).
+    #[default]
+    New,
+    /// The current key, in a fresh CSR.
+    Same,
+}
+
+/// What registering did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    /// The device.
+    pub device_id: DeviceId,
+    /// Whether the device was already registered (nothing was written).
+    pub existing: bool,
+}
+
+/// The device lifecycle over a store, a Fatoora implementation and a sample-document maker.
+pub struct Onboarding<F: Fatoora, D: SampleDocuments> {
+    store: Store,
+    fatoora: F,
+    documents: D,
+    options: Options,
+}
+
+/// The OTP rules: development takes any OTP; simulation and production the
+/// 6-digit OTP of their portal.
+pub fn check_otp(environment: Environment, otp: &Otp) -> Result<(), OnboardingError> {
+    match environment {
+        Environment::Development => Ok(()),
+        _ if otp.is_well_formed() => Ok(()),
+        _ => Err(OnboardingError::OtpFormat { environment }),
+    }
+}
+
+/// Renewal planning for a certificate expiring at `not_after`.
+pub fn renewal_plan(not_after: UnixTime, now: UnixTime, window_days: u32) -> RenewalPlan {
+    let left = i128::from(not_after.as_secs()) - i128::from(now.as_secs());
+    let days_left = i64::try_from(left.div_euclid(i128::from(DAY))).unwrap_or(i64::MIN);
+    let expired = now > not_after;
+    RenewalPlan {
+        expires_at: not_after.to_string(),
+        days_left,
+        in_renewal_window: !expired && left <= i128::from(window_days) * i128::from(DAY),
+        expired,
+        window_days,
+    }
+}
+
+fn summary(csid: &Csid) -> CsidSummary {
+    let cert = csid.certificate();
+    CsidSummary {
+        request_id: csid.request_id().map(str::to_owned),
+        issuer: cert.issuer_name().to_owned(),
+        serial: cert.serial_decimal().to_owned(),
+        not_before: cert.not_before().to_string(),
+        not_after: cert.not_after().to_string(),
+    }
+}
+
+/// Whether a certificate issued by a CA of `found` may serve a device of `expected`.
+/// Simulation and production must match exactly; the developer portal issues
+/// from `CN=eInvoicing`, and its production CSIDs have come from a production-named
+/// CA, so development accepts anything but a simulation CA.
+fn environment_fits(expected: Environment, found: Option<zatca_cert::Environment>) -> bool {
+    use zatca_cert::Environment as C;
+    match expected {
+        Environment::Simulation => found == Some(C::Simulation),
+        Environment::Production => found == Some(C::Production),
+        Environment::Development => found != Some(C::Simulation),
+    }
+}
+
+impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
+    /// A lifecycle over `store`, calling `fatoora`, with `documents` for the compliance checks.
+    pub fn new(store: Store, fatoora: F, documents: D, options: Options) -> Self {
+        Self {
+            store,
+            fatoora,
+            documents,
+            options,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The Fatoora implementation.
+    pub fn fatoora(&self) -> &F {
+        &self.fatoora
+    }
+
+    /// The settings.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Registers a device: validates the request, and unless the device
+    /// (environment, VAT, EGS serial) exists, makes its key and CSR.
+    /// Runs under the store lock, so two processes get one device.
+    pub fn register_device(
+        &self,
+        input: &RequestInput,
+        environment: Option<Environment>,
+        now: UnixTime,
+    ) -> Result<Registration, OnboardingError> {
+        let profile = input.validate_with(&ValidateOptions {
+            profile: self.options.validation,
+            environment,
+            require_environment: true,
+        })?;
+        let environment = profile.environment().ok_or_else(|| OnboardingError::Csr {
+            reason: "no environment".to_owned(),
+        })?;
+        let id = DeviceId::derive(
+            environment,
+            profile.vat().as_str(),
+            profile.egs_serial().as_str(),
+        );
+        let _lock = self.store.lock()?;
+        self.store.sweep(environment, &id);
+        if self.store.load_device_in(environment, &id)?.is_some() {
+            return Ok(Registration {
+                device_id: id,
+                existing: true,
+            });
+        }
+        let key = PrivateKey::generate(Curve::Secp256k1)?;
+        let csr = Csr::build(&profile, &key)?;
+        let record = DeviceRecord {
+            device_id: id.clone(),
+            environment,
+            vat: profile.vat().as_str().to_owned(),
+            egs_serial: profile.egs_serial().as_str().to_owned(),
+            common_name: profile.common_name().to_string(),
+            invoice_types: profile.invoice_types().as_str().to_owned(),
+            state: DeviceState::Registered,
+            current: Generation {
+                number: 1,
+                compliance_csid: false,
+                production_csid: false,
+            },
+            pending: None,
+            chain: ChainState::default(),
+            activities: 0,
+            last_activity_id: None,
+            registered_at: now.as_secs(),
+        };
+        self.store.write_key(&record, 1, &key)?;
+        self.store.write_csr(&record, 1, &csr)?;
+        self.store.save_device(&record)?;
+        Ok(Registration {
+            device_id: id,
+            existing: false,
+        })
+    }
+
+    /// "Register device" as one call: registers, and with an OTP (given here
+    /// or in the request) goes on to the CSID and PCSID unless the device
+    /// already has a PCSID. An existing device gives warning `6002`.
+    pub fn register(
+        &self,
+        mut input: RequestInput,
+        environment: Option<Environment>,
+        otp: Option<Otp>,
+        now: UnixTime,
+    ) -> RegisterAnswer {
+        let otp = otp.or_else(|| input.take_otp());
+        let registration = match self.register_device(&input, environment, now) {
+            Ok(r) => r,
+            Err(e) => {
+                return RegisterAnswer {
+                    status: AnswerStatus::Failed,
+                    device_id: None,
+                    pcsid_generation_activity_id: None,
+                    error_list: e.entries(),
+                };
+            }
+        };
+        let mut answer = RegisterAnswer {
+            status: AnswerStatus::Generated,
+            device_id: Some(registration.device_id.clone()),
+            pcsid_generation_activity_id: None,
+            error_list: Vec::new(),
+        };
+        let mut has_pcsid = false;
+        if registration.existing {
+            answer.error_list.push(ErrorEntry::new(
+                "6002",
+                "A Device ID already exist with same VAT and EGS serial number",
+                ErrorSource::Local,
+            ));
+            has_pcsid = self
+                .store
+                .load_device(&registration.device_id)
+                .map(|r| r.current.production_csid)
+                .unwrap_or(false);
+        }
+        if let Some(otp) = otp.filter(|_| !has_pcsid) {
+            match self.generate_pcsid(&registration.device_id, &otp, now) {
+                Ok(activity) => answer.pcsid_generation_activity_id = Some(activity.activity_id),
+                Err(e) => {
+                    answer.status = AnswerStatus::Failed;
+                    answer.pcsid_generation_activity_id =
+                        e.activity_id().and_then(|a| a.parse().ok());
+                    answer.error_list.extend(e.entries());
+                }
+            }
+        }
+        answer
+    }
+
+    fn start_activity(
+        &self,
+        record: &mut DeviceRecord,
+        kind: ActivityKind,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
+        record.activities += 1;
+        let id = ActivityId::derive(&record.device_id, record.activities);
+        record.last_activity_id = Some(id.clone());
+        let activity = Activity {
+            activity_id: id,
+            device_id: record.device_id.clone(),
+            kind,
+            status: ActivityStatus::InProgress,
+            steps: Vec::new(),
+            failed_step: None,
+            compliance_results: Vec::new(),
+            error_list: Vec::new(),
+            started_at: now.as_secs(),
+            updated_at: now.as_secs(),
+        };
+        self.store.save_activity(&activity)?;
+        self.store.save_device(record)?;
+        Ok(activity)
+    }
+
+    fn finish_activity(
+        &self,
+        mut activity: Activity,
+        result: Result<(), OnboardingError>,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
+        activity.updated_at = now.as_secs();
+        match result {
+            Ok(()) => {
+                activity.status = ActivityStatus::Succeeded;
+                self.store.save_activity(&activity)?;
+                Ok(activity)
+            }
+            Err(e) => {
+                activity.status = ActivityStatus::Failed;
+                activity.failed_step = activity.steps.last().cloned();
+                activity.error_list = e.entries();
+                // Best effort: the error is what matters, even if it cannot be recorded.
+                let _ = self.store.save_activity(&activity);
+                Err(OnboardingError::ActivityFailed {
+                    activity_id: activity.activity_id.to_string(),
+                    cause: Box::new(e),
+                })
+            }
+        }
+    }
+
+    /// Pre-flight checks of a CSID before it is stored: key, VAT, TSXY,
+    /// validity at `now`, environment. Returns nothing or the failure.
+    fn check_csid(
+        &self,
+        kind: CsidKind,
+        csid: &Csid,
+        key: &PrivateKey,
+        record: &DeviceRecord,
+        now: UnixTime,
+    ) -> Result<(), OnboardingError> {
+        let cert = csid.certificate();
+        if kind == CsidKind::Production
+            && record.environment == Environment::Development
+            && self.options.allow_shared_sandbox
+            && cert.is_shared_sandbox_certificate()
+        {
+            return cert
+                .check_validity(now)
+                .map_err(|error| OnboardingError::Preflight { kind, error });
+        }
+        let public_key = key.public_key();
+        cert.preflight(&Expectations {
+            public_key: &public_key,
+            vat: &record.vat,
+            invoice_types: &record.invoice_types,
+            at: now,
+            allow_shared_sandbox_certificate: false,
+        })
+        .map_err(|error| OnboardingError::Preflight { kind, error })?;
+        if !environment_fits(record.environment, cert.environment()) {
+            return Err(OnboardingError::EnvironmentMismatch {
+                kind,
+                expected: record.environment,
+                found: cert
+                    .environment()
+                    .map_or_else(|| "unknown".to_owned(), |e| e.name().to_owned()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs the compliance checks of every required step; records the results
+    /// (also when some fail) in `compliance-<generation>.json` and `activity`.
+    #[allow(clippy::too_many_arguments)]
+    fn compliance_checks(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        profile: &EgsProfile,
+        csid: &Csid,
+        key: &PrivateKey,
+        activity: &mut Activity,
+        now: UnixTime,
+    ) -> Result<(), OnboardingError> {
+        let steps = ComplianceStep::required_for(profile.invoice_types());
+        let ctx = SampleContext {
+            profile,
+            csid,
+            key,
+            steps: &steps,
+            signing_time: now,
+            first_icv: record.chain.last_icv + 1,
+            first_pih: &record.chain.pih,
+        };
+        let documents = self
+            .documents
+            .documents(&ctx)
+            .map_err(|reason| OnboardingError::SampleDocuments { reason })?;
+        let mut results = Vec::new();
+        let mut failed = Vec::new();
+        for step in &steps {
+            let Some((_, document)) = documents.iter().find(|(s, _)| s == step) else {
+                return Err(OnboardingError::SampleDocuments {
+                    reason: format!("no document was made for step {step}"),
+                });
+            };
+            let report = match self.fatoora.compliance_invoice(csid, document) {
+                Ok(report) => report,
+                Err(e) => {
+                    activity.compliance_results = results.clone();
+                    let _ = self.store.write_results(record, generation, &results);
+                    return Err(e.into());
+                }
+            };
+            let v = &report.validation_results;
+            let describe = |m: &zatca_fatoora::ValidationMessage| {
+                (
+                    m.code.clone().unwrap_or_else(|| "ERROR".to_owned()),
+                    m.message.clone().unwrap_or_default(),
+                )
+            };
+            let errors: Vec<(String, String)> = v.error_messages.iter().map(describe).collect();
+            let messages = v
+                .error_messages
+                .iter()
+                .chain(&v.warning_messages)
+                .map(|m| {
+                    let (c, t) = describe(m);
+                    format!("{c}: {t}")
+                })
+                .collect();
+            let passed = report.passed();
+            results.push(StepResult {
+                step: step.name().to_owned(),
+                uuid: document.uuid.clone(),
+                status: v.status.clone(),
+                passed,
+                messages,
+            });
+            if !passed {
+                failed.push(FailedStep {
+                    step: step.name().to_owned(),
+                    errors,
+                });
+            }
+        }
+        activity.compliance_results = results.clone();
+        self.store.write_results(record, generation, &results)?;
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(OnboardingError::ComplianceFailed { failed })
+        }
+    }
+
+    fn production_csid(
+        &self,
+        record: &DeviceRecord,
+        compliance: &Csid,
+        key: &PrivateKey,
+        now: UnixTime,
+    ) -> Result<Csid, OnboardingError> {
+        let request_id = compliance.request_id().ok_or_else(|| {
+            OnboardingError::Zatca(FatooraError::MalformedAnswer {
+                reason: "the compliance CSID answer had no requestID".to_owned(),
+            })
+        })?;
+        let response = self.fatoora.production_csid(
+            compliance,
+            &ProductionCsidRequest {
+                compliance_request_id: request_id.to_owned(),
+            },
+        )?;
+        self.check_csid(CsidKind::Production, &response.csid, key, record, now)?;
+        Ok(response.csid)
+    }
+
+    fn load_locked(&self, id: &DeviceId) -> Result<DeviceRecord, OnboardingError> {
+        let record = self.store.load_device(id)?;
+        self.store.sweep(record.environment, id);
+        Ok(record)
+    }
+
+    /// "Generate CSID and PCSID": compliance CSID with the OTP, the
+    /// compliance checks, the production CSID, as one activity. Fails with
+    /// `6002` once the device has a PCSID.
+    pub fn generate_pcsid(
+        &self,
+        id: &DeviceId,
+        otp: &Otp,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
+        let _lock = self.store.lock()?;
+        let mut record = self.load_locked(id)?;
+        if record.current.production_csid {
+            return Err(OnboardingError::PcsidAlreadyGenerated {
+                device_id: id.to_string(),
+            });
+        }
+        check_otp(record.environment, otp)?;
+        let mut activity = self.start_activity(&mut record, ActivityKind::GeneratePcsid, now)?;
+        let result = self.generate_steps(&mut record, otp, &mut activity, now);
+        self.finish_activity(activity, result, now)
+    }
+
+    fn generate_steps(
+        &self,
+        record: &mut DeviceRecord,
+        otp: &Otp,
+        activity: &mut Activity,
+        now: UnixTime,
+    ) -> Result<(), OnboardingError> {
+        let generation = record.current.number;
+        let key = self.store.read_key(record, generation)?;
+        let csr = self.store.read_csr(record, generation)?;
+        let profile = csr.to_profile(ValidationProfile::Sdk)?;
+
+        activity.steps.push("COMPLIANCE_CSID".to_owned());
+        let submission = CsrSubmission {
+            csr: csr.to_base64_pem()?,
+        };
+        let response = self.fatoora.compliance_csid(otp, &submission)?;
+        let compliance = response.csid;
+        self.check_csid(CsidKind::Compliance, &compliance, &key, record, now)?;
+        self.store
+            .write_csid(record, CsidKind::Compliance, generation, &compliance)?;
+        record.current.compliance_csid = true;
+        record.state = DeviceState::ComplianceCsid;
+        self.store.save_device(record)?;
+
+        activity.steps.push("COMPLIANCE_CHECKS".to_owned());
+        self.compliance_checks(
+            record,
+            generation,
+            &profile,
+            &compliance,
+            &key,
+            activity,
+            now,
+        )?;
+        record.state = DeviceState::ComplianceChecked;
+        self.store.save_device(record)?;
+
+        activity.steps.push("PRODUCTION_CSID".to_owned());
+        let production = self.production_csid(record, &compliance, &key, now)?;
+        self.store
+            .write_csid(record, CsidKind::Production, generation, &production)?;
+        record.current.production_csid = true;
+        record.state = DeviceState::Production;
+        self.store.save_device(record)
+    }
+
+    /// "Renew PCSID": a fresh CSR (new key unless [`RenewKey::Same`]), the
+    /// renewal call, the compliance checks again if ZATCA answers 428, and
+    /// the new PCSID, checked; only then does the device switch to it. A
+    /// failure at any point leaves the working PCSID in place. Fails with
+    /// `6003` when the device has no PCSID.
+    pub fn renew_pcsid(
+        &self,
+        id: &DeviceId,
+        otp: &Otp,
+        key_choice: RenewKey,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
+        let _lock = self.store.lock()?;
+        let mut record = self.load_locked(id)?;
+        if !record.current.production_csid {
+            return Err(OnboardingError::PcsidNotGenerated {
+                device_id: id.to_string(),
+            });
+        }
+        check_otp(record.environment, otp)?;
+        let mut activity = self.start_activity(&mut record, ActivityKind::RenewPcsid, now)?;
+        let result = self.renew_steps(&mut record, otp, key_choice, &mut activity, now);
+        if result.is_err() {
+            // The current generation is untouched; say so in the state file (best effort).
+            record.state = DeviceState::Production;
+            record.pending = None;
+            let _ = self.store.save_device(&record);
+        }
+        self.finish_activity(activity, result, now)
+    }
+
+    fn renew_steps(
+        &self,
+        record: &mut DeviceRecord,
+        otp: &Otp,
+        key_choice: RenewKey,
+        activity: &mut Activity,
+        now: UnixTime,
+    ) -> Result<(), OnboardingError> {
+        let current = record.current.number;
+        let next = current + 1;
+        activity.steps.push("RENEWAL_CSR".to_owned());
+        let profile = self
+            .store
+            .read_csr(record, current)?
+            .to_profile(ValidationProfile::Sdk)?;
+        let key = match key_choice {
+            RenewKey::New => PrivateKey::generate(Curve::Secp256k1)?,
+            RenewKey::Same => self.store.read_key(record, current)?,
+        };
+        let csr = Csr::build(&profile, &key)?;
+        self.store.write_key(record, next, &key)?;
+        self.store.write_csr(record, next, &csr)?;
+        let mut pending = Generation {
+            number: next,
+            compliance_csid: false,
+            production_csid: false,
+        };
+        record.pending = Some(pending.clone());
+        record.state = DeviceState::Renewing;
+        self.store.save_device(record)?;
+
+        activity.steps.push("RENEW_PCSID".to_owned());
+        let working = self
+            .store
+            .read_csid(record, CsidKind::Production, current)?;
+        let submission = CsrSubmission {
+            csr: csr.to_base64_pem()?,
+        };
+        let production = match self
+            .fatoora
+            .renew_production_csid(&working, otp, &submission)?
+        {
+            Renewal::Issued(response) => {
+                self.check_csid(CsidKind::Production, &response.csid, &key, record, now)?;
+                response.csid
+            }
+            Renewal::ComplianceRequired(response) => {
+                let compliance = response.csid;
+                self.check_csid(CsidKind::Compliance, &compliance, &key, record, now)?;
+                self.store
+                    .write_csid(record, CsidKind::Compliance, next, &compliance)?;
+                pending.compliance_csid = true;
+                record.pending = Some(pending.clone());
+                self.store.save_device(record)?;
+                activity.steps.push("COMPLIANCE_CHECKS".to_owned());
+                self.compliance_checks(record, next, &profile, &compliance, &key, activity, now)?;
+                activity.steps.push("PRODUCTION_CSID".to_owned());
+                self.production_csid(record, &compliance, &key, now)?
+            }
+        };
+        self.store
+            .write_csid(record, CsidKind::Production, next, &production)?;
+        pending.production_csid = true;
+        record.current = pending;
+        record.pending = None;
+        record.state = DeviceState::Production;
+        self.store.save_device(record)
+    }
+
+    /// "PCSID activity status".
+    pub fn activity(&self, id: &ActivityId) -> Result<Activity, OnboardingError> {
+        self.store.load_activity(id)
+    }
+
+    /// A device's state, CSIDs (no secrets), compliance results and renewal plan at `now`.
+    pub fn show(&self, id: &DeviceId, now: UnixTime) -> Result<DeviceView, OnboardingError> {
+        show_device(&self.store, id, now, self.options.renewal_window_days)
+    }
+
+    /// Every device, as [`Self::show`] gives it.
+    pub fn list(&self, now: UnixTime) -> Result<Vec<DeviceView>, OnboardingError> {
+        list_devices(&self.store, now, self.options.renewal_window_days)
+    }
+}
+
+/// [`Onboarding::show`] without a Fatoora: reads the store only.
+pub fn show_device(
+    store: &Store,
+    id: &DeviceId,
+    now: UnixTime,
+    window_days: u32,
+) -> Result<DeviceView, OnboardingError> {
+    view(store, store.load_device(id)?, now, window_days)
+}
+
+/// [`Onboarding::list`] without a Fatoora: reads the store only.
+pub fn list_devices(
+    store: &Store,
+    now: UnixTime,
+    window_days: u32,
+) -> Result<Vec<DeviceView>, OnboardingError> {
+    store
+        .list_devices()?
+        .into_iter()
+        .map(|r| view(store, r, now, window_days))
+        .collect()
+}
+
+fn view(
+    store: &Store,
+    record: DeviceRecord,
+    now: UnixTime,
+    window_days: u32,
+) -> Result<DeviceView, OnboardingError> {
+    let generation = record.current.number;
+    let read = |present: bool, kind: CsidKind| -> Result<Option<Csid>, OnboardingError> {
+        if present {
+            store.read_csid(&record, kind, generation).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let compliance = read(record.current.compliance_csid, CsidKind::Compliance)?;
+    let production = read(record.current.production_csid, CsidKind::Production)?;
+    let renewal = production
+        .as_ref()
+        .map(|p| renewal_plan(p.certificate().not_after(), now, window_days));
+    Ok(DeviceView {
+        compliance_results: store.read_results(&record, generation)?,
+        compliance_csid: compliance.as_ref().map(summary),
+        production_csid: production.as_ref().map(summary),
+        renewal,
+        record,
+    })
+}
+
+impl ActivityAnswer {
+    /// The answer of a generate or renew call.
+    pub fn from_result(device_id: &DeviceId, result: &Result<Activity, OnboardingError>) -> Self {
+        match result {
+            Ok(activity) => Self {
+                status: activity.status,
+                device_id: Some(device_id.clone()),
+                pcsid_generation_activity_id: Some(activity.activity_id.clone()),
+                error_list: activity.error_list.clone(),
+            },
+            Err(e) => Self {
+                status: ActivityStatus::Failed,
+                device_id: Some(device_id.clone()),
+                pcsid_generation_activity_id: e.activity_id().and_then(|a| a.parse().ok()),
+                error_list: e.entries(),
+            },
+        }
+    }
+}

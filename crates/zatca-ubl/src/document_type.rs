@@ -1,0 +1,46 @@
+//! What kind of document an invoice is, and whose: the values a compliance
+//! check routes on (`shared/spec/zatca-formats.md` §2.4).
+
+use roxmltree::Node;
+
+use crate::{Invoice, NS_CAC, NS_CBC};
+
+impl<'a> Invoice<'a> {
+    /// `cbc:InvoiceTypeCode` and its `@name` subtype (KSA-2, `NNPNESB`):
+    /// `("388", "0211010")` for a simplified invoice. `None` if either is missing.
+    ///
+    /// ```
+    /// let xml = std::fs::read(concat!(
+    ///     env!("CARGO_MANIFEST_DIR"),
+    ///     "/../../testdata/invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"
+    /// ))?;
+    /// let invoice = zatca_ubl::Invoice::parse(&xml)?;
+    /// let (code, subtype) = invoice.invoice_type().unwrap();
+    /// assert_eq!(code, "388");
+    /// assert!(subtype.starts_with("02"));
+    /// assert_eq!(invoice.seller_vat(), Some("399999999900003"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn invoice_type(&self) -> Option<(&str, &str)> {
+        let node = child(self.root(), NS_CBC, "InvoiceTypeCode")?;
+        let code = node.text()?.trim();
+        let subtype = node.attribute("name")?.trim();
+        Some((code, subtype))
+    }
+
+    /// The seller's VAT number:
+    /// `cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID` (QR tag 2).
+    pub fn seller_vat(&self) -> Option<&str> {
+        let party = child(
+            child(self.root(), NS_CAC, "AccountingSupplierParty")?,
+            NS_CAC,
+            "Party",
+        )?;
+        let scheme = child(party, NS_CAC, "PartyTaxScheme")?;
+        Some(child(scheme, NS_CBC, "CompanyID")?.text()?.trim())
+    }
+}
+
+fn child<'a, 'input>(node: Node<'a, 'input>, ns: &str, name: &str) -> Option<Node<'a, 'input>> {
+    node.children().find(|c| c.has_tag_name((ns, name)))
+}

@@ -1,0 +1,206 @@
+//! UBL invoice handling for the ZATCA onboarding toolkit: the invoice hash, the
+//! XAdES `SignedProperties` digest, and the values the API asks for.
+//!
+//! # The invoice hash
+//!
+//! The hash ZATCA puts in the `ds:Reference Id="invoiceSignedData"` digest, in QR
+//! tag 6, in the API's `invoiceHash` and in the next invoice's PIH
+//! (`shared/spec/zatca-formats.md` §4.1, reproduced on every SDK R3.3.3 and R3.2.7
+//! sample in `testdata/invoices/`):
+//!
+//! 1. parse the invoice XML;
+//! 2. remove the elements `/Invoice/ext:UBLExtensions`, `/Invoice/cac:Signature` and
+//!    `/Invoice/cac:AdditionalDocumentReference[cbc:ID='QR']`, and only the elements:
+//!    the whitespace around them stays;
+//! 3. canonicalise with C14N 1.1 without comments ([`c14n`]);
+//! 4. SHA-256, then base64 of the 32 raw bytes (44 characters, no hex step).
+//!
+//! ```
+//! let xml = std::fs::read(concat!(
+//!     env!("CARGO_MANIFEST_DIR"),
+//!     "/../../testdata/invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"
+//! ))?;
+//! let hash = zatca_ubl::invoice_hash(&xml)?;
+//! assert_eq!(hash.to_base64(), "Hss2gNFjBY5OJn/5CEVZSSNUMrSf4QlCMxwsioPN6fA=");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The SDK performs step 2 with an XSLT (`invoice.xsl`) whose match patterns are
+//! looser than the paths above: it matches `UBLExtensions` at any depth and
+//! `Signature` by local name only, and compares the QR `cbc:ID` after
+//! `normalize-space`. They select the same elements in every schema-valid UBL
+//! invoice; on documents that differ there, ZATCA's own validation fails anyway.
+//!
+//! # SignedProperties
+//!
+//! [`SignedProperties`] builds the `xades:SignedProperties` block exactly as the
+//! SDK lays it out and computes its digest (§4.3).
+//!
+//! # Signing and verifying
+//!
+//! [`InvoiceSigner`] / [`sign_invoice`] embed the XAdES signature, the QR code
+//! and the `cac:Signature` reference in the SDK R3.3.3 layout and return the
+//! signed XML with the values the reporting/clearance APIs want
+//! ([`SignedInvoice`]); see the `sign` module docs for the steps.
+//! [`verify_invoice`] / [`check_invoice`] recompute every value of a signed
+//! document and name each element that does not match ([`UblError`] variants
+//! `InvoiceDigestMismatch`, `SignatureValueInvalid`,
+//! `SignedPropertiesDigestMismatch`, `CertDigestMismatch`,
+//! `IssuerSerialMismatch`, `QrMismatch`).
+//!
+//! # Compliance sample documents
+//!
+//! [`ComplianceSamples`] makes the signed sample documents a device's TSXY
+//! requires for its compliance checks, chained by ICV and PIH.
+//!
+//! # Why each dependency
+//!
+//! `zatca-sign`: the invoice-hash signature, the QR TLV and the [`InvoiceHash`]
+//! type; `zatca-keys`: the private key; `zatca-cert`: the certificate and its
+//! ZATCA-form values (parsed once); `zatca-profile` and `zatca-fatoora`: the
+//! device profile and the compliance steps the sample documents are made for.
+//! `roxmltree`: a conformant, strict, dependency-light XML 1.0 + namespaces parser
+//! (no `unsafe` in its parsing, billion-laughs protection, no external entity
+//! loading) that keeps source positions, so element and attribute names are written
+//! with the prefixes the document uses. The canonicaliser on top of it is this
+//! crate's own ([`c14n`]): the pure-Rust C14N crates found were either pre-release
+//! with a large dependency tree (ring, x509-parser, a second `der`) and a newer MSRV,
+//! or bindings to libxml2. `sha2`: the digest; `base64`: the encoding ZATCA uses.
+#![forbid(unsafe_code)]
+
+pub mod c14n;
+mod document_type;
+mod error;
+mod extract;
+mod fields;
+mod samples;
+mod sign;
+mod signed_properties;
+mod verify;
+
+use std::fmt;
+
+use roxmltree::{Document, Node, NodeId};
+use sha2::{Digest as _, Sha256};
+
+pub use error::UblError;
+pub use signed_properties::{SignedProperties, SigningTime};
+pub use samples::{ComplianceSamples, SampleDocument};
+pub use sign::{InvoiceSigner, SignedInvoice, sign_invoice};
+pub use verify::{NS_DS, NS_XADES, VerifiedInvoice, check_invoice, verify_invoice};
+/// The invoice hash type is `zatca-sign`'s (one type across the toolkit).
+pub use zatca_sign::InvoiceHash;
+
+/// The largest invoice accepted, in bytes (10 MiB).
+pub const MAX_INVOICE_BYTES: usize = 10 * 1024 * 1024;
+
+/// Namespace of the UBL 2.1 `Invoice` document element (ZATCA credit and debit
+/// notes are `Invoice` documents too).
+pub const NS_INVOICE: &str = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2";
+/// Namespace of UBL aggregate components (`cac:`).
+pub const NS_CAC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2";
+/// Namespace of UBL basic components (`cbc:`).
+pub const NS_CBC: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2";
+/// Namespace of UBL extension components (`ext:`).
+pub const NS_EXT: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2";
+
+/// Computes the ZATCA invoice hash of an invoice document.
+///
+/// Shorthand for [`Invoice::parse`] then [`Invoice::hash`].
+pub fn invoice_hash(xml: &[u8]) -> Result<InvoiceHash, UblError> {
+    Ok(Invoice::parse(xml)?.hash())
+}
+
+/// A parsed UBL invoice: well-formed XML whose document element is a UBL `Invoice`.
+pub struct Invoice<'a> {
+    doc: Document<'a>,
+}
+
+impl fmt::Debug for Invoice<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Invoice")
+            .field("bytes", &self.doc.input_text().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Invoice<'a> {
+    /// Parses an invoice: at most [`MAX_INVOICE_BYTES`] of UTF-8 XML whose document
+    /// element is `{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice`.
+    pub fn parse(xml: &'a [u8]) -> Result<Self, UblError> {
+        let text = c14n::decode(xml)?;
+        let doc = c14n::parse(text)?;
+        let root = doc.root_element();
+        if !root.has_tag_name((NS_INVOICE, "Invoice")) {
+            let name = root.tag_name();
+            return Err(UblError::NotAnInvoice {
+                found: format!(
+                    "{{{}}}{}",
+                    name.namespace().unwrap_or_default(),
+                    name.name()
+                ),
+            });
+        }
+        Ok(Self { doc })
+    }
+
+    /// The bytes that are hashed: the canonical form (C14N 1.1, no comments) of the
+    /// invoice without its `ext:UBLExtensions`, `cac:Signature` and QR
+    /// `cac:AdditionalDocumentReference` elements.
+    pub fn hash_input(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.doc.input_text().len());
+        self.write_hash_input(&mut out);
+        out
+    }
+
+    fn write_hash_input(&self, out: &mut Vec<u8>) {
+        let skip = self.removed_for_hash();
+        c14n::write_document(&self.doc, &skip, out);
+    }
+
+    /// The children of the document element that the hash leaves out (§4.1 step 2).
+    fn removed_for_hash(&self) -> Vec<NodeId> {
+        self.doc
+            .root_element()
+            .children()
+            .filter(|n| {
+                n.has_tag_name((NS_EXT, "UBLExtensions"))
+                    || n.has_tag_name((NS_CAC, "Signature"))
+                    || (n.has_tag_name((NS_CAC, "AdditionalDocumentReference")) && has_id(*n, "QR"))
+            })
+            .map(|n| n.id())
+            .collect()
+    }
+
+    /// The ZATCA invoice hash (§4.1).
+    pub fn hash(&self) -> InvoiceHash {
+        let mut out = Vec::with_capacity(self.doc.input_text().len());
+        self.write_hash_input(&mut out);
+        InvoiceHash::from_bytes(Sha256::digest(&out).into())
+    }
+
+    /// The document element.
+    pub(crate) fn root(&self) -> Node<'_, 'a> {
+        self.doc.root_element()
+    }
+}
+
+/// Whether `node` has a `cbc:ID` child whose string value is exactly `id`
+/// (the XPath predicate `[cbc:ID='…']`).
+pub(crate) fn has_id(node: Node<'_, '_>, id: &str) -> bool {
+    node.children()
+        .filter(|c| c.has_tag_name((NS_CBC, "ID")))
+        .any(|c| string_value_is(c, id))
+}
+
+/// Whether the XPath string value of `node` (its descendant text) equals `expected`.
+pub(crate) fn string_value_is(node: Node<'_, '_>, expected: &str) -> bool {
+    let mut rest = expected;
+    for text in node.descendants().filter(Node::is_text) {
+        match rest.strip_prefix(text.text().unwrap_or_default()) {
+            Some(r) => rest = r,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}

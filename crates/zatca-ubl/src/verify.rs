@@ -1,0 +1,440 @@
+//! Verifying a signed invoice as ZATCA recomputes it
+//! (`shared/spec/zatca-formats.md` §4.1–§4.6).
+//!
+//! The certificate is the document's own `ds:X509Certificate` (read with
+//! `zatca-cert`); whether it is the right one for the sender (its CSID) and
+//! valid at some time is the caller's check. Every element is recomputed and
+//! compared, each mismatch its own [`UblError`]:
+//!
+//! | element | error |
+//! |---|---|
+//! | `ds:Reference[@Id='invoiceSignedData']/ds:DigestValue` ≠ invoice hash | [`UblError::InvoiceDigestMismatch`] |
+//! | `ds:SignatureValue` does not verify over that `DigestValue` (high-S accepted) | [`UblError::SignatureValueInvalid`] |
+//! | `ds:Reference[@URI='#xadesSignedProperties']/ds:DigestValue` ≠ digest of the block as written | [`UblError::SignedPropertiesDigestMismatch`] |
+//! | `xades:CertDigest/ds:DigestValue` ≠ certificate hash | [`UblError::CertDigestMismatch`] |
+//! | `ds:X509IssuerName`, `ds:X509SerialNumber` ≠ the certificate's | [`UblError::IssuerSerialMismatch`] |
+//! | QR tag n ≠ what the invoice, hash, signature and certificate say | [`UblError::QrMismatch`] |
+//!
+//! The SignedProperties digest is recomputed from the block's text as it
+//! stands in the document, with the namespace declarations dom4j adds (§4.3):
+//! the element's own namespace right after its name, and on each descendant
+//! whose prefix is not declared by an ancestor inside the block. For QR tag 3
+//! both forms the SDKs write are accepted (`IssueDateTIssueTime`, R3.2.7 with
+//! `Z`); for tag 4 both `PayableAmount` (what SDK R3.3.3 writes) and
+//! `TaxInclusiveAmount` (what the specification names). A QR is required on
+//! simplified documents (ZATCA adds it to cleared standard ones).
+
+use std::fmt::Write as _;
+
+use base64::Engine as _;
+use roxmltree::Node;
+use sha2::{Digest as _, Sha256};
+use zatca_cert::Certificate;
+use zatca_sign::qr::Qr;
+use zatca_sign::{InvoiceHash, InvoiceSignature};
+
+use crate::{Invoice, NS_EXT, UblError};
+
+/// Namespace of XML Signature (`ds:`).
+pub const NS_DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+/// Namespace of XAdES 1.3.2 (`xades:`).
+pub const NS_XADES: &str = "http://uri.etsi.org/01903/v1.3.2#";
+
+const SIGNATURE_PATH: &str = "/Invoice/ext:UBLExtensions/…/ds:Signature";
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// What a successful verification establishes.
+#[derive(Debug, Clone)]
+pub struct VerifiedInvoice {
+    hash: InvoiceHash,
+    uuid: String,
+    certificate: Certificate,
+    signing_time: String,
+}
+
+impl VerifiedInvoice {
+    /// The invoice hash (equal to the signed `DigestValue`).
+    pub fn hash(&self) -> &InvoiceHash {
+        &self.hash
+    }
+
+    /// The document's `cbc:UUID`.
+    pub fn uuid(&self) -> &str {
+        &self.uuid
+    }
+
+    /// The signing certificate, from `ds:X509Certificate`.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// `xades:SigningTime` as written.
+    pub fn signing_time(&self) -> &str {
+        &self.signing_time
+    }
+}
+
+/// Verifies a signed invoice; the first problem found is the error.
+///
+/// ```
+/// let xml = std::fs::read(concat!(
+///     env!("CARGO_MANIFEST_DIR"),
+///     "/../../testdata/invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"
+/// ))?;
+/// let verified = zatca_ubl::verify_invoice(&xml)?;
+/// assert_eq!(verified.hash().to_base64(), "Hss2gNFjBY5OJn/5CEVZSSNUMrSf4QlCMxwsioPN6fA=");
+/// assert_eq!(verified.certificate().serial_decimal(), "379112742831380471835263969587287663520528387");
+///
+/// let tampered = String::from_utf8(xml)?.replace("<cbc:Name>قلم</cbc:Name>", "<cbc:Name>pen</cbc:Name>");
+/// assert!(matches!(
+///     zatca_ubl::verify_invoice(tampered.as_bytes()),
+///     Err(zatca_ubl::UblError::InvoiceDigestMismatch { .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn verify_invoice(xml: &[u8]) -> Result<VerifiedInvoice, UblError> {
+    check_invoice(xml).map_err(|mut problems| {
+        if problems.is_empty() {
+            UblError::SignatureValueInvalid
+        } else {
+            problems.swap_remove(0)
+        }
+    })
+}
+
+/// Verifies a signed invoice and reports every problem, in document order
+/// of the checks (digest, signature, SignedProperties, certificate values, QR).
+pub fn check_invoice(xml: &[u8]) -> Result<VerifiedInvoice, Vec<UblError>> {
+    let invoice = Invoice::parse(xml).map_err(|e| vec![e])?;
+    let mut problems = Vec::new();
+    let result = check_parsed(&invoice, &mut problems);
+    match result {
+        Some(verified) if problems.is_empty() => Ok(verified),
+        _ => Err(problems),
+    }
+}
+
+/// The parts of the signature, as written.
+struct Parts<'a, 'input> {
+    invoice_digest: Node<'a, 'input>,
+    props_digest: Node<'a, 'input>,
+    signature_value: Node<'a, 'input>,
+    certificate: Node<'a, 'input>,
+    signed_properties: Node<'a, 'input>,
+}
+
+fn check_parsed(invoice: &Invoice<'_>, problems: &mut Vec<UblError>) -> Option<VerifiedInvoice> {
+    let hash = invoice.hash();
+    let uuid = match invoice.uuid() {
+        Ok(u) => u.to_owned(),
+        Err(e) => {
+            problems.push(e);
+            String::new()
+        }
+    };
+    let parts = match find_parts(invoice) {
+        Ok(p) => p,
+        Err(e) => {
+            problems.push(e);
+            return None;
+        }
+    };
+    let certificate = match read_certificate(parts.certificate) {
+        Ok(c) => c,
+        Err(e) => {
+            problems.push(e);
+            return None;
+        }
+    };
+
+    // 1. The invoice digest.
+    let stored_digest = text(parts.invoice_digest);
+    if stored_digest != hash.to_base64() {
+        problems.push(UblError::InvoiceDigestMismatch {
+            computed: hash.to_base64(),
+            stored: stored_digest.to_owned(),
+        });
+    }
+
+    // 2. The signature, over the digest that was signed.
+    let signature_text = text(parts.signature_value);
+    match (
+        InvoiceHash::from_base64(stored_digest),
+        InvoiceSignature::from_base64(signature_text),
+    ) {
+        (Ok(signed), Ok(signature)) => {
+            if zatca_sign::verify_invoice_signature(certificate.public_key(), &signed, &signature)
+                .is_err()
+            {
+                problems.push(UblError::SignatureValueInvalid);
+            }
+        }
+        (Err(e), _) | (_, Err(e)) => problems.push(UblError::Sign(e)),
+    }
+
+    // 3. The SignedProperties digest, from the block as written.
+    let source = invoice.doc.input_text();
+    let computed = signed_properties_digest(source, parts.signed_properties);
+    let stored = text(parts.props_digest);
+    if computed != stored {
+        problems.push(UblError::SignedPropertiesDigestMismatch {
+            computed,
+            stored: stored.to_owned(),
+        });
+    }
+
+    // 4. The certificate values inside SignedProperties.
+    let props = parts.signed_properties;
+    let signing_time = find(props, NS_XADES, "SigningTime").map(text).unwrap_or_default();
+    let cert_digest = find(props, NS_XADES, "CertDigest")
+        .and_then(|d| find(d, NS_DS, "DigestValue"))
+        .map(text);
+    match cert_digest {
+        Some(stored) if stored == certificate.certificate_hash() => {}
+        stored => problems.push(UblError::CertDigestMismatch {
+            computed: certificate.certificate_hash().to_owned(),
+            stored: stored.unwrap_or("(absent)").to_owned(),
+        }),
+    }
+    for (element, computed) in [
+        ("X509IssuerName", certificate.issuer_name()),
+        ("X509SerialNumber", certificate.serial_decimal()),
+    ] {
+        let stored = find(props, NS_DS, element).map(text);
+        if stored != Some(computed) {
+            problems.push(UblError::IssuerSerialMismatch {
+                element: if element == "X509IssuerName" {
+                    "ds:X509IssuerName"
+                } else {
+                    "ds:X509SerialNumber"
+                },
+                computed: computed.to_owned(),
+                stored: stored.unwrap_or("(absent)").to_owned(),
+            });
+        }
+    }
+
+    // 5. The QR code.
+    check_qr(invoice, &hash, signature_text, &certificate, problems);
+
+    Some(VerifiedInvoice {
+        hash,
+        uuid,
+        certificate,
+        signing_time: signing_time.to_owned(),
+    })
+}
+
+fn find_parts<'a, 'input>(invoice: &'a Invoice<'input>) -> Result<Parts<'a, 'input>, UblError> {
+    let missing = |path| UblError::MissingElement { path };
+    let extensions = invoice
+        .root()
+        .children()
+        .find(|c| c.has_tag_name((NS_EXT, "UBLExtensions")))
+        .ok_or(missing("/Invoice/ext:UBLExtensions"))?;
+    let signature = extensions
+        .descendants()
+        .find(|n| n.has_tag_name((NS_DS, "Signature")))
+        .ok_or(missing(SIGNATURE_PATH))?;
+    let signed_info = find(signature, NS_DS, "SignedInfo").ok_or(missing("ds:SignedInfo"))?;
+    let references: Vec<Node<'a, 'input>> = signed_info
+        .children()
+        .filter(|n| n.has_tag_name((NS_DS, "Reference")))
+        .collect();
+    let digest_of = |reference: Node<'a, 'input>| find(reference, NS_DS, "DigestValue");
+    let invoice_digest = references
+        .iter()
+        .find(|r| r.attribute("Id") == Some("invoiceSignedData") || r.attribute("URI") == Some(""))
+        .and_then(|r| digest_of(*r))
+        .ok_or(missing(
+            "ds:SignedInfo/ds:Reference[@Id='invoiceSignedData']/ds:DigestValue",
+        ))?;
+    let props_digest = references
+        .iter()
+        .find(|r| r.attribute("URI") == Some("#xadesSignedProperties"))
+        .and_then(|r| digest_of(*r))
+        .ok_or(missing(
+            "ds:SignedInfo/ds:Reference[@URI='#xadesSignedProperties']/ds:DigestValue",
+        ))?;
+    let signature_value =
+        find(signature, NS_DS, "SignatureValue").ok_or(missing("ds:Signature/ds:SignatureValue"))?;
+    let certificate = find(signature, NS_DS, "KeyInfo")
+        .and_then(|k| find(k, NS_DS, "X509Data"))
+        .and_then(|d| find(d, NS_DS, "X509Certificate"))
+        .ok_or(missing("ds:KeyInfo/ds:X509Data/ds:X509Certificate"))?;
+    let signed_properties = signature
+        .descendants()
+        .find(|n| n.has_tag_name((NS_XADES, "SignedProperties")))
+        .ok_or(missing(
+            "ds:Object/xades:QualifyingProperties/xades:SignedProperties",
+        ))?;
+    Ok(Parts {
+        invoice_digest,
+        props_digest,
+        signature_value,
+        certificate,
+        signed_properties,
+    })
+}
+
+fn read_certificate(node: Node<'_, '_>) -> Result<Certificate, UblError> {
+    let b64: String = node
+        .descendants()
+        .filter(Node::is_text)
+        .flat_map(|t| t.text().unwrap_or_default().chars())
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let der = B64.decode(b64.as_bytes()).map_err(|_| {
+        UblError::invalid(
+            "ds:X509Certificate",
+            "base64 of a DER X.509 certificate",
+            &b64,
+        )
+    })?;
+    Ok(Certificate::from_der(&der)?)
+}
+
+/// The `xadesSignedProperties` digest of the block as written (§4.3):
+/// base64 of the lowercase hex SHA-256 of its text with dom4j's namespace
+/// declarations added.
+fn signed_properties_digest(source: &str, props: Node<'_, '_>) -> String {
+    let range = props.range();
+    // Insertion points (byte offsets in `source`) and the declarations.
+    let mut inserts: Vec<(usize, String)> = Vec::new();
+    // Prefixes declared by ancestors inside the block, per open element.
+    let mut declared: Vec<(Node<'_, '_>, String)> = Vec::new();
+    for node in props.descendants().filter(Node::is_element) {
+        let start = node.range().start + 1;
+        let qname = qname_at(source, start);
+        let (prefix, uri) = match (qname.split_once(':'), node.tag_name().namespace()) {
+            (Some((p, _)), Some(uri)) => (p, uri),
+            (None, Some(uri)) => ("", uri),
+            _ => continue,
+        };
+        let tag_text = source.get(node.range()).unwrap_or_default();
+        let start_tag = tag_text.split('>').next().unwrap_or_default();
+        let attr = if prefix.is_empty() {
+            "xmlns=".to_owned()
+        } else {
+            format!("xmlns:{prefix}=")
+        };
+        let own = start_tag.contains(&attr);
+        let inherited = declared.iter().any(|(anc, p)| {
+            p == prefix && node.ancestors().skip(1).any(|a| a == *anc)
+        });
+        if own {
+            declared.push((node, prefix.to_owned()));
+        } else if !inherited {
+            let decl = if prefix.is_empty() {
+                format!(" xmlns=\"{uri}\"")
+            } else {
+                format!(" xmlns:{prefix}=\"{uri}\"")
+            };
+            inserts.push((start + qname.len(), decl));
+            declared.push((node, prefix.to_owned()));
+        }
+    }
+    let mut text = String::with_capacity(range.len() + inserts.len() * 50);
+    let mut pos = range.start;
+    for (at, decl) in &inserts {
+        text.push_str(source.get(pos..*at).unwrap_or_default());
+        text.push_str(decl);
+        pos = *at;
+    }
+    text.push_str(source.get(pos..range.end).unwrap_or_default());
+    let digest = Sha256::digest(text.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        let _ = write!(hex, "{b:02x}");
+    }
+    B64.encode(hex)
+}
+
+/// The name written at `start` (just after `<`).
+fn qname_at(source: &str, start: usize) -> &str {
+    let rest = source.get(start..).unwrap_or_default();
+    let end = rest
+        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
+        .unwrap_or(rest.len());
+    rest.get(..end).unwrap_or_default()
+}
+
+fn check_qr(
+    invoice: &Invoice<'_>,
+    hash: &InvoiceHash,
+    signature_text: &str,
+    certificate: &Certificate,
+    problems: &mut Vec<UblError>,
+) {
+    let simplified = invoice.is_simplified() == Some(true);
+    let Some(qr_text) = invoice.qr() else {
+        if simplified {
+            problems.push(UblError::MissingElement {
+                path: "/Invoice/cac:AdditionalDocumentReference[cbc:ID='QR']",
+            });
+        }
+        return;
+    };
+    let qr = match Qr::from_base64(qr_text) {
+        Ok(qr) => qr,
+        Err(e) => {
+            problems.push(UblError::Sign(e));
+            return;
+        }
+    };
+    let mut expect = |tag: u8, ok: bool, expected: &str, found: &str| {
+        if !ok {
+            problems.push(UblError::QrMismatch {
+                tag,
+                expected: expected.to_owned(),
+                found: found.to_owned(),
+            });
+        }
+    };
+    let absent = "(absent)";
+    let name = invoice.seller_name().unwrap_or(absent);
+    expect(1, qr.seller_name == name, name, &qr.seller_name);
+    let vat = invoice.seller_vat().unwrap_or(absent);
+    expect(2, qr.vat_number == vat, vat, &qr.vat_number);
+    let ts = invoice.issue_timestamp().unwrap_or_else(|| absent.to_owned());
+    let ts_ok = qr.timestamp == ts || qr.timestamp.strip_suffix('Z') == Some(ts.as_str());
+    expect(3, ts_ok, &ts, &qr.timestamp);
+    let payable = invoice.payable_amount().unwrap_or(absent);
+    let inclusive = invoice.tax_inclusive_amount();
+    let total_ok = qr.total_with_vat == payable || Some(qr.total_with_vat.as_str()) == inclusive;
+    expect(4, total_ok, payable, &qr.total_with_vat);
+    let vat_total = invoice.vat_total().unwrap_or(absent);
+    expect(5, qr.vat_total == vat_total, vat_total, &qr.vat_total);
+    let hash_b64 = hash.to_base64();
+    let tag6 = qr.invoice_hash.as_deref().unwrap_or(absent);
+    expect(6, tag6 == hash_b64, &hash_b64, tag6);
+    let tag7 = qr.signature.as_deref().unwrap_or(absent);
+    expect(7, tag7 == signature_text, signature_text, tag7);
+    let spki = certificate.public_key_spki();
+    let tag8 = qr.public_key.as_deref().map(|v| B64.encode(v));
+    expect(
+        8,
+        qr.public_key.as_deref() == Some(spki),
+        &B64.encode(spki),
+        tag8.as_deref().unwrap_or(absent),
+    );
+    if simplified {
+        let sig = certificate.signature();
+        let tag9 = qr.certificate_signature.as_deref().map(|v| B64.encode(v));
+        expect(
+            9,
+            qr.certificate_signature.as_deref() == Some(sig),
+            &B64.encode(sig),
+            tag9.as_deref().unwrap_or(absent),
+        );
+    }
+}
+
+fn find<'a, 'input>(node: Node<'a, 'input>, ns: &str, name: &str) -> Option<Node<'a, 'input>> {
+    node.descendants().find(|n| n.has_tag_name((ns, name)))
+}
+
+/// An element's text, trimmed.
+fn text<'a>(node: Node<'a, '_>) -> &'a str {
+    node.text().unwrap_or_default().trim()
+}
