@@ -15,7 +15,13 @@ use crate::exit::CliError;
 
 /// Offline cryptographic onboarding toolkit for ZATCA e-invoicing (Fatoora) devices.
 #[derive(Debug, Parser)]
-#[command(name = "zatca", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "zatca",
+    version,
+    about = "Offline cryptographic onboarding toolkit for ZATCA e-invoicing (Fatoora) devices",
+    long_about = None,
+    propagate_version = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
