@@ -1,5 +1,8 @@
 //! Invoice hashing (parse + C14N 1.1 without the signature parts + SHA-256): the
-//! per-invoice hot path before signing.
+//! per-invoice hot path before signing; then the whole signing path (`sign_invoice/*`:
+//! parse once, hash, ECDSA sign, SignedProperties, QR, embed the XAdES block) and
+//! verification (`verify_invoice/*`: parse, hash, certificate parse, signature,
+//! SignedProperties digest, QR), with the SDK R3.3.3 key and certificate.
 //!
 //! Inputs: SDK R3.3.3's `Simplified_Invoice.xml` (16 KB, 2 lines, signed), and the
 //! same invoice grown to 200 invoice lines here (≈ 290 KB).
@@ -59,5 +62,46 @@ fn bench_hash(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_hash);
+fn bench_sign_verify(c: &mut Criterion) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/keys");
+    let (key, _) =
+        zatca_keys::PrivateKey::read_file(format!("{dir}/sdk-r3.3.3-priv-key.b64").as_ref())
+            .expect("key");
+    let (cert, _) =
+        zatca_cert::Certificate::read_file(format!("{dir}/sdk-r3.3.3-cert.b64").as_ref())
+            .expect("cert");
+    let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).expect("signer");
+    let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").expect("time");
+    let small = sample();
+    let large = with_lines(&small, 200);
+    let signed_small = signer
+        .sign(small.as_bytes(), &time)
+        .expect("sign")
+        .into_xml();
+    let signed_large = signer
+        .sign(large.as_bytes(), &time)
+        .expect("sign")
+        .into_xml();
+
+    let mut group = c.benchmark_group("sign_invoice");
+    for (name, xml) in [("sdk_simplified_invoice", &small), ("200_lines", &large)] {
+        group.bench_function(name, |b| {
+            b.iter(|| signer.sign(black_box(xml.as_bytes()), &time).expect("sign"))
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("verify_invoice");
+    for (name, xml) in [
+        ("sdk_simplified_invoice", &signed_small),
+        ("200_lines", &signed_large),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter(|| zatca_ubl::verify_invoice(black_box(xml.as_bytes())).expect("verify"))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_hash, bench_sign_verify);
 criterion_main!(benches);

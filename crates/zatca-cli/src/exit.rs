@@ -70,8 +70,21 @@ impl From<zatca_keys::KeyError> for CliError {
 
 impl From<zatca_ubl::UblError> for CliError {
     fn from(e: zatca_ubl::UblError) -> Self {
-        // Every invoice error is a problem with the input document.
-        Self::new(Code::Invalid, e.to_string())
+        use zatca_ubl::UblError as U;
+        match e {
+            // A signature, digest or certificate value that does not match.
+            U::KeyCertificateMismatch
+            | U::InvoiceDigestMismatch { .. }
+            | U::SignatureValueInvalid
+            | U::SignedPropertiesDigestMismatch { .. }
+            | U::CertDigestMismatch { .. }
+            | U::IssuerSerialMismatch { .. }
+            | U::QrMismatch { .. } => Self::new(Code::CheckFailed, e.to_string()),
+            U::Certificate(c) => c.into(),
+            U::Sign(s) => s.into(),
+            // Every other invoice error is a problem with the input document.
+            other => Self::new(Code::Invalid, other.to_string()),
+        }
     }
 }
 

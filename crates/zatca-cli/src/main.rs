@@ -41,8 +41,10 @@ enum Command {
     Validate(cmd::validate::Args),
     /// Build the ZATCA CSR for a request and a secp256k1 key (writes nothing if the request is invalid).
     Csr(cmd::csr::Args),
-    /// Work with UBL invoices: `hash` prints the ZATCA invoice hash.
+    /// Work with UBL invoices: `hash`, `sign` (XAdES signature + QR) and `verify`.
     Invoice(cmd::invoice::Args),
+    /// Generate the signed compliance sample documents a device's TSXY requires.
+    ComplianceDocs(cmd::compliance_docs::Args),
     /// The device lifecycle: register, csid, status, renew, show, list (store: --store DIR).
     Device(cmd::device::Args),
     /// Onboard a device end to end against the offline simulator, printing each step.
@@ -60,6 +62,7 @@ fn main() -> std::process::ExitCode {
         Command::Validate(args) => cmd::validate::run(args),
         Command::Csr(args) => cmd::csr::run(args),
         Command::Invoice(args) => cmd::invoice::run(args),
+        Command::ComplianceDocs(args) => cmd::compliance_docs::run(args),
         Command::Device(args) => cmd::device::run(args),
         Command::Onboard(args) => cmd::onboard::run(args),
     };

@@ -23,6 +23,17 @@
 //! Why each dependency: `zatca-cert` parses CSID answers and error bodies;
 //! `zatca-profile` holds the OTP type; `serde`/`serde_json` write and read the bodies.
 #![forbid(unsafe_code)]
+// No panic reachable from outside input (issue 5): these are denied outside tests;
+// any exception carries an `#[allow]` with its justification.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 mod error;
 mod steps;

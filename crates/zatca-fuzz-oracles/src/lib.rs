@@ -2,28 +2,58 @@
 //!
 //! Each function feeds arbitrary bytes to one parser and checks what must hold
 //! for any input: no panic, and where the format has a canonical encoding, that
-//! what parses re-encodes and parses back to the same value. The cargo-fuzz
-//! targets in `fuzz/` call these functions, and this crate's tests replay every
-//! committed corpus and crash file through them on stable Rust, so a fixed crash
-//! stays fixed.
+//! what parses re-encodes and parses back to the same value (or the same
+//! bytes). The cargo-fuzz targets in `fuzz/` call these functions, and this
+//! crate's tests replay every committed corpus and crash file through them on
+//! stable Rust, so a fixed crash stays fixed.
 //!
 //! A violated property panics on purpose: that is how a fuzzer reports it.
+//!
+//! Dependencies: every workspace crate that parses outside input (the parsers
+//! under test), `x509-cert` and `der` to re-encode a parsed CSR structure,
+//! `serde_json` for the onboarding store's JSON files.
 #![forbid(unsafe_code)]
+// Panicking is this crate's way of reporting a violated property to the fuzzer.
 #![allow(clippy::panic)]
 
-use zatca_keys::{OutputFormat, PrivateKey};
+use std::sync::OnceLock;
 
-/// An oracle: feeds one input to one parser and panics if a property fails.
-pub type Oracle = fn(&[u8]);
+use der::{Decode as _, Encode as _};
+use zatca_cert::{Certificate, Csid, ZatcaErrors};
+use zatca_csr::Csr;
+use zatca_keys::{Curve, OutputFormat, PrivateKey};
+use zatca_profile::{EgsProfile, Environment, RequestInput, ValidateOptions, ValidationProfile};
+use zatca_sign::qr::Qr;
+use zatca_sign::{InvoiceHash, InvoiceSignature};
 
-/// The oracles by fuzz-target name, for the replay tests.
-pub const TARGETS: &[(&str, Oracle)] = &[("key_import", key_import)];
+/// An oracle: feeds one input to one parser, panics if a property fails, and
+/// returns whether the parser accepted the input (so the replay test can check
+/// that the valid seeds really reach the round-trip checks).
+pub type Oracle = fn(&[u8]) -> bool;
+
+/// The oracles by fuzz-target name, for the replay tests. Every entry has a
+/// `fuzz/fuzz_targets/NAME.rs` and a seed corpus in `fuzz/corpus/NAME/`.
+pub const TARGETS: &[(&str, Oracle)] = &[
+    ("key_import", key_import),
+    ("request", request),
+    ("csr", csr),
+    ("certificate", certificate),
+    ("csid_response", csid_response),
+    ("qr", qr),
+    ("hash_signature", hash_signature),
+    ("c14n", c14n),
+    ("invoice", invoice),
+    ("verify_invoice", verify_invoice),
+    ("compliance_report", compliance_report),
+    ("store_json", store_json),
+    ("sim_read_csr", sim_read_csr),
+];
 
 /// Private-key import in every form: never panics; a key that parses re-encodes
 /// in every output format to the same key.
-pub fn key_import(data: &[u8]) {
+pub fn key_import(data: &[u8]) -> bool {
     let Ok((key, _form)) = PrivateKey::from_bytes(data) else {
-        return;
+        return false;
     };
     for format in [
         OutputFormat::Sec1Pem,
@@ -38,4 +68,373 @@ pub fn key_import(data: &[u8]) {
             _ => panic!("a parsed key did not round-trip through {format:?}"),
         }
     }
+    true
+}
+
+/// The fixed secp256k1 key the CSR round trips sign with (scalar 1…1).
+fn fixed_key() -> &'static PrivateKey {
+    static KEY: OnceLock<PrivateKey> = OnceLock::new();
+    KEY.get_or_init(|| match PrivateKey::from_scalar(Curve::Secp256k1, &[1; 32]) {
+        Ok(key) => key,
+        Err(e) => panic!("the fixed fuzz key is invalid: {e}"),
+    })
+}
+
+/// Whether two profiles carry the same CSR values (the shape and how the
+/// common name was obtained are not in a CSR, so they are not compared).
+pub fn same_csr_values(a: &EgsProfile, b: &EgsProfile) -> bool {
+    a.common_name() == b.common_name()
+        && a.egs_serial() == b.egs_serial()
+        && a.vat() == b.vat()
+        && a.organization_unit() == b.organization_unit()
+        && a.organization_name() == b.organization_name()
+        && a.country() == b.country()
+        && a.invoice_types() == b.invoice_types()
+        && a.location() == b.location()
+        && a.industry() == b.industry()
+        && a.environment() == b.environment()
+}
+
+/// A valid profile builds a CSR that verifies, parses back from PEM and reads
+/// back to the same values.
+pub fn profile_round_trip(profile: &EgsProfile) {
+    let profile = match profile.environment() {
+        Some(_) => profile.clone(),
+        None => match profile.clone().with_environment(Environment::Simulation) {
+            Ok(p) => p,
+            Err(e) => panic!("setting the environment of a profile without one failed: {e}"),
+        },
+    };
+    let built = match Csr::build(&profile, fixed_key()) {
+        Ok(csr) => csr,
+        Err(e) => panic!("a valid profile did not build a CSR: {e}"),
+    };
+    if let Err(e) = built.verify() {
+        panic!("a built CSR does not verify: {e}");
+    }
+    let pem = match built.to_pem() {
+        Ok(pem) => pem,
+        Err(e) => panic!("a built CSR did not encode as PEM: {e}"),
+    };
+    let parsed = match Csr::parse(pem.as_bytes()) {
+        Ok((csr, _)) => csr,
+        Err(e) => panic!("a built CSR did not parse back: {e}"),
+    };
+    if parsed.to_der() != built.to_der() {
+        panic!("a built CSR's DER changed through PEM");
+    }
+    match parsed.to_profile(profile.validation_profile()) {
+        Ok(back) if same_csr_values(&back, &profile) => {}
+        Ok(back) => panic!("a CSR read back to different values: {back:?} vs {profile:?}"),
+        Err(e) => panic!("a built CSR did not read back to a profile: {e}"),
+    }
+    if !parsed.matches_sdk_structure() && profile.validation_profile() == ValidationProfile::Sdk {
+        panic!("a built CSR does not have the SDK's structure");
+    }
+}
+
+/// Request input (both JSON shapes and SDK `.properties`): never panics;
+/// whatever validates (under either profile) builds a CSR that parses back to
+/// the same profile.
+pub fn request(data: &[u8]) -> bool {
+    let Ok(input) = RequestInput::from_bytes(data) else {
+        return false;
+    };
+    let mut valid_under_any = false;
+    for profile in [ValidationProfile::Sdk, ValidationProfile::Strict] {
+        let options = ValidateOptions {
+            profile,
+            environment: None,
+            require_environment: false,
+        };
+        match input.validate_with(&options) {
+            Ok(valid) => {
+                profile_round_trip(&valid);
+                valid_under_any = true;
+            }
+            Err(errors) => {
+                // Error rendering must not panic either.
+                let _ = errors.to_json();
+            }
+        }
+    }
+    valid_under_any
+}
+
+/// CSR parse (PEM, DER, base64 of either): never panics; every query on a
+/// parsed CSR returns; the DER is canonical (its structure re-encodes to the
+/// same bytes); every output form parses back to the same DER; values that
+/// read back as a valid profile build a CSR (with a fixed key) that reads back
+/// to the same values.
+pub fn csr(data: &[u8]) -> bool {
+    let Ok((csr, _form)) = Csr::parse(data) else {
+        return false;
+    };
+    let der = csr.to_der();
+    match x509_cert::request::CertReq::from_der(der).and_then(|r| r.to_der()) {
+        Ok(again) if again == der => {}
+        Ok(_) => panic!("a parsed CSR's structure re-encodes to different DER"),
+        Err(e) => panic!("a parsed CSR does not decode again: {e}"),
+    }
+    for format in [
+        zatca_csr::OutputFormat::Pem,
+        zatca_csr::OutputFormat::Der,
+        zatca_csr::OutputFormat::Base64,
+    ] {
+        let Ok(bytes) = csr.encode(format) else {
+            panic!("a parsed CSR failed to encode as {format:?}");
+        };
+        match Csr::parse(&bytes) {
+            Ok((again, _)) if again.to_der() == der => {}
+            Ok(_) => panic!("a parsed CSR changed through {format:?}"),
+            Err(e) => panic!("a parsed CSR did not parse back from {format:?}: {e}"),
+        }
+    }
+    let _ = csr.verify();
+    let _ = csr.public_key();
+    let _ = csr.subject();
+    let _ = csr.extensions();
+    let _ = csr.template_name();
+    let _ = csr.environment();
+    let _ = csr.san_directory_name();
+    let _ = csr.matches_sdk_structure();
+    for profile in [ValidationProfile::Sdk, ValidationProfile::Strict] {
+        if let Ok(read) = csr.to_profile(profile)
+            && read.environment().is_some()
+        {
+            // What a CSR says validates, so it must build a CSR of its own.
+            profile_round_trip(&read);
+        }
+    }
+    true
+}
+
+/// Certificate parse (PEM, DER, base64, base64 of PEM, `binarySecurityToken`):
+/// never panics; every form the crate writes reads back to the same DER. The
+/// DER is kept as received (stack notes trap 6), so structural re-encoding is
+/// deliberately not required.
+pub fn certificate(data: &[u8]) -> bool {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = Certificate::from_binary_security_token(text);
+    }
+    let Ok((cert, _form)) = Certificate::from_bytes(data) else {
+        return false;
+    };
+    let forms: [(&str, Result<Certificate, zatca_cert::CertError>); 4] = [
+        ("DER", Certificate::from_der(cert.der())),
+        (
+            "PEM",
+            Certificate::from_bytes(cert.to_pem().as_bytes()).map(|(c, _)| c),
+        ),
+        (
+            "base64",
+            Certificate::from_bytes(cert.base64().as_bytes()).map(|(c, _)| c),
+        ),
+        (
+            "binarySecurityToken",
+            Certificate::from_binary_security_token(&cert.binary_security_token()),
+        ),
+    ];
+    for (name, again) in forms {
+        match again {
+            Ok(again) if again == cert => {}
+            Ok(_) => panic!("a parsed certificate changed through its {name} form"),
+            Err(e) => panic!("a parsed certificate did not read back from its {name} form: {e}"),
+        }
+    }
+    let _ = cert.environment();
+    let _ = cert.is_shared_sandbox_certificate();
+    let _ = format!("{cert:?}");
+    true
+}
+
+/// CSID response and ZATCA error bodies: never panic; a parsed CSID's
+/// certificate reads back from its token; the secret never shows in `Debug`.
+pub fn csid_response(data: &[u8]) -> bool {
+    if let Ok(errors) = ZatcaErrors::from_json(data) {
+        for e in errors.iter() {
+            let _ = format!("{e} {e:?}");
+        }
+    }
+    let response = match Csid::from_response_json(data) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = e.to_string();
+            return false;
+        }
+    };
+    let csid = &response.csid;
+    match Certificate::from_binary_security_token(csid.token()) {
+        Ok(cert) if &cert == csid.certificate() => {}
+        _ => panic!("a CSID's token does not read back to its certificate"),
+    }
+    let secret = csid.expose_secret();
+    // A short secret can occur by chance in any text; only longer ones are checked.
+    if secret.len() >= 8 && format!("{response:?}").contains(secret) {
+        panic!("a CSID's Debug shows its secret");
+    }
+    true
+}
+
+/// QR TLV (and its base64 text): never panics; what parses re-encodes to the
+/// very same bytes (the TLV is canonical: one length byte, fixed tag order).
+pub fn qr(data: &[u8]) -> bool {
+    let mut accepted = false;
+    if let Ok(qr) = Qr::from_tlv(data) {
+        accepted = true;
+        match qr.to_tlv() {
+            Ok(again) if again == data => {}
+            Ok(_) => panic!("a parsed QR re-encodes to different TLV bytes"),
+            Err(e) => panic!("a parsed QR does not re-encode: {e}"),
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(data)
+        && let Ok(qr) = Qr::from_base64(text)
+    {
+        accepted = true;
+        match qr.to_base64() {
+            Ok(again) if again == text.trim() => {}
+            Ok(_) => panic!("a parsed QR text re-encodes to a different text"),
+            Err(e) => panic!("a parsed QR text does not re-encode: {e}"),
+        }
+    }
+    accepted
+}
+
+/// Invoice hash and signature base64: never panic; what parses re-encodes to
+/// the same text.
+pub fn hash_signature(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let mut accepted = false;
+    if let Ok(hash) = InvoiceHash::from_base64(text) {
+        accepted = true;
+        if hash.to_base64() != text.trim() {
+            panic!("a parsed invoice hash re-encodes to a different text");
+        }
+    }
+    if let Ok(signature) = InvoiceSignature::from_base64(text) {
+        accepted = true;
+        if signature.to_base64() != text.trim() {
+            panic!("a parsed invoice signature re-encodes to a different text");
+        }
+        let key = fixed_key().public_key();
+        let _ = zatca_sign::verify_invoice_signature(
+            &key,
+            &InvoiceHash::from_bytes([7; 32]),
+            &signature,
+        );
+    }
+    accepted
+}
+
+/// C14N 1.1: never panics; canonical output is a fixed point (canonicalizing
+/// it again gives the same bytes).
+pub fn c14n(data: &[u8]) -> bool {
+    let Ok(canonical) = zatca_ubl::c14n::canonicalize(data) else {
+        return false;
+    };
+    match zatca_ubl::c14n::canonicalize(&canonical) {
+        Ok(again) if again == canonical => {}
+        Ok(_) => panic!("canonical XML changed when canonicalized again"),
+        Err(e) => panic!("canonical XML does not parse again: {e}"),
+    }
+    true
+}
+
+/// Invoice parse and hash: never panics; the hash is SHA-256 of the hash input,
+/// and the hash input (canonical XML) is a C14N fixed point.
+pub fn invoice(data: &[u8]) -> bool {
+    let Ok(invoice) = zatca_ubl::Invoice::parse(data) else {
+        return false;
+    };
+    let input = invoice.hash_input();
+    if invoice.hash() != InvoiceHash::of_canonical_invoice(&input) {
+        panic!("an invoice's hash is not the SHA-256 of its hash input");
+    }
+    match zatca_ubl::c14n::canonicalize(&input) {
+        Ok(again) if again == input => {}
+        Ok(_) => panic!("an invoice's hash input is not canonical"),
+        Err(e) => panic!("an invoice's hash input does not parse again: {e}"),
+    }
+    true
+}
+
+/// Signed-invoice verification: never panics; what verifies also passes the
+/// all-errors check, with the same hash.
+pub fn verify_invoice(data: &[u8]) -> bool {
+    let verified = zatca_ubl::verify_invoice(data);
+    let checked = zatca_ubl::check_invoice(data);
+    match (verified, checked) {
+        (Ok(a), Ok(b)) if a.hash() == b.hash() => true,
+        (Ok(_), Ok(_)) => panic!("verify_invoice and check_invoice disagree on the hash"),
+        (Ok(_), Err(errors)) => panic!("verify_invoice accepted what check_invoice refused: {errors:?}"),
+        (Err(e), Ok(_)) => panic!("check_invoice accepted what verify_invoice refused: {e}"),
+        (Err(_), Err(errors)) if errors.is_empty() => panic!("check_invoice failed with no error"),
+        (Err(_), Err(_)) => false,
+    }
+}
+
+/// The compliance-invoice answer: never panics; what parses re-serializes and
+/// parses back equal.
+pub fn compliance_report(data: &[u8]) -> bool {
+    let Ok(report) = zatca_fatoora::ComplianceReport::from_json(data) else {
+        return false;
+    };
+    let _ = report.passed();
+    json_round_trip(&report, "compliance report");
+    true
+}
+
+fn json_round_trip<T>(value: &T, what: &str)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let text = match serde_json::to_vec(value) {
+        Ok(t) => t,
+        Err(e) => panic!("a parsed {what} does not serialize: {e}"),
+    };
+    match serde_json::from_slice::<T>(&text) {
+        Ok(again) if &again == value => {}
+        Ok(again) => panic!("a parsed {what} changed through JSON: {again:?} vs {value:?}"),
+        Err(e) => panic!("a parsed {what} does not parse back: {e}"),
+    }
+}
+
+/// The onboarding store's JSON files (`device.json`, activity files,
+/// `compliance-N.json`) read back as the store reads them: never panic; what
+/// parses writes back and parses equal.
+pub fn store_json(data: &[u8]) -> bool {
+    let mut accepted = false;
+    if let Ok(record) = serde_json::from_slice::<zatca_onboarding::DeviceRecord>(data) {
+        json_round_trip(&record, "device record");
+        accepted = true;
+    }
+    if let Ok(activity) = serde_json::from_slice::<zatca_onboarding::Activity>(data) {
+        json_round_trip(&activity, "activity");
+        accepted = true;
+    }
+    if let Ok(results) = serde_json::from_slice::<Vec<zatca_onboarding::StepResult>>(data) {
+        json_round_trip(&results, "compliance results");
+        accepted = true;
+    }
+    accepted
+}
+
+/// The simulator CA's CSR reader: never panics; a CSR it accepts is one the
+/// CSR crate also parses and verifies.
+pub fn sim_read_csr(data: &[u8]) -> bool {
+    let Ok(_facts) = zatca_simulator::ca::read_csr(data) else {
+        return false;
+    };
+    match Csr::from_der(data.to_vec()) {
+        Ok(csr) => {
+            if let Err(e) = csr.verify() {
+                panic!("the simulator accepted a CSR that does not verify: {e}");
+            }
+        }
+        Err(e) => panic!("the simulator accepted a CSR the CSR crate refuses: {e}"),
+    }
+    true
 }

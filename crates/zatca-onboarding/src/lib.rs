@@ -71,10 +71,22 @@
 //! `serde`/`serde_json` for the store files and answers; `zeroize` for the
 //! serialized CSID secrets.
 #![forbid(unsafe_code)]
+// No panic reachable from outside input (issue 5): these are denied outside tests;
+// any exception carries an `#[allow]` with its justification.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 mod error;
 mod lifecycle;
 mod model;
+mod samples;
 pub mod store;
 
 pub use error::{CsidKind, ErrorEntry, ErrorSource, FailedStep, OnboardingError};
@@ -87,5 +99,6 @@ pub use model::{
     CsidSummary, DeviceId, DeviceRecord, DeviceState, DeviceView, Generation, RegisterAnswer,
     RenewalPlan, StepResult,
 };
+pub use samples::UblSamples;
 pub use store::{Store, default_store_dir};
 pub use zatca_cert::UnixTime;

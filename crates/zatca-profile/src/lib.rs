@@ -121,6 +121,17 @@
 //! keys, so they can be reported) and write the ClearTax-shaped error document;
 //! `zeroize` wipes the OTP.
 #![forbid(unsafe_code)]
+// No panic reachable from outside input (issue 5): these are denied outside tests;
+// any exception carries an `#[allow]` with its justification.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 mod country;
 mod error;

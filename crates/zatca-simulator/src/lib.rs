@@ -10,9 +10,22 @@
 //! extensions explicitly; `k256` is the CA's signer type the builder needs;
 //! `base64` writes the token forms; `zatca-keys` holds the CA key and hashes.
 #![forbid(unsafe_code)]
+// No panic reachable from outside input (issue 5): these are denied outside tests;
+// any exception carries an `#[allow]` with its justification.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 pub mod ca;
+pub mod checker;
 pub mod fatoora;
 
 pub use ca::{CaError, CaKind, IssuedCertificate, TestCa};
+pub use checker::UblDocumentChecker;
 pub use fatoora::{DocumentChecker, Failure, Simulator, SimulatorConfig, SimulatorError};

@@ -84,9 +84,9 @@ use roxmltree::{Document, Node, NodeId};
 use sha2::{Digest as _, Sha256};
 
 pub use error::UblError;
-pub use signed_properties::{SignedProperties, SigningTime};
 pub use samples::{ComplianceSamples, SampleDocument};
 pub use sign::{InvoiceSigner, SignedInvoice, sign_invoice};
+pub use signed_properties::{SignedProperties, SigningTime};
 pub use verify::{NS_DS, NS_XADES, VerifiedInvoice, check_invoice, verify_invoice};
 /// The invoice hash type is `zatca-sign`'s (one type across the toolkit).
 pub use zatca_sign::InvoiceHash;

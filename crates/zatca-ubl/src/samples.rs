@@ -172,7 +172,11 @@ impl<'a> ComplianceSamples<'a> {
     ) -> String {
         let p = self.profile;
         let uuid = document_uuid(p, step, icv);
-        let subtype = if step.simplified() { "0200000" } else { "0100000" };
+        let subtype = if step.simplified() {
+            "0200000"
+        } else {
+            "0100000"
+        };
         let lines = lines_of(step);
         let net: u64 = lines.iter().map(|l| l.net()).sum();
         let vat: u64 = lines.iter().map(|l| l.vat()).sum();
@@ -191,7 +195,11 @@ impl<'a> ComplianceSamples<'a> {
         push(&mut x, 4, &format!("<cbc:ID>{id}</cbc:ID>"));
         push(&mut x, 4, &format!("<cbc:UUID>{uuid}</cbc:UUID>"));
         push(&mut x, 4, &format!("<cbc:IssueDate>{date}</cbc:IssueDate>"));
-        push(&mut x, 4, &format!("<cbc:IssueTime>{}</cbc:IssueTime>", time.time()));
+        push(
+            &mut x,
+            4,
+            &format!("<cbc:IssueTime>{}</cbc:IssueTime>", time.time()),
+        );
         push(
             &mut x,
             4,
@@ -200,7 +208,11 @@ impl<'a> ComplianceSamples<'a> {
                 step.type_code()
             ),
         );
-        push(&mut x, 4, "<cbc:DocumentCurrencyCode>SAR</cbc:DocumentCurrencyCode>");
+        push(
+            &mut x,
+            4,
+            "<cbc:DocumentCurrencyCode>SAR</cbc:DocumentCurrencyCode>",
+        );
         push(&mut x, 4, "<cbc:TaxCurrencyCode>SAR</cbc:TaxCurrencyCode>");
         if is_note(step) {
             push(&mut x, 4, "<cac:BillingReference>");
@@ -256,26 +268,58 @@ impl<'a> ComplianceSamples<'a> {
             BUYER_NAME,
         );
         push(&mut x, 4, "<cac:Delivery>");
-        push(&mut x, 8, &format!("<cbc:ActualDeliveryDate>{date}</cbc:ActualDeliveryDate>"));
+        push(
+            &mut x,
+            8,
+            &format!("<cbc:ActualDeliveryDate>{date}</cbc:ActualDeliveryDate>"),
+        );
         push(&mut x, 4, "</cac:Delivery>");
         push(&mut x, 4, "<cac:PaymentMeans>");
         push(&mut x, 8, "<cbc:PaymentMeansCode>10</cbc:PaymentMeansCode>");
         if let Some(reason) = note_reason(step) {
-            push(&mut x, 8, &format!("<cbc:InstructionNote>{reason}</cbc:InstructionNote>"));
+            push(
+                &mut x,
+                8,
+                &format!("<cbc:InstructionNote>{reason}</cbc:InstructionNote>"),
+            );
         }
         push(&mut x, 4, "</cac:PaymentMeans>");
         push(&mut x, 4, "<cac:TaxTotal>");
-        push(&mut x, 8, &format!("<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>", sar(vat)));
+        push(
+            &mut x,
+            8,
+            &format!(
+                "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
+                sar(vat)
+            ),
+        );
         push(&mut x, 4, "</cac:TaxTotal>");
         push(&mut x, 4, "<cac:TaxTotal>");
-        push(&mut x, 8, &format!("<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>", sar(vat)));
+        push(
+            &mut x,
+            8,
+            &format!(
+                "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
+                sar(vat)
+            ),
+        );
         push(&mut x, 8, "<cac:TaxSubtotal>");
         push(
             &mut x,
             12,
-            &format!("<cbc:TaxableAmount currencyID=\"SAR\">{}</cbc:TaxableAmount>", sar(net)),
+            &format!(
+                "<cbc:TaxableAmount currencyID=\"SAR\">{}</cbc:TaxableAmount>",
+                sar(net)
+            ),
         );
-        push(&mut x, 12, &format!("<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>", sar(vat)));
+        push(
+            &mut x,
+            12,
+            &format!(
+                "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
+                sar(vat)
+            ),
+        );
         tax_category(&mut x, 12, "TaxCategory", true);
         push(&mut x, 8, "</cac:TaxSubtotal>");
         push(&mut x, 4, "</cac:TaxTotal>");
@@ -291,7 +335,10 @@ impl<'a> ComplianceSamples<'a> {
             push(
                 &mut x,
                 8,
-                &format!("<cbc:{name} currencyID=\"SAR\">{}</cbc:{name}>", sar(amount)),
+                &format!(
+                    "<cbc:{name} currencyID=\"SAR\">{}</cbc:{name}>",
+                    sar(amount)
+                ),
             );
         }
         push(&mut x, 4, "</cac:LegalMonetaryTotal>");
@@ -318,7 +365,10 @@ impl<'a> ComplianceSamples<'a> {
             push(
                 &mut x,
                 12,
-                &format!("<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>", sar(line.vat())),
+                &format!(
+                    "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
+                    sar(line.vat())
+                ),
             );
             push(
                 &mut x,
@@ -460,7 +510,12 @@ fn crn(profile: &EgsProfile) -> String {
     if ou.len() == 10 && ou.bytes().all(|b| b.is_ascii_digit()) {
         ou.to_owned()
     } else {
-        profile.vat().as_str().get(1..11).unwrap_or("1010010000").to_owned()
+        profile
+            .vat()
+            .as_str()
+            .get(1..11)
+            .unwrap_or("1010010000")
+            .to_owned()
     }
 }
 
@@ -499,20 +554,38 @@ fn party(x: &mut String, role: &str, crn: Option<&str>, a: &Address<'_>, vat: &s
         push(x, 12, "</cac:PartyIdentification>");
     }
     push(x, 12, "<cac:PostalAddress>");
-    push(x, 16, &format!("<cbc:StreetName>{}</cbc:StreetName>", a.street));
-    push(x, 16, &format!("<cbc:BuildingNumber>{}</cbc:BuildingNumber>", a.building));
     push(
         x,
         16,
-        &format!("<cbc:CitySubdivisionName>{}</cbc:CitySubdivisionName>", a.district),
+        &format!("<cbc:StreetName>{}</cbc:StreetName>", a.street),
+    );
+    push(
+        x,
+        16,
+        &format!("<cbc:BuildingNumber>{}</cbc:BuildingNumber>", a.building),
+    );
+    push(
+        x,
+        16,
+        &format!(
+            "<cbc:CitySubdivisionName>{}</cbc:CitySubdivisionName>",
+            a.district
+        ),
     );
     push(x, 16, &format!("<cbc:CityName>{}</cbc:CityName>", a.city));
-    push(x, 16, &format!("<cbc:PostalZone>{}</cbc:PostalZone>", a.postal));
+    push(
+        x,
+        16,
+        &format!("<cbc:PostalZone>{}</cbc:PostalZone>", a.postal),
+    );
     push(x, 16, "<cac:Country>");
     push(
         x,
         20,
-        &format!("<cbc:IdentificationCode>{}</cbc:IdentificationCode>", a.country),
+        &format!(
+            "<cbc:IdentificationCode>{}</cbc:IdentificationCode>",
+            a.country
+        ),
     );
     push(x, 16, "</cac:Country>");
     push(x, 12, "</cac:PostalAddress>");
@@ -523,7 +596,11 @@ fn party(x: &mut String, role: &str, crn: Option<&str>, a: &Address<'_>, vat: &s
     push(x, 16, "</cac:TaxScheme>");
     push(x, 12, "</cac:PartyTaxScheme>");
     push(x, 12, "<cac:PartyLegalEntity>");
-    push(x, 16, &format!("<cbc:RegistrationName>{name}</cbc:RegistrationName>"));
+    push(
+        x,
+        16,
+        &format!("<cbc:RegistrationName>{name}</cbc:RegistrationName>"),
+    );
     push(x, 12, "</cac:PartyLegalEntity>");
     push(x, 8, "</cac:Party>");
     push(x, 4, &format!("</cac:{role}>"));
@@ -543,7 +620,11 @@ fn tax_category(x: &mut String, indent: usize, element: &str, with_schemes: bool
     push(x, indent + 4, &format!("<cbc:ID{id_attrs}>S</cbc:ID>"));
     push(x, indent + 4, "<cbc:Percent>15.00</cbc:Percent>");
     push(x, indent + 4, "<cac:TaxScheme>");
-    push(x, indent + 8, &format!("<cbc:ID{scheme_attrs}>VAT</cbc:ID>"));
+    push(
+        x,
+        indent + 8,
+        &format!("<cbc:ID{scheme_attrs}>VAT</cbc:ID>"),
+    );
     push(x, indent + 4, "</cac:TaxScheme>");
     push(x, indent, &format!("</cac:{element}>"));
 }
@@ -562,7 +643,9 @@ fn sar(halalas: u64) -> String {
 
 /// XML text escaping (`&`, `<`, `>`).
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]

@@ -132,10 +132,12 @@ impl<'k> InvoiceSigner<'k> {
         }
         .to_base64()?;
 
+        let props_digest = props.digest();
         let extensions = extensions_block(
             &places.ext_decl,
             &hash_b64,
             &props,
+            &props_digest,
             &signature_b64,
             cert.base64(),
         );
@@ -174,7 +176,7 @@ impl<'k> InvoiceSigner<'k> {
             hash,
             uuid,
             signature,
-            signed_properties_digest: props.digest(),
+            signed_properties_digest: props_digest,
             qr,
         })
     }
@@ -409,18 +411,25 @@ fn extensions_block(
     decl: &str,
     hash: &str,
     props: &SignedProperties,
+    props_digest: &str,
     signature: &str,
     certificate: &str,
 ) -> String {
     let mut out = String::with_capacity(
-        EXT_1.len() + EXT_2.len() + EXT_3.len() + EXT_4.len() + EXT_5.len() + 1500 + certificate.len(),
+        EXT_1.len()
+            + EXT_2.len()
+            + EXT_3.len()
+            + EXT_4.len()
+            + EXT_5.len()
+            + 1500
+            + certificate.len(),
     );
     out.push_str("<ext:UBLExtensions");
     out.push_str(decl);
     out.push_str(EXT_1);
     out.push_str(hash);
     out.push_str(EXT_2);
-    out.push_str(&props.digest());
+    out.push_str(props_digest);
     out.push_str(EXT_3);
     out.push_str(signature);
     out.push_str(EXT_4);

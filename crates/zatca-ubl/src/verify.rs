@@ -185,7 +185,9 @@ fn check_parsed(invoice: &Invoice<'_>, problems: &mut Vec<UblError>) -> Option<V
 
     // 4. The certificate values inside SignedProperties.
     let props = parts.signed_properties;
-    let signing_time = find(props, NS_XADES, "SigningTime").map(text).unwrap_or_default();
+    let signing_time = find(props, NS_XADES, "SigningTime")
+        .map(text)
+        .unwrap_or_default();
     let cert_digest = find(props, NS_XADES, "CertDigest")
         .and_then(|d| find(d, NS_DS, "DigestValue"))
         .map(text);
@@ -256,8 +258,8 @@ fn find_parts<'a, 'input>(invoice: &'a Invoice<'input>) -> Result<Parts<'a, 'inp
         .ok_or(missing(
             "ds:SignedInfo/ds:Reference[@URI='#xadesSignedProperties']/ds:DigestValue",
         ))?;
-    let signature_value =
-        find(signature, NS_DS, "SignatureValue").ok_or(missing("ds:Signature/ds:SignatureValue"))?;
+    let signature_value = find(signature, NS_DS, "SignatureValue")
+        .ok_or(missing("ds:Signature/ds:SignatureValue"))?;
     let certificate = find(signature, NS_DS, "KeyInfo")
         .and_then(|k| find(k, NS_DS, "X509Data"))
         .and_then(|d| find(d, NS_DS, "X509Certificate"))
@@ -319,9 +321,9 @@ fn signed_properties_digest(source: &str, props: Node<'_, '_>) -> String {
             format!("xmlns:{prefix}=")
         };
         let own = start_tag.contains(&attr);
-        let inherited = declared.iter().any(|(anc, p)| {
-            p == prefix && node.ancestors().skip(1).any(|a| a == *anc)
-        });
+        let inherited = declared
+            .iter()
+            .any(|(anc, p)| p == prefix && node.ancestors().skip(1).any(|a| a == *anc));
         if own {
             declared.push((node, prefix.to_owned()));
         } else if !inherited {
@@ -396,7 +398,9 @@ fn check_qr(
     expect(1, qr.seller_name == name, name, &qr.seller_name);
     let vat = invoice.seller_vat().unwrap_or(absent);
     expect(2, qr.vat_number == vat, vat, &qr.vat_number);
-    let ts = invoice.issue_timestamp().unwrap_or_else(|| absent.to_owned());
+    let ts = invoice
+        .issue_timestamp()
+        .unwrap_or_else(|| absent.to_owned());
     let ts_ok = qr.timestamp == ts || qr.timestamp.strip_suffix('Z') == Some(ts.as_str());
     expect(3, ts_ok, &ts, &qr.timestamp);
     let payable = invoice.payable_amount().unwrap_or(absent);

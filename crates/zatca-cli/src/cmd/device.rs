@@ -8,14 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
 use serde::Serialize;
 use zatca_onboarding::{
     ActivityAnswer, ActivityId, AnswerStatus, DeviceId, DeviceView, ErrorEntry, Onboarding,
-    OnboardingError, Options, RenewKey, SampleContext, SampleDocuments, Store, UnixTime,
+    OnboardingError, Options, RenewKey, Store, UblSamples, UnixTime,
 };
 use zatca_profile::{Environment, Otp, RequestInput};
-use zatca_simulator::{Simulator, SimulatorConfig};
+use zatca_simulator::{Simulator, SimulatorConfig, UblDocumentChecker};
 
 use crate::exit::{CliError, Code};
 
@@ -130,84 +129,12 @@ pub fn exit_code(entries: &[ErrorEntry]) -> Code {
     }
 }
 
-/// Placeholder compliance documents until the issue-6 generator lands: the
-/// smallest UBL documents the simulator reads (UUID, type code and subtype,
-/// ICV, PIH, seller VAT) with their invoice hash, **not signed**. Only the
-/// offline simulator (which runs without a signature checker here) accepts them.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PlaceholderDocuments;
-
-impl SampleDocuments for PlaceholderDocuments {
-    fn documents(
-        &self,
-        ctx: &SampleContext<'_>,
-    ) -> Result<
-        Vec<(
-            zatca_fatoora::ComplianceStep,
-            zatca_fatoora::InvoiceSubmission,
-        )>,
-        String,
-    > {
-        let mut pih = ctx.first_pih.to_owned();
-        let mut out = Vec::new();
-        for (icv, step) in (ctx.first_icv..).zip(ctx.steps) {
-            let uuid = format!("00000000-0000-4000-8000-{icv:012}");
-            let subtype = if step.simplified() {
-                "0200000"
-            } else {
-                "0100000"
-            };
-            let xml = format!(
-                concat!(
-                    r#"<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" "#,
-                    r#"xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" "#,
-                    r#"xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">"#,
-                    "<cbc:ProfileID>reporting:1.0</cbc:ProfileID><cbc:ID>SAMPLE-{icv}</cbc:ID>",
-                    "<cbc:UUID>{uuid}</cbc:UUID><cbc:IssueDate>{date}</cbc:IssueDate>",
-                    r#"<cbc:InvoiceTypeCode name="{subtype}">{code}</cbc:InvoiceTypeCode>"#,
-                    "<cac:AdditionalDocumentReference><cbc:ID>ICV</cbc:ID><cbc:UUID>{icv}</cbc:UUID></cac:AdditionalDocumentReference>",
-                    "<cac:AdditionalDocumentReference><cbc:ID>PIH</cbc:ID><cac:Attachment>",
-                    r#"<cbc:EmbeddedDocumentBinaryObject mimeCode="text/plain">{pih}</cbc:EmbeddedDocumentBinaryObject>"#,
-                    "</cac:Attachment></cac:AdditionalDocumentReference>",
-                    "<cac:AccountingSupplierParty><cac:Party><cac:PartyTaxScheme><cbc:CompanyID>{vat}</cbc:CompanyID>",
-                    "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:PartyTaxScheme></cac:Party></cac:AccountingSupplierParty>",
-                    "</Invoice>"
-                ),
-                icv = icv,
-                uuid = uuid,
-                date = ctx
-                    .signing_time
-                    .to_string()
-                    .get(..10)
-                    .unwrap_or("2026-01-01"),
-                subtype = subtype,
-                code = step.type_code(),
-                pih = pih,
-                vat = ctx.profile.vat().as_str(),
-            );
-            let hash = zatca_ubl::invoice_hash(xml.as_bytes())
-                .map_err(|e| e.to_string())?
-                .to_base64();
-            out.push((
-                *step,
-                zatca_fatoora::InvoiceSubmission {
-                    invoice_hash: hash.clone(),
-                    uuid,
-                    invoice: base64::engine::general_purpose::STANDARD.encode(xml.as_bytes()),
-                },
-            ));
-            pih = hash;
-        }
-        Ok(out)
-    }
-}
-
 /// The lifecycle for `environment` over the store at `dir`, against the simulator.
 pub fn lifecycle(
     dir: &Path,
     environment: Environment,
     now: UnixTime,
-) -> Result<Onboarding<Simulator, PlaceholderDocuments>, CliError> {
+) -> Result<Onboarding<Simulator, UblSamples>, CliError> {
     let store = Store::open(dir)?;
     let config = SimulatorConfig {
         state_dir: Some(dir.join("simulator").join(environment.as_str())),
@@ -216,12 +143,14 @@ pub fn lifecycle(
     // Under the store lock, so two processes do not both create the simulator's CA keys.
     let simulator = {
         let _lock = store.lock()?;
-        Simulator::new(config).map_err(|e| CliError::new(Code::Io, e.to_string()))?
+        Simulator::new(config)
+            .map_err(|e| CliError::new(Code::Io, e.to_string()))?
+            .with_document_checker(Box::new(UblDocumentChecker))
     };
     Ok(Onboarding::new(
         store,
         simulator,
-        PlaceholderDocuments,
+        UblSamples,
         Options::default(),
     ))
 }

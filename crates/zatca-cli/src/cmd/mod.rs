@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod compliance_docs;
 pub mod csr;
 pub mod device;
 pub mod inspect;

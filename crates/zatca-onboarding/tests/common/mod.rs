@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
 use zatca_fatoora::{ComplianceStep, InvoiceSubmission};
-use zatca_onboarding::{Onboarding, Options, SampleContext, SampleDocuments, Store, UnixTime};
-use zatca_profile::{Environment, RequestInput};
-use zatca_simulator::{Simulator, SimulatorConfig};
+use zatca_onboarding::{
+    Onboarding, Options, SampleContext, SampleDocuments, Store, UblSamples, UnixTime,
+};
+use zatca_profile::{EgsProfile, Environment, RequestInput, ValidateOptions, ValidationProfile};
+use zatca_simulator::{Simulator, SimulatorConfig, UblDocumentChecker};
 
 /// 2026-01-01T00:00:00Z.
 pub const NOW: u64 = 1_767_225_600;
@@ -16,58 +17,16 @@ pub fn now() -> UnixTime {
     UnixTime::from_secs(NOW)
 }
 
-/// Test double of the issue-6 generator: the smallest UBL documents the
-/// simulator's checks read (UUID, type code + subtype, ICV, PIH, seller VAT),
-/// with the right invoice hash but **no signature** (the simulator here runs
-/// without a `DocumentChecker`). The real generator replaces it end to end.
+/// The real sample documents ([`UblSamples`]), with knobs that make them fail
+/// the way a buggy integrator's documents would.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct FakeDocuments {
     /// Type every document as a standard invoice (ZATCA then misses the other steps).
     pub all_standard_invoices: bool,
-    /// Put this VAT in the documents instead of the device's.
+    /// Make the documents for another VAT number than the device's.
     pub wrong_vat: bool,
     /// Fail to make documents.
     pub broken: bool,
-}
-
-pub fn fake_document(step: ComplianceStep, vat: &str, icv: u64, pih: &str) -> (String, Vec<u8>) {
-    let uuid = format!("00000000-0000-4000-8000-{icv:012}");
-    let subtype = if step.simplified() {
-        "0200000"
-    } else {
-        "0100000"
-    };
-    let xml = format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">
-    <cbc:ProfileID>reporting:1.0</cbc:ProfileID>
-    <cbc:ID>TEST-{icv}</cbc:ID>
-    <cbc:UUID>{uuid}</cbc:UUID>
-    <cbc:IssueDate>2026-01-01</cbc:IssueDate>
-    <cbc:InvoiceTypeCode name="{subtype}">{code}</cbc:InvoiceTypeCode>
-    <cac:AdditionalDocumentReference>
-        <cbc:ID>ICV</cbc:ID>
-        <cbc:UUID>{icv}</cbc:UUID>
-    </cac:AdditionalDocumentReference>
-    <cac:AdditionalDocumentReference>
-        <cbc:ID>PIH</cbc:ID>
-        <cac:Attachment>
-            <cbc:EmbeddedDocumentBinaryObject mimeCode="text/plain">{pih}</cbc:EmbeddedDocumentBinaryObject>
-        </cac:Attachment>
-    </cac:AdditionalDocumentReference>
-    <cac:AccountingSupplierParty>
-        <cac:Party>
-            <cac:PartyTaxScheme>
-                <cbc:CompanyID>{vat}</cbc:CompanyID>
-                <cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme>
-            </cac:PartyTaxScheme>
-        </cac:Party>
-    </cac:AccountingSupplierParty>
-</Invoice>
-"#,
-        code = step.type_code(),
-    );
-    (uuid, xml.into_bytes())
 }
 
 impl SampleDocuments for FakeDocuments {
@@ -78,35 +37,58 @@ impl SampleDocuments for FakeDocuments {
         if self.broken {
             return Err("the test generator was told to fail".to_owned());
         }
-        let vat = if self.wrong_vat {
-            "311111111111113"
+        let steps: Vec<ComplianceStep> = if self.all_standard_invoices {
+            vec![ComplianceStep::StandardInvoice; ctx.steps.len()]
         } else {
-            ctx.profile.vat().as_str()
+            ctx.steps.to_vec()
         };
-        let mut pih = ctx.first_pih.to_owned();
-        let mut out = Vec::new();
-        for (i, step) in ctx.steps.iter().enumerate() {
-            let typed = if self.all_standard_invoices {
-                ComplianceStep::StandardInvoice
-            } else {
-                *step
-            };
-            let (uuid, xml) = fake_document(typed, vat, ctx.first_icv + i as u64, &pih);
-            let hash = zatca_ubl::invoice_hash(&xml)
-                .map_err(|e| e.to_string())?
-                .to_base64();
-            out.push((
-                *step,
-                InvoiceSubmission {
-                    invoice_hash: hash.clone(),
-                    uuid,
-                    invoice: base64::engine::general_purpose::STANDARD.encode(&xml),
-                },
-            ));
-            pih = hash;
-        }
-        Ok(out)
+        let foreign;
+        let profile = if self.wrong_vat {
+            foreign = foreign_vat_profile(ctx.profile);
+            &foreign
+        } else {
+            ctx.profile
+        };
+        let made = UblSamples.documents(&SampleContext {
+            profile,
+            csid: ctx.csid,
+            key: ctx.key,
+            steps: &steps,
+            signing_time: ctx.signing_time,
+            first_icv: ctx.first_icv,
+            first_pih: ctx.first_pih,
+        })?;
+        // Report each document under the step the lifecycle asked for.
+        Ok(ctx
+            .steps
+            .iter()
+            .zip(made)
+            .map(|(step, (_, doc))| (*step, doc))
+            .collect())
     }
+}
+
+/// The same device details under another (valid) VAT number.
+fn foreign_vat_profile(profile: &EgsProfile) -> EgsProfile {
+    let json = format!(
+        r#"{{"DeviceDetails":{{"CommonName":"{cn}","EgsSerialNumber":"{serial}","Location":"{loc}","Industry":"{ind}","InvoiceType":"{tsxy}"}},
+            "OrganizationDetails":{{"Vat":"300000000000003","OrganizationName":"{org}","OrganizationUnitName":"{ou}","CountryCode":"SA"}}}}"#,
+        cn = profile.common_name().as_str(),
+        serial = profile.egs_serial().as_str(),
+        loc = profile.location().as_str(),
+        ind = profile.industry().as_str(),
+        tsxy = profile.invoice_types().as_str(),
+        org = profile.organization_name().as_str(),
+        ou = profile.organization_unit().as_str(),
+    );
+    RequestInput::from_bytes(json.as_bytes())
+        .unwrap()
+        .validate_with(&ValidateOptions {
+            profile: ValidationProfile::Sdk,
+            environment: profile.environment(),
+            require_environment: false,
+        })
+        .unwrap()
 }
 
 pub fn testdata(rel: &str) -> PathBuf {
@@ -137,8 +119,11 @@ pub fn request(tsxy: &str, serial: &str) -> RequestInput {
     RequestInput::from_bytes(json.as_bytes()).unwrap()
 }
 
+/// The simulator of `env`, checking each document's signature, digests and QR.
 pub fn simulator(env: Environment) -> Simulator {
-    Simulator::new(SimulatorConfig::for_environment(env, NOW)).unwrap()
+    Simulator::new(SimulatorConfig::for_environment(env, NOW))
+        .unwrap()
+        .with_document_checker(Box::new(UblDocumentChecker))
 }
 
 pub fn onboarding<'s>(
