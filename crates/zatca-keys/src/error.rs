@@ -27,8 +27,10 @@ pub enum KeyError {
         /// What the input turned out to be, e.g. `a PEM "PUBLIC KEY"`.
         found: String,
     },
-    /// The key is encrypted; this toolkit reads unencrypted keys.
+    /// The key is encrypted and no passphrase was given.
     Encrypted,
+    /// The passphrase does not decrypt the key (or the encrypted key is damaged).
+    WrongPassphrase,
     /// The key is on a curve this toolkit does not support.
     UnsupportedCurve {
         /// The curve's OID as found in the key.
@@ -100,7 +102,11 @@ impl fmt::Display for KeyError {
             }
             Self::Encrypted => write!(
                 f,
-                "the private key is encrypted; decrypt it first (for example `openssl pkcs8 -in KEY -out PLAIN.pem`)"
+                "the private key is encrypted and no passphrase was given (set ZATCA_KEY_PASSPHRASE, or decrypt it with `openssl pkcs8 -in KEY -out PLAIN.pem`)"
+            ),
+            Self::WrongPassphrase => write!(
+                f,
+                "the passphrase does not decrypt the private key (or the encrypted key is damaged)"
             ),
             Self::UnsupportedCurve { oid } => write!(
                 f,

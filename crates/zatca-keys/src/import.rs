@@ -29,6 +29,8 @@ pub enum InputForm {
     Sec1Base64,
     /// Bare base64 of PKCS#8 DER (what SDK R3.4.8 generates).
     Pkcs8Base64,
+    /// `-----BEGIN ENCRYPTED PRIVATE KEY-----` (PKCS#8 with PBES2), read with a passphrase.
+    EncryptedPkcs8Pem,
 }
 
 impl InputForm {
@@ -41,6 +43,7 @@ impl InputForm {
             Self::Pkcs8Der => "PKCS#8 DER",
             Self::Sec1Base64 => "SEC1 DER in bare base64 (SDK form)",
             Self::Pkcs8Base64 => "PKCS#8 DER in bare base64 (SDK R3.4.8 form)",
+            Self::EncryptedPkcs8Pem => "encrypted PKCS#8 PEM",
         }
     }
 }
@@ -58,7 +61,10 @@ enum Container {
     Base64,
 }
 
-pub(crate) fn decode(input: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> {
+pub(crate) fn decode(
+    input: &[u8],
+    passphrase: Option<&[u8]>,
+) -> Result<(PrivateKey, InputForm), KeyError> {
     if input.len() > MAX_KEY_FILE_BYTES {
         return Err(KeyError::TooLarge {
             len: input.len(),
@@ -74,7 +80,7 @@ pub(crate) fn decode(input: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> 
         return Err(KeyError::Empty);
     }
     if trimmed.starts_with(b"-----BEGIN ") {
-        return decode_pem(trimmed);
+        return decode_pem(trimmed, passphrase);
     }
     if trimmed.iter().all(|b| {
         b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=') || b.is_ascii_whitespace()
@@ -97,14 +103,14 @@ pub(crate) fn decode(input: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> 
         let inner = der.trim_ascii();
         if inner.starts_with(b"-----BEGIN ") {
             // The SDK writes its CSR as base64 of PEM text; a key in that shape is read too.
-            return decode_pem(inner);
+            return decode_pem(inner, passphrase);
         }
         return decode_der(&der, Container::Base64);
     }
     Err(KeyError::Unrecognized)
 }
 
-fn decode_pem(text: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> {
+fn decode_pem(text: &[u8], passphrase: Option<&[u8]>) -> Result<(PrivateKey, InputForm), KeyError> {
     let text = std::str::from_utf8(text).map_err(|_| KeyError::Malformed {
         form: "PEM",
         reason: "not valid UTF-8 text".to_owned(),
@@ -129,7 +135,12 @@ fn decode_pem(text: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> {
                 let der = Zeroizing::new(der);
                 return decode_der(&der, Container::Pem);
             }
-            "ENCRYPTED PRIVATE KEY" => return Err(KeyError::Encrypted),
+            "ENCRYPTED PRIVATE KEY" => {
+                let Some(passphrase) = passphrase else {
+                    return Err(KeyError::Encrypted);
+                };
+                return decrypt_pkcs8(block, passphrase);
+            }
             // OpenSSL's `ecparam -genkey` puts the curve first; the key follows.
             "EC PARAMETERS" => {}
             other => labels_seen.push(other.to_owned()),
@@ -144,6 +155,21 @@ fn decode_pem(text: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> {
             reason: "no complete -----BEGIN …----- / -----END …----- block".to_owned(),
         },
     })
+}
+
+fn decrypt_pkcs8(block: &str, passphrase: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> {
+    let malformed = |e: &dyn std::fmt::Display| KeyError::Malformed {
+        form: "encrypted PKCS#8 PEM",
+        reason: e.to_string(),
+    };
+    let (_, der) = der::pem::decode_vec(block.as_bytes()).map_err(|e| malformed(&e))?;
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(&der).map_err(|e| malformed(&e))?;
+    // A wrong passphrase and a corrupted file look alike to PBES2 (a padding error).
+    let plain = info
+        .decrypt(passphrase)
+        .map_err(|_| KeyError::WrongPassphrase)?;
+    let (key, _) = decode_der(plain.as_bytes(), Container::Pem)?;
+    Ok((key, InputForm::EncryptedPkcs8Pem))
 }
 
 /// Splits PEM text into complete blocks (BEGIN line through END line).

@@ -206,7 +206,17 @@ impl PrivateKey {
     /// encrypted key, wrong curve or garbage gets a [`KeyError`] that says what
     /// was found.
     pub fn from_bytes(input: &[u8]) -> Result<(Self, InputForm), KeyError> {
-        import::decode(input)
+        import::decode(input, None)
+    }
+
+    /// Like [`PrivateKey::from_bytes`], and also reads an encrypted PKCS#8 PEM key
+    /// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`) with `passphrase`. An
+    /// unencrypted key is read as it is.
+    pub fn from_bytes_with_passphrase(
+        input: &[u8],
+        passphrase: &[u8],
+    ) -> Result<(Self, InputForm), KeyError> {
+        import::decode(input, Some(passphrase))
     }
 
     /// Reads a private key and requires it to be on `curve`.
@@ -304,6 +314,35 @@ impl PrivateKey {
         der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &der)
             .map(Zeroizing::new)
             .map_err(|e| malformed_out("PKCS#8 PEM", e))
+    }
+
+    /// Encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`): PBES2 with
+    /// scrypt and AES-256-CBC, a fresh salt and IV from the OS RNG. OpenSSL 3
+    /// reads it (`openssl pkey -in KEY -passin pass:…`).
+    ///
+    /// ```
+    /// use zatca_keys::{Curve, InputForm, PrivateKey};
+    /// let key = PrivateKey::generate(Curve::Secp256k1)?;
+    /// let pem = key.to_encrypted_pkcs8_pem(b"correct horse")?;
+    /// assert!(PrivateKey::from_bytes(pem.as_bytes()).is_err());
+    /// let (again, form) = PrivateKey::from_bytes_with_passphrase(pem.as_bytes(), b"correct horse")?;
+    /// assert_eq!((again.public_key(), form), (key.public_key(), InputForm::EncryptedPkcs8Pem));
+    /// # Ok::<(), zatca_keys::KeyError>(())
+    /// ```
+    pub fn to_encrypted_pkcs8_pem(&self, passphrase: &[u8]) -> Result<Zeroizing<String>, KeyError> {
+        let der = self.to_pkcs8_der()?;
+        let info =
+            pkcs8::PrivateKeyInfoRef::from_der(&der).map_err(|e| malformed_out("PKCS#8 DER", e))?;
+        let encrypted = info
+            .encrypt(passphrase)
+            .map_err(|e| malformed_out("encrypted PKCS#8", e))?;
+        der::pem::encode_string(
+            "ENCRYPTED PRIVATE KEY",
+            der::pem::LineEnding::LF,
+            encrypted.as_bytes(),
+        )
+        .map(Zeroizing::new)
+        .map_err(|e| malformed_out("encrypted PKCS#8 PEM", e))
     }
 
     /// The SDK's form: one line of base64 of the SEC1 DER, no armour.

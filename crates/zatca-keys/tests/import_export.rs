@@ -546,3 +546,76 @@ fn sub_be(a: &[u8], b: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn encrypted_pkcs8_round_trip_and_wrong_passphrase() {
+    let key = PrivateKey::generate(Curve::Secp256k1).unwrap();
+    let pem = key.to_encrypted_pkcs8_pem(b"s3cret passphrase").unwrap();
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
+    assert_eq!(
+        PrivateKey::from_bytes(pem.as_bytes()).unwrap_err(),
+        KeyError::Encrypted
+    );
+    assert_eq!(
+        PrivateKey::from_bytes_with_passphrase(pem.as_bytes(), b"wrong").unwrap_err(),
+        KeyError::WrongPassphrase
+    );
+    let (again, form) =
+        PrivateKey::from_bytes_with_passphrase(pem.as_bytes(), b"s3cret passphrase").unwrap();
+    assert_eq!(form, InputForm::EncryptedPkcs8Pem);
+    assert_eq!(again.public_key(), key.public_key());
+    // An unencrypted key reads as it is when a passphrase is given.
+    let plain = key.to_sec1_pem().unwrap();
+    let (same, form) = PrivateKey::from_bytes_with_passphrase(plain.as_bytes(), b"unused").unwrap();
+    assert_eq!(
+        (same.public_key(), form),
+        (key.public_key(), InputForm::Sec1Pem)
+    );
+}
+
+#[test]
+fn openssl_encrypted_pkcs8_reads_with_its_passphrase() {
+    // openssl pkcs8 -topk8 -passout pass:fixture (PBES2, PBKDF2-HMAC-SHA256, AES-256-CBC).
+    let (key, form) =
+        PrivateKey::from_bytes_with_passphrase(&read("openssl-encrypted-pkcs8.pem"), b"fixture")
+            .unwrap();
+    assert_eq!(form, InputForm::EncryptedPkcs8Pem);
+    assert_eq!(
+        key.public_key().to_spki_der().unwrap(),
+        unb64(&read("openssl-pkcs8-secp256k1.spki.b64"))
+    );
+}
+
+#[test]
+fn openssl_decrypts_our_encrypted_keys() {
+    if !openssl_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = PrivateKey::generate(Curve::Secp256k1).unwrap();
+    let path = dir.path().join("enc.pem");
+    std::fs::write(
+        &path,
+        key.to_encrypted_pkcs8_pem(b"fixture").unwrap().as_bytes(),
+    )
+    .unwrap();
+    let out = Command::new("openssl")
+        .args([
+            "pkey",
+            "-passin",
+            "pass:fixture",
+            "-pubout",
+            "-outform",
+            "DER",
+            "-in",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, key.public_key().to_spki_der().unwrap());
+}

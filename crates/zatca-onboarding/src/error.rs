@@ -179,6 +179,13 @@ pub enum OnboardingError {
         /// What is wrong.
         reason: String,
     },
+    /// `ZO042`: a device key is encrypted and the store's passphrase is missing or wrong.
+    KeyLocked {
+        /// The key file.
+        path: PathBuf,
+        /// Missing or wrong passphrase.
+        reason: String,
+    },
     /// A step of an activity failed; the activity is recorded as `FAILED`.
     ActivityFailed {
         /// The activity's id (for `device status`).
@@ -228,6 +235,7 @@ impl OnboardingError {
             Self::Zatca(e) => zatca_code(e),
             Self::Io { .. } => "ZO040".to_owned(),
             Self::Corrupt { .. } => "ZO041".to_owned(),
+            Self::KeyLocked { .. } => "ZO042".to_owned(),
             Self::ActivityFailed { .. } => "ZO000".to_owned(),
         }
     }
@@ -405,6 +413,11 @@ impl fmt::Display for OnboardingError {
             Self::Corrupt { path, reason } => {
                 write!(f, "{}: the store file is damaged: {reason}", path.display())
             }
+            Self::KeyLocked { path, reason } => write!(
+                f,
+                "{}: {reason}; set ZATCA_KEY_PASSPHRASE to the passphrase the store's keys were written with",
+                path.display()
+            ),
             Self::ActivityFailed { activity_id, cause } => {
                 write!(f, "activity {activity_id} failed: {cause}")
             }

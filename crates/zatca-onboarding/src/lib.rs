@@ -52,6 +52,7 @@
 //! | `ZO030` | LOCAL | sample documents could not be made |
 //! | `ZO031` | ZATCA | a compliance document failed without a message (otherwise ZATCA's own rule code, `Path` = step name) |
 //! | `ZO040` / `ZO041` | LOCAL | a store file could not be read or written / is damaged |
+//! | `ZO042` | LOCAL | a device key is encrypted and `ZATCA_KEY_PASSPHRASE` is missing or wrong |
 //! | `Invalid-OTP`, `Missing-OTP`, `Invalid-CSR`, `Missing-ComplianceSteps`, `Invalid-CurrentCCSID`, `Denied-by-Policy-Module` (template of another environment), `certificate-permissions`, `Already-Issued` | ZATCA | ZATCA's refusals, classified by [`zatca_fatoora::ErrorKind`]; other refusals keep ZATCA's code, or `HTTP-<status>` |
 //!
 //! # Store

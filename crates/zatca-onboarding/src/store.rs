@@ -70,6 +70,8 @@ pub fn default_store_dir(lookup: impl Fn(&str) -> Option<OsString>) -> Option<Pa
 #[derive(Debug)]
 pub struct Store {
     root: PathBuf,
+    /// Encrypts keys at rest (encrypted PKCS#8) when set.
+    key_passphrase: Option<Zeroizing<Vec<u8>>>,
     writes: AtomicU64,
     /// Writes numbered `>= kill_at` fail (0: none): a simulated kill.
     kill_at: AtomicU64,
@@ -107,9 +109,19 @@ impl Store {
         mkdir(&root.join("activities"))?;
         Ok(Self {
             root,
+            key_passphrase: None,
             writes: AtomicU64::new(0),
             kill_at: AtomicU64::new(0),
         })
+    }
+
+    /// Keys written from now on are encrypted with `passphrase` (encrypted
+    /// PKCS#8: PBES2, scrypt, AES-256-CBC), and encrypted keys are read with it.
+    /// The CLI takes it from the `ZATCA_KEY_PASSPHRASE` environment variable.
+    #[must_use]
+    pub fn with_key_passphrase(mut self, passphrase: Zeroizing<Vec<u8>>) -> Self {
+        self.key_passphrase = Some(passphrase);
+        self
     }
 
     /// The store's directory.
@@ -288,14 +300,18 @@ impl Store {
             .join(format!("key-{generation}.pem"))
     }
 
-    /// Writes a generation's key (SEC1 PEM, mode 0600).
+    /// Writes a generation's key (mode 0600): SEC1 PEM, or encrypted PKCS#8
+    /// PEM when the store has a key passphrase.
     pub fn write_key(
         &self,
         record: &DeviceRecord,
         generation: u32,
         key: &PrivateKey,
     ) -> Result<(), OnboardingError> {
-        let pem = key.to_sec1_pem()?;
+        let pem = match &self.key_passphrase {
+            Some(passphrase) => key.to_encrypted_pkcs8_pem(passphrase)?,
+            None => key.to_sec1_pem()?,
+        };
         self.write(&self.key_path(record, generation), pem.as_bytes(), true)
     }
 
@@ -306,13 +322,23 @@ impl Store {
         generation: u32,
     ) -> Result<PrivateKey, OnboardingError> {
         let path = self.key_path(record, generation);
-        let bytes = Self::require(&path, self.read(&path)?)?;
-        PrivateKey::from_bytes(&bytes)
-            .map(|(k, _)| k)
-            .map_err(|e| OnboardingError::Corrupt {
+        let bytes = Zeroizing::new(Self::require(&path, self.read(&path)?)?);
+        let read = match &self.key_passphrase {
+            Some(passphrase) => PrivateKey::from_bytes_with_passphrase(&bytes, passphrase),
+            None => PrivateKey::from_bytes(&bytes),
+        };
+        read.map(|(k, _)| k).map_err(|e| match e {
+            zatca_keys::KeyError::Encrypted | zatca_keys::KeyError::WrongPassphrase => {
+                OnboardingError::KeyLocked {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }
+            }
+            other => OnboardingError::Corrupt {
                 path,
-                reason: e.to_string(),
-            })
+                reason: other.to_string(),
+            },
+        })
     }
 
     fn csr_path(&self, record: &DeviceRecord, generation: u32) -> PathBuf {

@@ -118,7 +118,8 @@ pub fn exit_code(entries: &[ErrorEntry]) -> Code {
         return Code::Refused;
     };
     let c = first.error_code.as_str();
-    if c.starts_with("ZP") || matches!(c, "ZO001" | "ZO002" | "ZO003" | "ZO004" | "ZO005") {
+    if c.starts_with("ZP") || matches!(c, "ZO001" | "ZO002" | "ZO003" | "ZO004" | "ZO005" | "ZO042")
+    {
         Code::Invalid
     } else if matches!(c, "ZO010" | "ZO011") {
         Code::CheckFailed
@@ -129,13 +130,28 @@ pub fn exit_code(entries: &[ErrorEntry]) -> Code {
     }
 }
 
+/// The environment variable holding the passphrase that encrypts device keys at rest.
+pub const KEY_PASSPHRASE_VAR: &str = "ZATCA_KEY_PASSPHRASE";
+
+/// Opens the store at `dir`; with `ZATCA_KEY_PASSPHRASE` set (and not empty),
+/// device keys are written as encrypted PKCS#8 and read with it.
+pub fn open_store(dir: &Path) -> Result<Store, CliError> {
+    let store = Store::open(dir)?;
+    Ok(match std::env::var_os(KEY_PASSPHRASE_VAR) {
+        Some(p) if !p.is_empty() => {
+            store.with_key_passphrase(zeroize::Zeroizing::new(p.into_encoded_bytes()))
+        }
+        _ => store,
+    })
+}
+
 /// The lifecycle for `environment` over the store at `dir`, against the simulator.
 pub fn lifecycle(
     dir: &Path,
     environment: Environment,
     now: UnixTime,
 ) -> Result<Onboarding<Simulator, UblSamples>, CliError> {
-    let store = Store::open(dir)?;
+    let store = open_store(dir)?;
     let config = SimulatorConfig {
         state_dir: Some(dir.join("simulator").join(environment.as_str())),
         ..SimulatorConfig::for_environment(environment, now.as_secs())
@@ -252,7 +268,7 @@ fn print_activity_answer(answer: &ActivityAnswer, json: bool, what: &str) -> Res
 }
 
 fn device_environment(dir: &Path, id: &DeviceId) -> Result<Environment, CliError> {
-    Ok(Store::open(dir)?.load_device(id)?.environment)
+    Ok(open_store(dir)?.load_device(id)?.environment)
 }
 
 /// Generates the CSID and PCSID of a device; prints the answer.
@@ -335,7 +351,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
         DeviceCommand::Status { activity_id } => {
             let id = activity_id.parse::<ActivityId>()?;
-            let activity = Store::open(&dir)?.load_activity(&id)?;
+            let activity = open_store(&dir)?.load_activity(&id)?;
             if json {
                 print_json(&activity)?;
             } else {
@@ -372,7 +388,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
         DeviceCommand::Show { device_id } => {
             let id = parse_device(&device_id)?;
-            let store = Store::open(&dir)?;
+            let store = open_store(&dir)?;
             let view = zatca_onboarding::show_device(
                 &store,
                 &id,
@@ -382,7 +398,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             print_view(&view, json)
         }
         DeviceCommand::List => {
-            let store = Store::open(&dir)?;
+            let store = open_store(&dir)?;
             let views = zatca_onboarding::list_devices(
                 &store,
                 now(),

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use zatca_onboarding::{Store, show_device};
+use zatca_onboarding::show_device;
 use zatca_profile::{Environment, Otp};
 
 use super::device::{self, StoreArgs};
@@ -53,7 +53,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let Some(id) = id else {
         return Err(CliError::printed(Code::Refused));
     };
-    let store = Store::open(&dir)?;
+    let store = device::open_store(&dir)?;
     let view = show_device(
         &store,
         &id,
