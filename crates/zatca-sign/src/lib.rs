@@ -50,7 +50,7 @@ use base64::Engine as _;
 use zatca_keys::{PrivateKey, PublicKey};
 
 pub use chain::{ChainSlot, FIRST_PIH, InvoiceChain};
-pub use error::SignError;
+pub use error::{SignError, tag_name as qr_tag_name};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 

@@ -288,6 +288,59 @@ impl Simulator {
         Ok((response, token, secret))
     }
 
+    /// Issues a compliance CSID and records it under a fresh request id, so its
+    /// documents can be checked and its production CSID issued.
+    fn issue_compliance_csid(
+        &self,
+        state: &mut State,
+        facts: &CsrFacts,
+        san: crate::ca::SanValues,
+        not_before: u64,
+        disposition: &str,
+    ) -> Result<CsidResponse, FatooraError> {
+        state.next_request_id += 1;
+        let request_id = 1_234_567_000 + state.next_request_id;
+        let (response, token, secret) = self.issue_csid(
+            &self.compliance_ca,
+            facts,
+            request_id,
+            not_before,
+            disposition,
+        )?;
+        state.compliance.insert(
+            request_id.to_string(),
+            ComplianceRecord {
+                token,
+                secret,
+                vat: san.vat,
+                invoice_types: san.invoice_types,
+                passed: BTreeSet::new(),
+                production_issued: false,
+            },
+        );
+        Ok(response)
+    }
+
+    /// Issues a production CSID and records its credentials for renewals.
+    fn issue_production_csid(
+        &self,
+        state: &mut State,
+        facts: &CsrFacts,
+    ) -> Result<CsidResponse, FatooraError> {
+        state.next_request_id += 1;
+        let id = 30_000_000 + state.next_request_id;
+        let (response, token, secret) =
+            self.issue_csid(&self.production_ca, facts, id, self.config.now, "ISSUED")?;
+        state.production.insert(
+            token,
+            ProductionRecord {
+                secret,
+                retired: false,
+            },
+        );
+        Ok(response)
+    }
+
     fn take_failure(state: &mut State, wanted: &[Failure]) -> Option<Failure> {
         let pos = state
             .script
@@ -453,38 +506,13 @@ impl Fatoora for Simulator {
             self.check_otp(state, otp)?;
             let facts = self.read_submitted_csr(csr)?;
             self.check_template(&facts)?;
-            let san = crate::ca::san_values(&facts).map_err(|_| {
-                rejected_category(
-                    "Invalid-CSR",
-                    "The provided Certificate Signing Request (CSR) is invalid.",
-                )
-            })?;
+            let san = submitted_san(&facts)?;
             let mut not_before = self.config.now;
             if state.script.front() == Some(&Failure::ExpiredCertificate) {
                 state.script.pop_front();
                 not_before = not_before.saturating_sub(6 * 366 * 24 * 3600);
             }
-            state.next_request_id += 1;
-            let request_id = 1_234_567_000 + state.next_request_id;
-            let (response, token, secret) = self.issue_csid(
-                &self.compliance_ca,
-                &facts,
-                request_id,
-                not_before,
-                "ISSUED",
-            )?;
-            state.compliance.insert(
-                request_id.to_string(),
-                ComplianceRecord {
-                    token,
-                    secret,
-                    vat: san.vat,
-                    invoice_types: san.invoice_types,
-                    passed: BTreeSet::new(),
-                    production_issued: false,
-                },
-            );
-            Ok(response)
+            self.issue_compliance_csid(state, &facts, san, not_before, "ISSUED")
         })
     }
 
@@ -597,18 +625,7 @@ impl Fatoora for Simulator {
             record.production_issued = true;
             let certificate = compliance_csid.certificate().der().to_vec();
             let facts = facts_from_certificate(&certificate)?;
-            state.next_request_id += 1;
-            let id = 30_000_000 + state.next_request_id;
-            let (response, token, secret) =
-                self.issue_csid(&self.production_ca, &facts, id, self.config.now, "ISSUED")?;
-            state.production.insert(
-                token,
-                ProductionRecord {
-                    secret,
-                    retired: false,
-                },
-            );
-            Ok(response)
+            self.issue_production_csid(state, &facts)
         })
     }
 
@@ -637,48 +654,16 @@ impl Fatoora for Simulator {
             self.check_otp(state, otp)?;
             let facts = self.read_submitted_csr(csr)?;
             self.check_template(&facts)?;
-            let san = crate::ca::san_values(&facts).map_err(|_| {
-                rejected_category(
-                    "Invalid-CSR",
-                    "The provided Certificate Signing Request (CSR) is invalid.",
-                )
-            })?;
-            state.next_request_id += 1;
+            let san = submitted_san(&facts)?;
             if scripted == Some(Failure::RenewalIssuesDirectly) {
-                let id = 30_000_000 + state.next_request_id;
-                let (response, token, secret) =
-                    self.issue_csid(&self.production_ca, &facts, id, self.config.now, "ISSUED")?;
+                let response = self.issue_production_csid(state, &facts)?;
                 if let Some(old) = state.production.get_mut(production_csid.token()) {
                     old.retired = true;
                 }
-                state.production.insert(
-                    token,
-                    ProductionRecord {
-                        secret,
-                        retired: false,
-                    },
-                );
                 return Ok(Renewal::Issued(response));
             }
-            let request_id = 1_234_567_000 + state.next_request_id;
-            let (response, token, secret) = self.issue_csid(
-                &self.compliance_ca,
-                &facts,
-                request_id,
-                self.config.now,
-                "NOT_COMPLIANT",
-            )?;
-            state.compliance.insert(
-                request_id.to_string(),
-                ComplianceRecord {
-                    token,
-                    secret,
-                    vat: san.vat,
-                    invoice_types: san.invoice_types,
-                    passed: BTreeSet::new(),
-                    production_issued: false,
-                },
-            );
+            let response =
+                self.issue_compliance_csid(state, &facts, san, self.config.now, "NOT_COMPLIANT")?;
             Ok(Renewal::ComplianceRequired(response))
         })
     }
@@ -742,6 +727,16 @@ impl Simulator {
         }
         step
     }
+}
+
+/// The VAT and TSXY of a submitted CSR; a CSR without them is `Invalid-CSR`.
+fn submitted_san(facts: &CsrFacts) -> Result<crate::ca::SanValues, FatooraError> {
+    crate::ca::san_values(facts).map_err(|_| {
+        rejected_category(
+            "Invalid-CSR",
+            "The provided Certificate Signing Request (CSR) is invalid.",
+        )
+    })
 }
 
 fn facts_from_certificate(der: &[u8]) -> Result<CsrFacts, FatooraError> {

@@ -211,7 +211,7 @@ impl fmt::Display for UblError {
             } => write!(
                 f,
                 "QR tag {tag} ({}) is \"{}\"; expected \"{}\"",
-                qr_tag_name(*tag),
+                zatca_sign::qr_tag_name(*tag),
                 cut(found),
                 cut(expected)
             ),
@@ -238,22 +238,6 @@ impl From<zatca_sign::SignError> for UblError {
 impl From<zatca_cert::CertError> for UblError {
     fn from(e: zatca_cert::CertError) -> Self {
         Self::Certificate(e)
-    }
-}
-
-/// The name of a QR tag (spec §4.6), for messages.
-const fn qr_tag_name(tag: u8) -> &'static str {
-    match tag {
-        1 => "seller name",
-        2 => "VAT number",
-        3 => "timestamp",
-        4 => "total with VAT",
-        5 => "VAT total",
-        6 => "invoice hash",
-        7 => "signature",
-        8 => "public key",
-        9 => "certificate signature",
-        _ => "unknown tag",
     }
 }
 
