@@ -155,3 +155,16 @@ impl From<zatca_onboarding::OnboardingError> for CliError {
         Self::new(crate::cmd::device::exit_code(&e.entries()), e.to_string())
     }
 }
+
+#[cfg(feature = "http")]
+impl From<zatca_http::HttpError> for CliError {
+    fn from(e: zatca_http::HttpError) -> Self {
+        use zatca_http::HttpError as H;
+        let code = match &e {
+            H::NotLoopback { .. } => Code::Refused,
+            H::Bind { .. } => Code::Io,
+            _ => Code::Invalid,
+        };
+        Self::new(code, e.to_string())
+    }
+}

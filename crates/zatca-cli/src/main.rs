@@ -47,8 +47,11 @@ enum Command {
     ComplianceDocs(cmd::compliance_docs::Args),
     /// The device lifecycle: register, csid, status, renew, show, list (store: --store DIR).
     Device(cmd::device::Args),
-    /// Onboard a device end to end against the offline simulator, printing each step.
+    /// Onboard a device end to end (offline simulator unless --fatoora says otherwise), printing each step.
     Onboard(cmd::onboard::Args),
+    /// Serve the offline simulator over ZATCA's onboarding HTTP API (`serve`).
+    #[cfg(feature = "http")]
+    Simulator(cmd::simulator::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -65,6 +68,8 @@ fn main() -> std::process::ExitCode {
         Command::ComplianceDocs(args) => cmd::compliance_docs::run(args),
         Command::Device(args) => cmd::device::run(args),
         Command::Onboard(args) => cmd::onboard::run(args),
+        #[cfg(feature = "http")]
+        Command::Simulator(args) => cmd::simulator::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -144,6 +144,12 @@ impl BaseUrl {
         Ok(Self(format!("{scheme}://{authority}{path}")))
     }
 
+    /// `http://ADDR` for a socket address (the local server's).
+    #[cfg_attr(not(feature = "server"), allow(dead_code))]
+    pub(crate) fn http_at(addr: std::net::SocketAddr) -> Self {
+        Self(format!("http://{addr}"))
+    }
+
     /// The URL, without a trailing `/`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -164,7 +170,10 @@ impl BaseUrl {
         let rest = self.0.split_once("://").map_or("", |(_, r)| r);
         let authority = rest.split('/').next().unwrap_or("");
         let host = if authority.starts_with('[') {
-            authority.split(']').next().map_or("", |h| h.trim_start_matches('['))
+            authority
+                .split(']')
+                .next()
+                .map_or("", |h| h.trim_start_matches('['))
         } else {
             authority.split(':').next().unwrap_or("")
         };
@@ -176,9 +185,7 @@ impl BaseUrl {
 
     /// The named gateway with this URL, if it is one.
     pub fn endpoint(&self) -> Option<Endpoint> {
-        Endpoint::ALL
-            .into_iter()
-            .find(|e| e.base_url() == self.0)
+        Endpoint::ALL.into_iter().find(|e| e.base_url() == self.0)
     }
 }
 
@@ -275,6 +282,10 @@ mod tests {
             assert!(e.to_string().contains(why), "{bad}: {e}");
             assert!(!e.to_string().contains("secret"), "{e}");
         }
-        assert!(!BaseUrl::parse("http://127.example.com").unwrap().is_loopback());
+        assert!(
+            !BaseUrl::parse("http://127.example.com")
+                .unwrap()
+                .is_loopback()
+        );
     }
 }

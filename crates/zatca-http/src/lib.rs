@@ -74,6 +74,9 @@
 //! the Basic credentials on the server side; `zeroize` the parsed secrets.
 #![forbid(unsafe_code)]
 
+#[cfg(doc)]
+use zatca_fatoora::FatooraError;
+
 mod endpoint;
 mod error;
 mod redact;

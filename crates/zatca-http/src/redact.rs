@@ -43,6 +43,7 @@ pub struct RedactedExchange {
 
 impl RedactedExchange {
     /// A request about to be sent, with its headers and body redacted.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
     pub(crate) fn request(
         attempt: u32,
         method: &'static str,
@@ -140,7 +141,10 @@ mod tests {
             shown,
             r#"{"a":[{"Secret":"<redacted>"}],"csr":"LS0t","otp":null,"secret":"<redacted>"}"#
         );
-        assert_eq!(redact_body(b"Version not supported"), "Version not supported");
+        assert_eq!(
+            redact_body(b"Version not supported"),
+            "Version not supported"
+        );
         assert_eq!(redact_body(b"secret=abc&x"), REDACTED);
         for h in ["authorization", "OTP", "Set-Cookie"] {
             assert_eq!(redact_header(h, "v"), REDACTED);

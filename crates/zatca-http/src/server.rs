@@ -26,7 +26,7 @@ pub type Clock = Box<dyn Fn() -> u64 + Send + Sync>;
 pub type RequestLog = Box<dyn Fn(&str, &str, u16) + Send + Sync>;
 
 /// Serves ZATCA's four onboarding calls over plain HTTP on a loopback address,
-/// answering from `F` (crate docs, "The server").
+/// answering from `F` (crate docs, "The server"), one request at a time.
 ///
 /// ```
 /// use zatca_http::FatooraServer;
@@ -155,9 +155,7 @@ impl<F: Fatoora> FatooraServer<F> {
 
     /// `http://ADDR`, the base URL clients use.
     pub fn base_url(&self) -> BaseUrl {
-        // A loopback socket address always forms a valid base URL.
-        BaseUrl::parse(&format!("http://{}", self.addr))
-            .unwrap_or_else(|_| BaseUrl::from(crate::Endpoint::DeveloperPortal))
+        BaseUrl::http_at(self.addr)
     }
 
     /// A handle that stops [`Self::serve`].
@@ -196,12 +194,7 @@ impl<F: Fatoora> FatooraServer<F> {
 
     fn handle(&self, mut request: tiny_http::Request) {
         let method = request.method().as_str().to_owned();
-        let path = request
-            .url()
-            .split('?')
-            .next()
-            .unwrap_or("")
-            .to_owned();
+        let path = request.url().split('?').next().unwrap_or("").to_owned();
         let mut headers = Headers::default();
         for h in request.headers() {
             let value = h.value.as_str();
@@ -314,7 +307,8 @@ impl<F: Fatoora> FatooraServer<F> {
             Route::Renewal => basic(headers)
                 .and_then(|csid| {
                     let csr = parse(body, "{\"csr\": base64 of the CSR PEM}")?;
-                    self.fatoora.renew_production_csid(&csid, &otp(headers), &csr)
+                    self.fatoora
+                        .renew_production_csid(&csid, &otp(headers), &csr)
                 })
                 .map(|renewal| match renewal {
                     Renewal::Issued(r) => Answer::json(200, csid_json(&r).as_str()),
@@ -377,13 +371,10 @@ impl<F: Fatoora> FatooraServer<F> {
                 };
                 Answer::json(status, server_body(errors, status))
             }
-            FatooraError::Timeout => {
-                Answer::json(504, server_body(&ZatcaErrors::default(), 504))
+            FatooraError::Timeout => Answer::json(504, server_body(&ZatcaErrors::default(), 504)),
+            FatooraError::Connection { reason } => {
+                Answer::json(503, server_body(&errors(&[("503", reason.as_str())]), 503))
             }
-            FatooraError::Connection { reason } => Answer::json(
-                503,
-                server_body(&errors(&[("503", reason.as_str())]), 503),
-            ),
             FatooraError::UnexpectedStatus { status } if (400..600).contains(status) => {
                 Answer::json(*status, server_body(&ZatcaErrors::default(), *status))
             }
@@ -452,5 +443,6 @@ fn basic(headers: &Headers) -> Result<Csid, FatooraError> {
     );
     let text = std::str::from_utf8(&decoded).map_err(|_| FatooraError::Unauthorized)?;
     let (token, secret) = text.split_once(':').ok_or(FatooraError::Unauthorized)?;
-    Csid::new(token, Zeroizing::new(secret.to_owned()), None).map_err(|_| FatooraError::Unauthorized)
+    Csid::new(token, Zeroizing::new(secret.to_owned()), None)
+        .map_err(|_| FatooraError::Unauthorized)
 }

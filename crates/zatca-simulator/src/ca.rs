@@ -285,7 +285,10 @@ impl TestCa {
                 )
             }
             CaKind::AdCs { .. } => {
+                // The CA's own key is in the seed: two CAs (compliance and production)
+                // issuing for one key at one time must not repeat a serial.
                 let mut seed = csr.spki_der.clone();
+                seed.extend_from_slice(&self.key.public_key().to_uncompressed_point());
                 seed.extend_from_slice(&n.to_be_bytes());
                 seed.extend_from_slice(&not_before_unix.to_be_bytes());
                 let digest = zatca_keys::sha256(&seed);

@@ -349,7 +349,7 @@ impl Simulator {
         state.script.remove(pos)
     }
 
-    fn check_otp(&self, state: &mut State, otp: &Otp) -> Result<(), FatooraError> {
+    fn check_otp(&self, state: &State, otp: &Otp) -> Result<(), FatooraError> {
         let value = otp.expose();
         if value.is_empty() {
             return Err(rejected("Missing-OTP", "OTP is required field"));
@@ -365,10 +365,15 @@ impl Simulator {
         if !ok {
             return Err(rejected("Invalid-OTP", "OTP is not valid"));
         }
-        if self.config.environment != Environment::Development {
-            state.used_otps.insert(value.to_owned());
-        }
         Ok(())
+    }
+
+    /// Marks an OTP used once a CSID was issued with it (simulation and
+    /// production OTPs serve one CSID each, §2.3); a refused CSR leaves it usable.
+    fn consume_otp(&self, state: &mut State, otp: &Otp) {
+        if self.config.environment != Environment::Development {
+            state.used_otps.insert(otp.expose().to_owned());
+        }
     }
 
     fn read_submitted_csr(&self, csr: &CsrSubmission) -> Result<CsrFacts, FatooraError> {
@@ -507,6 +512,7 @@ impl Fatoora for Simulator {
             let facts = self.read_submitted_csr(csr)?;
             self.check_template(&facts)?;
             let san = submitted_san(&facts)?;
+            self.consume_otp(state, otp);
             let mut not_before = self.config.now;
             if state.script.front() == Some(&Failure::ExpiredCertificate) {
                 state.script.pop_front();
@@ -655,6 +661,7 @@ impl Fatoora for Simulator {
             let facts = self.read_submitted_csr(csr)?;
             self.check_template(&facts)?;
             let san = submitted_san(&facts)?;
+            self.consume_otp(state, otp);
             if scripted == Some(Failure::RenewalIssuesDirectly) {
                 let response = self.issue_production_csid(state, &facts)?;
                 if let Some(old) = state.production.get_mut(production_csid.token()) {

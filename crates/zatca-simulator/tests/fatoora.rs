@@ -240,3 +240,19 @@ fn state_persists_across_instances() {
     ));
     let _ = Renewal::Issued; // the renewal paths are covered end to end by the lifecycle tests
 }
+
+#[test]
+fn a_refused_csr_does_not_use_up_the_otp() {
+    let key = PrivateKey::generate(Curve::Secp256k1).unwrap();
+    let sim = Simulator::new(SimulatorConfig::for_environment(
+        Environment::Simulation,
+        NOW,
+    ))
+    .unwrap();
+    let err = sim
+        .compliance_csid(&otp("246810"), &csr_for(Environment::Production, &key))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TemplateDenied);
+    sim.compliance_csid(&otp("246810"), &csr_for(Environment::Simulation, &key))
+        .unwrap();
+}

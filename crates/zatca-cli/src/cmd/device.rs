@@ -1,8 +1,9 @@
 //! `zatca device register|csid|status|renew|show|list`: the device lifecycle
-//! over the embedded store, against the offline simulator (the `--fatoora`
-//! choice of a real endpoint comes later).
+//! over the embedded store. `register`, `csid` and `renew` talk to the Fatoora
+//! chosen with `--fatoora` ([`super::fatoora`]): the offline simulator by
+//! default, a ZATCA gateway, or any URL such as `zatca simulator serve`.
 //!
-//! The simulator's state (its CA keys and what it issued) lives in
+//! The in-process simulator's state (its CA keys and what it issued) lives in
 //! `<store>/simulator/<env>/`, so separate invocations share one simulated ZATCA.
 
 use std::path::{Path, PathBuf};
@@ -14,8 +15,8 @@ use zatca_onboarding::{
     OnboardingError, Options, RenewKey, Store, UblSamples, UnixTime,
 };
 use zatca_profile::{Environment, Otp, RequestInput};
-use zatca_simulator::{Simulator, SimulatorConfig, UblDocumentChecker};
 
+use super::fatoora::{FatooraChoice, Transport};
 use crate::exit::{CliError, Code};
 
 /// Arguments of `zatca device`.
@@ -38,6 +39,16 @@ pub struct StoreArgs {
     pub json: bool,
 }
 
+/// Which Fatoora a command talks to.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FatooraArgs {
+    /// sim (the offline simulator), developer-portal, simulation, production
+    /// (ZATCA's gateways: the device's environment must match), or an
+    /// http(s):// base URL such as a `zatca simulator serve`.
+    #[arg(long, value_name = "TARGET", default_value = "sim")]
+    pub fatoora: FatooraChoice,
+}
+
 #[derive(Debug, clap::Subcommand)]
 enum DeviceCommand {
     /// Register a device from a request (ClearTax, other provider or SDK .properties shape).
@@ -51,6 +62,8 @@ enum DeviceCommand {
         /// With an OTP, go on to the CSID and PCSID (as ClearTax's register does).
         #[arg(long, value_name = "OTP")]
         otp: Option<String>,
+        #[command(flatten)]
+        fatoora: FatooraArgs,
     },
     /// Get the compliance CSID, pass the compliance checks, get the production CSID.
     Csid {
@@ -60,6 +73,8 @@ enum DeviceCommand {
         /// The OTP from the environment's Fatoora portal.
         #[arg(long, value_name = "OTP")]
         otp: String,
+        #[command(flatten)]
+        fatoora: FatooraArgs,
     },
     /// The status of a CSID/PCSID activity.
     Status {
@@ -78,6 +93,8 @@ enum DeviceCommand {
         /// Keep the current key (a fresh CSR is built either way).
         #[arg(long)]
         same_key: bool,
+        #[command(flatten)]
+        fatoora: FatooraArgs,
     },
     /// Show a device: state, CSIDs, compliance results, renewal window (no secrets).
     Show {
@@ -145,27 +162,19 @@ pub fn open_store(dir: &Path) -> Result<Store, CliError> {
     })
 }
 
-/// The lifecycle for `environment` over the store at `dir`, against the simulator.
+/// The lifecycle for `environment` over the store at `dir`, against `fatoora`
+/// (refused before any request when a named gateway serves another environment).
 pub fn lifecycle(
     dir: &Path,
     environment: Environment,
     now: UnixTime,
-) -> Result<Onboarding<Simulator, UblSamples>, CliError> {
+    fatoora: &FatooraChoice,
+) -> Result<Onboarding<Transport, UblSamples>, CliError> {
     let store = open_store(dir)?;
-    let config = SimulatorConfig {
-        state_dir: Some(dir.join("simulator").join(environment.as_str())),
-        ..SimulatorConfig::for_environment(environment, now.as_secs())
-    };
-    // Under the store lock, so two processes do not both create the simulator's CA keys.
-    let simulator = {
-        let _lock = store.lock()?;
-        Simulator::new(config)
-            .map_err(|e| CliError::new(Code::Io, e.to_string()))?
-            .with_document_checker(Box::new(UblDocumentChecker))
-    };
+    let transport = fatoora.open(dir, environment, now, &store)?;
     Ok(Onboarding::new(
         store,
-        simulator,
+        transport,
         UblSamples,
         Options::default(),
     ))
@@ -218,12 +227,18 @@ pub fn register(
     env: Option<Environment>,
     otp: Option<Otp>,
     json: bool,
+    fatoora: &FatooraChoice,
 ) -> Result<Option<DeviceId>, CliError> {
     let now = now();
+    // A named gateway fixes the environment when neither --env nor the request does.
+    let env = match (env, request_environment(&input, None)) {
+        (None, None) => fatoora.environment(),
+        _ => env,
+    };
     // Without any environment the lifecycle's validation reports ZP061; the
     // simulator needs one to start, so use development only to reach that report.
     let sim_env = request_environment(&input, env).unwrap_or(Environment::Development);
-    let ob = lifecycle(dir, sim_env, now)?;
+    let ob = lifecycle(dir, sim_env, now, fatoora)?;
     let answer = ob.register(input, env, otp, now);
     if json {
         print_json(&answer)?;
@@ -259,6 +274,7 @@ fn print_activity_answer(answer: &ActivityAnswer, json: bool, what: &str) -> Res
             .unwrap_or_else(|| "-".to_owned());
         println!("{what}: {:?} (activity {id})", answer.status);
         print_errors(&answer.error_list);
+        print_ambiguity_hint(&answer.error_list, answer.device_id.as_ref());
     }
     if answer.status == zatca_onboarding::ActivityStatus::Succeeded {
         Ok(())
@@ -267,14 +283,39 @@ fn print_activity_answer(answer: &ActivityAnswer, json: bool, what: &str) -> Res
     }
 }
 
+/// After a failure where ZATCA may have acted (no answer in time, 5xx), says to
+/// look at the device before repeating: the client never repeats such a call.
+fn print_ambiguity_hint(entries: &[ErrorEntry], device: Option<&DeviceId>) {
+    let ambiguous = entries.iter().any(|e| {
+        let code = e.error_code.as_str();
+        let status = code.strip_prefix("HTTP-").unwrap_or(code);
+        code == "Timeout"
+            || (status.len() == 3
+                && status.starts_with('5')
+                && status.bytes().all(|b| b.is_ascii_digit()))
+    });
+    if ambiguous {
+        let device = device.map_or_else(|| "DEVICE_ID".to_owned(), ToString::to_string);
+        eprintln!(
+            "  hint: ZATCA may or may not have acted on the last request; run `zatca device show {device}` before trying again"
+        );
+    }
+}
+
 fn device_environment(dir: &Path, id: &DeviceId) -> Result<Environment, CliError> {
     Ok(open_store(dir)?.load_device(id)?.environment)
 }
 
 /// Generates the CSID and PCSID of a device; prints the answer.
-pub fn csid(dir: &Path, id: &DeviceId, otp: &Otp, json: bool) -> Result<(), CliError> {
+pub fn csid(
+    dir: &Path,
+    id: &DeviceId,
+    otp: &Otp,
+    json: bool,
+    fatoora: &FatooraChoice,
+) -> Result<(), CliError> {
     let now = now();
-    let ob = lifecycle(dir, device_environment(dir, id)?, now)?;
+    let ob = lifecycle(dir, device_environment(dir, id)?, now, fatoora)?;
     let result = ob.generate_pcsid(id, otp, now);
     print_activity_answer(
         &ActivityAnswer::from_result(id, &result),
@@ -342,13 +383,26 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let dir = store_dir(args.store.store.as_deref())?;
     let json = args.store.json;
     match args.command {
-        DeviceCommand::Register { request, env, otp } => {
+        DeviceCommand::Register {
+            request,
+            env,
+            otp,
+            fatoora,
+        } => {
             let input = read_request(&request)?;
-            register(&dir, input, env, otp.map(Otp::new), json).map(|_| ())
+            register(&dir, input, env, otp.map(Otp::new), json, &fatoora.fatoora).map(|_| ())
         }
-        DeviceCommand::Csid { device_id, otp } => {
-            csid(&dir, &parse_device(&device_id)?, &Otp::new(otp), json)
-        }
+        DeviceCommand::Csid {
+            device_id,
+            otp,
+            fatoora,
+        } => csid(
+            &dir,
+            &parse_device(&device_id)?,
+            &Otp::new(otp),
+            json,
+            &fatoora.fatoora,
+        ),
         DeviceCommand::Status { activity_id } => {
             let id = activity_id.parse::<ActivityId>()?;
             let activity = open_store(&dir)?.load_activity(&id)?;
@@ -374,10 +428,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
             device_id,
             otp,
             same_key,
+            fatoora,
         } => {
             let id = parse_device(&device_id)?;
             let now = now();
-            let ob = lifecycle(&dir, device_environment(&dir, &id)?, now)?;
+            let ob = lifecycle(&dir, device_environment(&dir, &id)?, now, &fatoora.fatoora)?;
             let key = if same_key {
                 RenewKey::Same
             } else {

@@ -3,6 +3,7 @@
 pub mod compliance_docs;
 pub mod csr;
 pub mod device;
+pub mod fatoora;
 pub mod inspect;
 pub mod inspect_cert;
 pub mod invoice;
@@ -10,4 +11,6 @@ pub mod keygen;
 pub mod onboard;
 pub mod qr;
 pub mod sign_hash;
+#[cfg(feature = "http")]
+pub mod simulator;
 pub mod validate;

@@ -1,13 +1,14 @@
-//! `zatca onboard REQUEST --env ENV`: the whole lifecycle in one go against the
-//! offline simulator (register, compliance CSID, compliance checks, production
-//! CSID), printing each step, then the device.
+//! `zatca onboard REQUEST --env ENV [--fatoora TARGET]`: the whole lifecycle in
+//! one go (register, compliance CSID, compliance checks, production CSID),
+//! printing each step, then the device. Against the offline simulator unless
+//! `--fatoora` names a ZATCA gateway or a URL.
 
 use std::path::PathBuf;
 
 use zatca_onboarding::show_device;
 use zatca_profile::{Environment, Otp};
 
-use super::device::{self, StoreArgs};
+use super::device::{self, FatooraArgs, StoreArgs};
 use crate::exit::{CliError, Code};
 
 /// Arguments of `zatca onboard`.
@@ -23,6 +24,8 @@ pub struct Args {
     #[arg(long, value_name = "OTP")]
     otp: Option<String>,
     #[command(flatten)]
+    fatoora: FatooraArgs,
+    #[command(flatten)]
     store: StoreArgs,
 }
 
@@ -30,6 +33,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let dir = device::store_dir(args.store.store.as_deref())?;
     let json = args.store.json;
+    let fatoora = &args.fatoora.fatoora;
+    // A named gateway of another environment: refuse before anything is written or sent.
+    fatoora.check_environment(args.env)?;
     let mut input = device::read_request(&args.request)?;
     let otp = args
         .otp
@@ -45,11 +51,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !json {
         println!("1. register the device (key, CSR) in {}", dir.display());
         println!(
-            "2. compliance CSID, compliance checks, production CSID ({} simulator)",
-            args.env.as_str()
+            "2. compliance CSID, compliance checks, production CSID ({})",
+            fatoora.describe(args.env)
         );
     }
-    let id = device::register(&dir, input, Some(args.env), Some(otp), json)?;
+    let id = device::register(&dir, input, Some(args.env), Some(otp), json, fatoora)?;
     let Some(id) = id else {
         return Err(CliError::printed(Code::Refused));
     };

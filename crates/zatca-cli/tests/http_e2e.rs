@@ -1,0 +1,288 @@
+//! The whole lifecycle over real HTTP on loopback: `zatca simulator serve`
+//! in one process, the CLI onboarding (compliance CSID, six signed compliance
+//! checks, PCSID) and renewing (428, checks again, new PCSID) against it with
+//! `--fatoora http://127.0.0.1:PORT`, for each environment's rules. Bounded:
+//! the server stops after a fixed number of requests, every wait has a
+//! timeout, and the server is killed when a test ends, however it ends.
+#![cfg(feature = "http")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A served simulator, killed on drop.
+struct Served {
+    child: Child,
+    url: String,
+}
+
+impl Served {
+    fn start(env: &str, otps: &[&str]) -> Self {
+        let mut args = vec![
+            "simulator",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--env",
+            env,
+            "--max-requests",
+            "100",
+        ];
+        for otp in otps {
+            args.extend(["--otp", otp]);
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zatca"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let mut served = Self {
+            child,
+            url: String::new(),
+        };
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server printed no address within 60 s");
+        served.url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {line:?}"))
+            .to_owned();
+        assert!(
+            served.url.starts_with("http://127.0.0.1:"),
+            "{}",
+            served.url
+        );
+        served
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn zatca(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zatca"))
+        .args(args)
+        .env_remove("ZATCA_STORE")
+        .env_remove("ZATCA_KEY_PASSPHRASE")
+        // Were anything to go past loopback, it would meet a dead proxy on loopback.
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("ALL_PROXY", "http://127.0.0.1:9")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
+}
+
+/// The sample request without its OTP (each test passes its own).
+fn request(dir: &Path) -> PathBuf {
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json");
+    let body = std::fs::read_to_string(sample)
+        .unwrap()
+        .replace(",\n  \"Otp\": \"123345\"", "");
+    assert!(!body.contains("Otp"), "{body}");
+    let path = dir.join("request.json");
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+/// Onboards and renews a device of `env` against a served simulator of `env`.
+fn onboard_and_renew_over_http(env: &str, first_otp: &str, renewal_otp: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let request = request(dir.path());
+    let served = Served::start(env, &[first_otp, renewal_otp]);
+    let url = served.url.as_str();
+
+    let out = zatca(&[
+        "onboard",
+        request.to_str().unwrap(),
+        "--env",
+        env,
+        "--otp",
+        first_otp,
+        "--fatoora",
+        url,
+        "--store",
+        s,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("Fatoora at {url}")), "{stdout}");
+    assert!(stdout.contains("state:         PRODUCTION"), "{stdout}");
+    assert_eq!(stdout.matches(": PASS").count(), 6, "{stdout}");
+
+    let list = json(&zatca(&["device", "list", "--store", s, "--json"]));
+    let id = list[0]["DeviceId"].as_str().unwrap().to_owned();
+    let before = json(&zatca(&["device", "show", &id, "--store", s, "--json"]));
+
+    let out = zatca(&[
+        "device",
+        "renew",
+        &id,
+        "--otp",
+        renewal_otp,
+        "--fatoora",
+        url,
+        "--store",
+        s,
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let after = json(&zatca(&["device", "show", &id, "--store", s, "--json"]));
+    assert_eq!(after["State"], "PRODUCTION");
+    assert_eq!(after["Current"]["Number"], 2);
+    assert_ne!(
+        after["ProductionCsid"]["Serial"],
+        before["ProductionCsid"]["Serial"]
+    );
+    assert_eq!(
+        after["Environment"], env,
+        "the device keeps its environment"
+    );
+
+    // The OTP rule of the environment, over HTTP: a used OTP is refused in
+    // simulation and production (exit 5, ZATCA's Invalid-OTP), accepted in development.
+    let out = zatca(&[
+        "device",
+        "renew",
+        &id,
+        "--otp",
+        renewal_otp,
+        "--fatoora",
+        url,
+        "--store",
+        s,
+    ]);
+    if env == "development" {
+        assert!(out.status.success(), "{}", text(&out));
+    } else {
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        assert!(text(&out).contains("Invalid-OTP"), "{}", text(&out));
+    }
+}
+
+#[test]
+fn lifecycle_over_http_in_development() {
+    onboard_and_renew_over_http("development", "123345", "123345");
+}
+
+#[test]
+fn lifecycle_over_http_in_simulation() {
+    onboard_and_renew_over_http("simulation", "111111", "222222");
+}
+
+#[test]
+fn lifecycle_over_http_in_production() {
+    onboard_and_renew_over_http("production", "333333", "444444");
+}
+
+#[test]
+fn a_served_simulator_refuses_a_device_of_another_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let request = request(dir.path());
+    let served = Served::start("production", &[]);
+    let out = zatca(&[
+        "onboard",
+        request.to_str().unwrap(),
+        "--env",
+        "simulation",
+        "--otp",
+        "123456",
+        "--fatoora",
+        &served.url,
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        text(&out).contains("Denied-by-Policy-Module"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn named_gateways_of_another_environment_are_refused_before_any_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = store.to_str().unwrap();
+    let request = request(dir.path());
+    let r = request.to_str().unwrap();
+    let out = zatca(&[
+        "onboard",
+        r,
+        "--env",
+        "development",
+        "--fatoora",
+        "production",
+        "--store",
+        s,
+    ]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(text(&out).contains("nothing was sent"), "{}", text(&out));
+    assert!(!store.exists(), "nothing was written either");
+    // A device registered offline, then sent to the wrong gateway.
+    let out = zatca(&["device", "register", r, "--env", "simulation", "--store", s]);
+    assert!(out.status.success(), "{}", text(&out));
+    let list = json(&zatca(&["device", "list", "--store", s, "--json"]));
+    let id = list[0]["DeviceId"].as_str().unwrap().to_owned();
+    for target in ["developer-portal", "production"] {
+        let out = zatca(&[
+            "device",
+            "csid",
+            &id,
+            "--otp",
+            "123456",
+            "--fatoora",
+            target,
+            "--store",
+            s,
+        ]);
+        assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+        assert!(
+            text(&out).contains("use --fatoora simulation"),
+            "{}",
+            text(&out)
+        );
+    }
+    let out = zatca(&[
+        "device",
+        "csid",
+        &id,
+        "--otp",
+        "1",
+        "--fatoora",
+        "ftp://x",
+        "--store",
+        s,
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
