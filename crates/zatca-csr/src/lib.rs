@@ -373,12 +373,21 @@ impl Csr {
             .map_err(|_| CsrError::Unrecognized)
     }
 
-    /// Reads DER, keeping the bytes as received.
+    /// Reads DER, keeping the bytes as received. The encoding must be canonical
+    /// DER: BER leniencies the decoder lets through (an unsorted SET OF, found by
+    /// the `csr` fuzz target) would not re-encode to the same bytes, and are
+    /// refused as [`CsrError::Malformed`].
     pub fn from_der(der: Vec<u8>) -> Result<Self, CsrError> {
         let req = CertReq::from_der(&der).map_err(|e| CsrError::Malformed {
             form: "DER",
             reason: e.to_string(),
         })?;
+        if req.to_der().ok().as_deref() != Some(der.as_slice()) {
+            return Err(CsrError::Malformed {
+                form: "DER",
+                reason: "not canonical DER: the structure re-encodes to different bytes (e.g. a SET OF whose elements are not in DER order)".to_owned(),
+            });
+        }
         let tbs = tbs_range(&der).map_err(|e| CsrError::Malformed {
             form: "DER",
             reason: e.to_string(),

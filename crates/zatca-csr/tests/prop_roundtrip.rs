@@ -84,7 +84,16 @@ fn values() -> impl Strategy<Value = Values> {
         prop::sample::select(Environment::ALL.to_vec()),
     )
         .prop_map(
-            |(shape, cn, (m, md, sn), (vat, group, tin), (unit, org, country), t, (loc, ind), env)| {
+            |(
+                shape,
+                cn,
+                (m, md, sn),
+                (vat, group, tin),
+                (unit, org, country),
+                t,
+                (loc, ind),
+                env,
+            )| {
                 // A VAT group number (11th digit 1) takes the member's TIN as its OU.
                 let (vat, unit) = if group {
                     (format!("{}1{}", &vat[..10], &vat[11..]), tin)

@@ -9,7 +9,9 @@ fn every_corpus_and_artifact_replays_cleanly() {
     let mut replayed = 0usize;
     for (target, oracle) in zatca_fuzz_oracles::TARGETS {
         assert!(
-            root.join("fuzz_targets").join(format!("{target}.rs")).is_file(),
+            root.join("fuzz_targets")
+                .join(format!("{target}.rs"))
+                .is_file(),
             "{target}: no fuzz/fuzz_targets/{target}.rs"
         );
         let mut count = 0usize;

@@ -54,6 +54,10 @@ pub use error::{SignError, tag_name as qr_tag_name};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
+/// The longest hash or signature text read (a DER ECDSA signature is at most
+/// 72 bytes, 96 base64 characters): longer input is refused before decoding.
+pub const MAX_BASE64_TEXT_LEN: usize = 1024;
+
 /// An invoice hash: the 32-byte SHA-256 of the canonical invoice (spec §4.1),
 /// written as base64 (44 characters) in the XML, the QR and the API.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,6 +83,11 @@ impl InvoiceHash {
 
     /// Reads the base64 form (canonical padding; surrounding whitespace ignored).
     pub fn from_base64(text: &str) -> Result<Self, SignError> {
+        if text.len() > MAX_BASE64_TEXT_LEN {
+            return Err(SignError::InvalidHash {
+                reason: format!("{} bytes of text, refused before decoding", text.len()),
+            });
+        }
         let bytes = B64
             .decode(text.trim())
             .map_err(|e| SignError::InvalidHash {
@@ -123,6 +132,11 @@ impl InvoiceSignature {
     /// Reads the base64 form (`ds:SignatureValue`, QR tag 7). The DER is
     /// checked when verifying.
     pub fn from_base64(text: &str) -> Result<Self, SignError> {
+        if text.len() > MAX_BASE64_TEXT_LEN {
+            return Err(SignError::InvalidSignature {
+                reason: format!("{} bytes of text, refused before decoding", text.len()),
+            });
+        }
         let der = B64
             .decode(text.trim())
             .map_err(|e| SignError::InvalidSignature {

@@ -21,6 +21,10 @@ use crate::SignError;
 /// The largest value one TLV can hold.
 pub const MAX_VALUE_LEN: usize = 255;
 
+/// The longest QR text read: base64 of nine TLVs of 255-byte values
+/// (9 × 257 = 2313 bytes, 3084 characters), with room for surrounding whitespace.
+pub const MAX_TEXT_LEN: usize = 4096;
+
 /// The fields of an invoice QR code.
 ///
 /// ```
@@ -170,8 +174,17 @@ impl Qr {
         })
     }
 
-    /// Reads the QR text (base64, surrounding whitespace ignored).
+    /// Reads the QR text (base64, surrounding whitespace ignored). Text longer
+    /// than [`MAX_TEXT_LEN`] is refused before decoding.
     pub fn from_base64(text: &str) -> Result<Self, SignError> {
+        if text.len() > MAX_TEXT_LEN {
+            return Err(SignError::QrBase64 {
+                reason: format!(
+                    "the text is {} bytes; a QR code of nine full TLVs is at most {MAX_TEXT_LEN}",
+                    text.len()
+                ),
+            });
+        }
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text.trim())
             .map_err(|e| SignError::QrBase64 {

@@ -116,7 +116,31 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, UblError> {
     };
     let doc = Document::parse_with_options(text, options).map_err(|e| UblError::from_xml(&e))?;
     check_dtd(&doc)?;
+    check_pi_targets(&doc)?;
     Ok(doc)
+}
+
+/// Refuses a processing instruction named `xml` in any case, which XML 1.0 (§2.6,
+/// production `PITarget`) reserves. roxmltree reads a malformed declaration such as
+/// `<?xml%version="1.0"?>` as such an instruction; written out canonically it would
+/// become a malformed declaration (found by the `c14n` fuzz target).
+fn check_pi_targets(doc: &Document<'_>) -> Result<(), UblError> {
+    for node in doc.descendants() {
+        if let Some(pi) = node.pi()
+            && pi.target.eq_ignore_ascii_case("xml")
+        {
+            let pos = doc.text_pos_at(node.range().start);
+            return Err(UblError::Xml {
+                line: pos.row,
+                column: pos.col,
+                reason: format!(
+                    "a processing instruction may not be named {:?} (reserved by XML 1.0 §2.6); an XML declaration must be well-formed and come first",
+                    pi.target
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Refuses DTD features that would change the canonical form (default attributes,

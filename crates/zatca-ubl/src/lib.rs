@@ -67,6 +67,17 @@
 //! with a large dependency tree (ring, x509-parser, a second `der`) and a newer MSRV,
 //! or bindings to libxml2. `sha2`: the digest; `base64`: the encoding ZATCA uses.
 #![forbid(unsafe_code)]
+// No panic reachable from outside input (issue 5): these are denied outside tests;
+// any exception carries an `#[allow]` with its justification.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
 
 pub mod c14n;
 mod document_type;
