@@ -243,7 +243,11 @@ pub fn register(
     if json {
         print_json(&answer)?;
     } else {
+        let existed = answer.error_list.iter().any(|e| e.error_code == "6002");
         match (&answer.status, &answer.device_id) {
+            (AnswerStatus::Generated, Some(id)) if existed => {
+                println!("device {id} was registered already (warning 6002 below)")
+            }
             (AnswerStatus::Generated, Some(id)) => println!("device {id} registered"),
             (_, Some(id)) => println!("device {id} registered; CSID generation FAILED"),
             _ => println!("registration FAILED"),
