@@ -267,7 +267,14 @@ impl Certificate {
             not_after: UnixTime(validity.not_after.to_unix_duration().as_secs()),
             spki_der,
             public_key,
-            signature: cert.signature().raw_bytes().to_vec(),
+            signature: cert
+                .signature()
+                .as_bytes()
+                .ok_or_else(|| CertError::Malformed {
+                    form: "X.509 certificate DER",
+                    reason: "the signature BIT STRING has unused bits".to_owned(),
+                })?
+                .to_vec(),
             san: read_san(tbs)?,
             der: der.to_vec(),
             base64,

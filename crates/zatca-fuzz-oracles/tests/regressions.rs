@@ -61,3 +61,23 @@ fn csr_refuses_non_canonical_der() {
         }
     }
 }
+
+/// A CSR whose signature BIT STRING declared 2 unused bits: the simulator CA
+/// verified the bytes anyway, while the CSR crate (rightly) did not. A signature
+/// with unused bits is malformed, and every reader now refuses it.
+#[test]
+fn a_signature_bit_string_with_unused_bits_is_refused() {
+    for (name, data) in inputs("sim_read_csr") {
+        assert_eq!(
+            zatca_simulator::ca::read_csr(&data).unwrap_err(),
+            zatca_simulator::CaError::BadCsrSignature,
+            "{name}"
+        );
+        assert!(
+            zatca_csr::Csr::from_der(data.clone())
+                .and_then(|c| c.verify())
+                .is_err(),
+            "{name}"
+        );
+    }
+}

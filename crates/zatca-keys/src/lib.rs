@@ -504,7 +504,13 @@ impl PublicKey {
             .as_ref()
             .and_then(|p| p.decode_as::<der::asn1::ObjectIdentifier>().ok())
             .ok_or(KeyError::MissingCurve)?;
-        let point = spki.subject_public_key.raw_bytes();
+        let point = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or_else(|| KeyError::Malformed {
+                form: "SubjectPublicKeyInfo DER",
+                reason: "the public key BIT STRING has unused bits".to_owned(),
+            })?;
         Self::from_sec1_point(Curve::from_oid(&curve_oid.to_string())?, point)
     }
 

@@ -138,8 +138,13 @@ pub fn read_csr(csr_der: &[u8]) -> Result<CsrFacts, CaError> {
     if signed.algorithm.oid.to_string() != OID_ECDSA_SHA256 {
         return Err(CaError::BadCsrSignature);
     }
+    // A signature BIT STRING with unused bits is malformed, whatever its bytes say.
+    let signature = signed
+        .signature
+        .as_bytes()
+        .ok_or(CaError::BadCsrSignature)?;
     public_key
-        .verify_sha256(&tbs, signed.signature.raw_bytes())
+        .verify_sha256(&tbs, signature)
         .map_err(|_| CaError::BadCsrSignature)?;
 
     let mut san = None;
