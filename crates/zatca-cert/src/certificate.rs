@@ -395,13 +395,7 @@ impl Certificate {
 
 /// `base64( lowercase-hex( SHA-256( base64 text ) ) )`.
 fn certificate_hash(base64_text: &str) -> String {
-    let digest = zatca_keys::sha256(base64_text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        use fmt::Write as _;
-        let _ = write!(hex, "{b:02x}");
-    }
-    base64::engine::general_purpose::STANDARD.encode(hex.as_bytes())
+    zatca_keys::sha256_hex_base64(base64_text.as_bytes())
 }
 
 fn malformed(form: &'static str, e: impl fmt::Display) -> CertError {

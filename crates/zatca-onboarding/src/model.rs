@@ -21,20 +21,7 @@ fn derived_uuid(domain: &str, parts: &[&str]) -> String {
         input.push(0);
         input.extend_from_slice(p.as_bytes());
     }
-    let digest = zatca_keys::sha256(&input);
-    let mut b = [0u8; 16];
-    b.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(0..8).unwrap_or(""),
-        hex.get(8..12).unwrap_or(""),
-        hex.get(12..16).unwrap_or(""),
-        hex.get(16..20).unwrap_or(""),
-        hex.get(20..32).unwrap_or("")
-    )
+    zatca_keys::uuid_from_seed(&input)
 }
 
 fn is_uuid_form(s: &str) -> bool {

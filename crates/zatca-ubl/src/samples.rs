@@ -488,20 +488,7 @@ fn document_uuid(profile: &EgsProfile, step: ComplianceStep, icv: u64) -> String
         profile.egs_serial().as_str(),
         step.name()
     );
-    let d = zatca_keys::sha256(seed.as_bytes());
-    let mut b = [0u8; 16];
-    b.copy_from_slice(d.get(..16).unwrap_or(&[0; 16]));
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(0..8).unwrap_or_default(),
-        hex.get(8..12).unwrap_or_default(),
-        hex.get(12..16).unwrap_or_default(),
-        hex.get(16..20).unwrap_or_default(),
-        hex.get(20..32).unwrap_or_default()
-    )
+    zatca_keys::uuid_from_seed(seed.as_bytes())
 }
 
 /// The seller's commercial registration number for `PartyIdentification`.

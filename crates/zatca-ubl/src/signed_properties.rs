@@ -10,10 +10,8 @@
 //! the document and into the digest.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 use base64::Engine as _;
-use sha2::{Digest as _, Sha256};
 
 use crate::UblError;
 
@@ -215,12 +213,7 @@ impl SignedProperties {
     /// The `ds:Reference URI="#xadesSignedProperties"` digest value:
     /// base64 of the lowercase hex SHA-256 of [`SignedProperties::digest_input`].
     pub fn digest(&self) -> String {
-        let digest = Sha256::digest(self.hashed.as_bytes());
-        let mut hex = String::with_capacity(64);
-        for b in digest {
-            let _ = write!(hex, "{b:02x}");
-        }
-        base64::engine::general_purpose::STANDARD.encode(hex)
+        zatca_keys::sha256_hex_base64(self.hashed.as_bytes())
     }
 }
 

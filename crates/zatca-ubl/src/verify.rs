@@ -24,11 +24,8 @@
 //! `TaxInclusiveAmount` (what the specification names). A QR is required on
 //! simplified documents (ZATCA adds it to cleared standard ones).
 
-use std::fmt::Write as _;
-
 use base64::Engine as _;
 use roxmltree::Node;
-use sha2::{Digest as _, Sha256};
 use zatca_cert::Certificate;
 use zatca_sign::qr::Qr;
 use zatca_sign::{InvoiceHash, InvoiceSignature};
@@ -344,12 +341,7 @@ fn signed_properties_digest(source: &str, props: Node<'_, '_>) -> String {
         pos = *at;
     }
     text.push_str(source.get(pos..range.end).unwrap_or_default());
-    let digest = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    B64.encode(hex)
+    zatca_keys::sha256_hex_base64(text.as_bytes())
 }
 
 /// The name written at `start` (just after `<`).
