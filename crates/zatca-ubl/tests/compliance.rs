@@ -3,11 +3,12 @@
 //! (`xmllint --c14n11` of the text with the signature parts cut out, then SHA-256).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::ErrorKind;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
+use common::{without_signature_parts, xmllint_available, xmllint_c14n11};
 use sha2::{Digest as _, Sha256};
 use zatca_cert::Certificate;
 use zatca_fatoora::ComplianceStep;
@@ -43,56 +44,12 @@ fn generate(tsxy: &str) -> Vec<SampleDocument> {
         .unwrap()
 }
 
-fn xmllint_available() -> bool {
-    match Command::new("xmllint").arg("--version").output() {
-        Ok(out) => out.status.success(),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            eprintln!("skipped: xmllint not found (apt-get install libxml2-utils)");
-            false
-        }
-        Err(e) => panic!("xmllint: {e}"),
-    }
-}
-
 /// SHA-256 (base64) of `xmllint --c14n11` of the document with its
 /// `UBLExtensions`, `Signature` and QR reference cut out of the text.
 fn independent_hash(xml: &str) -> String {
-    let doc = roxmltree::Document::parse(xml).unwrap();
-    let mut ranges: Vec<_> = doc
-        .root_element()
-        .children()
-        .filter(|c| {
-            let name = c.tag_name().name();
-            name == "UBLExtensions"
-                || name == "Signature"
-                || (name == "AdditionalDocumentReference"
-                    && c.children().any(|i| i.text() == Some("QR")))
-        })
-        .map(|c| c.range())
-        .collect();
-    assert_eq!(ranges.len(), 3);
-    ranges.sort_by_key(|r| r.start);
-    let mut cut = String::new();
-    let mut pos = 0;
-    for r in ranges {
-        cut.push_str(&xml[pos..r.start]);
-        pos = r.end;
-    }
-    cut.push_str(&xml[pos..]);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.xml");
-    std::fs::write(&path, cut).unwrap();
-    let out = Command::new("xmllint")
-        .arg("--c14n11")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&out.stdout))
+    let (cut, parts) = without_signature_parts(xml);
+    assert_eq!(parts, 3);
+    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(xmllint_c14n11(cut.as_bytes())))
 }
 
 fn amount(doc: &roxmltree::Document<'_>, path: &[&str]) -> i64 {

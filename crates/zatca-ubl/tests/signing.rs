@@ -3,11 +3,14 @@
 //! with independent checks of our signatures by `openssl`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine as _;
+use common::without_signature_parts;
 use serde_json::Value;
 use zatca_cert::Certificate;
 use zatca_keys::PrivateKey;
@@ -396,39 +399,13 @@ fn each_tampered_element_is_named() {
     );
 }
 
-/// The three signature parts of a document, cut out (the whitespace stays).
-fn unsigned(xml: &str) -> String {
-    let doc = roxmltree::Document::parse(xml).unwrap();
-    let mut ranges: Vec<_> = doc
-        .root_element()
-        .children()
-        .filter(|c| {
-            let name = c.tag_name().name();
-            name == "UBLExtensions"
-                || name == "Signature"
-                || (name == "AdditionalDocumentReference"
-                    && c.children().any(|i| i.text() == Some("QR")))
-        })
-        .map(|c| c.range())
-        .collect();
-    ranges.sort_by_key(|r| r.start);
-    let mut out = String::new();
-    let mut pos = 0;
-    for r in ranges {
-        out.push_str(&xml[pos..r.start]);
-        pos = r.end;
-    }
-    out.push_str(&xml[pos..]);
-    out
-}
-
 #[test]
 fn unsigned_invoice_signs_to_the_same_document() {
     let key = key("sdk-r3.3.3-priv-key.b64");
     let cert = cert("sdk-r3.3.3-cert.b64");
     let xml = signed_sample();
     let time = SigningTime::parse("2024-01-14T10:26:49").unwrap();
-    let bare = unsigned(&xml);
+    let bare = without_signature_parts(&xml).0;
     assert!(!bare.contains("UBLExtensions"));
     let from_bare = sign_invoice(bare.as_bytes(), &key, &cert, &time).unwrap();
     let from_signed = sign_invoice(xml.as_bytes(), &key, &cert, &time).unwrap();
@@ -449,7 +426,7 @@ fn unsigned_invoice_signs_to_the_same_document() {
 fn prefixes_not_bound_on_the_invoice_are_declared_on_the_parts() {
     let key = key("sdk-r3.3.3-priv-key.b64");
     let cert = cert("sdk-r3.3.3-cert.b64");
-    let bare = unsigned(&signed_sample()).replacen(
+    let bare = without_signature_parts(&signed_sample()).0.replacen(
         " xmlns:ext=\"urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2\"",
         "",
         1,

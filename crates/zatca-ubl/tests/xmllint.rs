@@ -8,46 +8,18 @@
 //! leaves out cut away (whose SHA-256 must also be the expected invoice hash).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::ErrorKind;
+mod common;
+
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
+use common::{xmllint_available, xmllint_c14n11};
 use sha2::{Digest as _, Sha256};
 use zatca_ubl::{Invoice, NS_CAC, NS_CBC, NS_EXT};
 
 fn testdata() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
-}
-
-fn xmllint_available() -> bool {
-    match Command::new("xmllint").arg("--version").output() {
-        Ok(out) => out.status.success(),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            eprintln!("skipped: xmllint not found (apt-get install libxml2-utils)");
-            false
-        }
-        Err(e) => panic!("xmllint: {e}"),
-    }
-}
-
-/// `xmllint --c14n11` of a document given as bytes.
-fn xmllint_c14n11(xml: &[u8]) -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("doc.xml");
-    std::fs::write(&path, xml).unwrap();
-    let out = Command::new("xmllint")
-        .arg("--c14n11")
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "xmllint failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 /// The document text without the given byte ranges (nested or overlapping ones merged).
