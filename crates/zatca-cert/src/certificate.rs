@@ -9,122 +9,8 @@ use zatca_keys::PublicKey;
 
 use crate::decode::{self, CertificateForm};
 use crate::{CertError, name, serial};
-
-/// A point in time as whole seconds since the Unix epoch (UTC).
-///
-/// The library never reads the clock: every validity check takes one of
-/// these as an argument. `Display` is RFC 3339 UTC (`2029-01-09T09:19:30Z`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UnixTime(u64);
-
-impl UnixTime {
-    /// The time `secs` seconds after 1970-01-01T00:00:00Z.
-    pub const fn from_secs(secs: u64) -> Self {
-        Self(secs)
-    }
-
-    /// Seconds since the Unix epoch.
-    pub const fn as_secs(self) -> u64 {
-        self.0
-    }
-
-    /// Parses `YYYY-MM-DDTHH:MM:SSZ` (UTC, the form `Display` writes).
-    ///
-    /// ```
-    /// use zatca_cert::UnixTime;
-    /// let t = UnixTime::parse_rfc3339("2029-01-09T09:19:30Z").unwrap();
-    /// assert_eq!(t.as_secs(), 1_862_644_770);
-    /// assert_eq!(t.to_string(), "2029-01-09T09:19:30Z");
-    /// ```
-    pub fn parse_rfc3339(text: &str) -> Option<Self> {
-        let b = text.as_bytes();
-        if b.len() != 20
-            || b.get(4) != Some(&b'-')
-            || b.get(7) != Some(&b'-')
-            || b.get(10) != Some(&b'T')
-            || b.get(13) != Some(&b':')
-            || b.get(16) != Some(&b':')
-            || b.get(19) != Some(&b'Z')
-        {
-            return None;
-        }
-        let num = |from: usize, to: usize| -> Option<u16> { text.get(from..to)?.parse().ok() };
-        let dt = der::DateTime::new(
-            num(0, 4)?,
-            u8::try_from(num(5, 7)?).ok()?,
-            u8::try_from(num(8, 10)?).ok()?,
-            u8::try_from(num(11, 13)?).ok()?,
-            u8::try_from(num(14, 16)?).ok()?,
-            u8::try_from(num(17, 19)?).ok()?,
-        )
-        .ok()?;
-        Some(Self(dt.unix_duration().as_secs()))
-    }
-}
-
-impl fmt::Display for UnixTime {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match der::DateTime::from_unix_duration(std::time::Duration::from_secs(self.0)) {
-            Ok(dt) => write!(f, "{dt}"),
-            Err(_) => write!(f, "@{}", self.0),
-        }
-    }
-}
-
-/// The ZATCA environment a certificate's issuer belongs to, where it is known.
-///
-/// Inferred from the issuer CN (`shared/spec/zatca-formats.md` §3.2): the
-/// developer portal's compliance CA is `CN=eInvoicing`; the AD CS CAs are
-/// named `PEZEINVOICESCA…` (simulation, seen `PEZEINVOICESCA2-CA`),
-/// `PRZEINVOICESCA…` (production, seen `PRZEINVOICESCA1-CA`,
-/// `PRZEINVOICESCA4-CA`) and `TSZEINVOICE…` (the old test CA of SDK R3.1.8 /
-/// R3.2.7). Note that the developer portal hands out the SDK R3.3.3
-/// certificate (issued by `PRZEINVOICESCA4-CA`) as its fixed production CSID:
-/// check [`Certificate::is_shared_sandbox_certificate`] too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Environment {
-    /// The developer portal (sandbox) compliance CA, `CN=eInvoicing`.
-    DeveloperPortal,
-    /// A simulation CA (`PEZEINVOICE…`).
-    Simulation,
-    /// A production CA (`PRZEINVOICE…`).
-    Production,
-    /// The retired test CA of the older SDKs (`TSZEINVOICE…`).
-    LegacyTest,
-}
-
-impl Environment {
-    /// A short lower-case name: `developer-portal`, `simulation`, `production`, `legacy-test`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::DeveloperPortal => "developer-portal",
-            Self::Simulation => "simulation",
-            Self::Production => "production",
-            Self::LegacyTest => "legacy-test",
-        }
-    }
-
-    fn from_issuer_cn(cn: &str) -> Option<Self> {
-        if cn == "eInvoicing" {
-            Some(Self::DeveloperPortal)
-        } else if cn.starts_with("PEZEINVOICE") {
-            Some(Self::Simulation)
-        } else if cn.starts_with("PRZEINVOICE") {
-            Some(Self::Production)
-        } else if cn.starts_with("TSZEINVOICE") {
-            Some(Self::LegacyTest)
-        } else {
-            None
-        }
-    }
-}
-
-impl fmt::Display for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use zatca_types::oid::{self, SanField};
+pub use zatca_types::{CaFamily, UnixTime};
 
 /// The ZATCA fields of the certificate's subjectAltName `directoryName`,
 /// copied by ZATCA's CA verbatim from the CSR (spec §1.1, §3.2). Each is
@@ -202,14 +88,6 @@ impl PartialEq for Certificate {
 }
 impl Eq for Certificate {}
 
-const OID_SAN: &str = "2.5.29.17";
-const OID_CN: &str = "2.5.4.3";
-const OID_SURNAME: &str = "2.5.4.4";
-const OID_UID: &str = "0.9.2342.19200300.100.1.1";
-const OID_TITLE: &str = "2.5.4.12";
-const OID_REGISTERED_ADDRESS: &str = "2.5.4.26";
-const OID_BUSINESS_CATEGORY: &str = "2.5.4.15";
-
 impl Certificate {
     /// Reads a certificate in any accepted form, detecting which: PEM, DER,
     /// bare base64 of the DER, base64 of PEM, a `binarySecurityToken`, or a
@@ -250,21 +128,21 @@ impl Certificate {
         let public_key = PublicKey::from_spki_der(&spki_der)?;
         let base64 = base64::engine::general_purpose::STANDARD.encode(der);
         let issuer_cn = tbs.issuer().iter().find_map(|atv| {
-            (atv.oid.to_string() == OID_CN)
+            (atv.oid == oid::COMMON_NAME)
                 .then(|| name::attribute_text((&atv.value).into()))
                 .flatten()
         });
         let validity = tbs.validity();
         Ok(Self {
-            fingerprint: zatca_keys::sha256(der),
+            fingerprint: zatca_types::digest::sha256(der),
             certificate_hash: certificate_hash(&base64),
             issuer_name: name::zatca_form(tbs.issuer()),
             issuer_cn,
             subject_name: name::zatca_form(tbs.subject()),
             serial_decimal: serial::decimal(tbs.serial_number().as_bytes()),
             serial_bytes: tbs.serial_number().as_bytes().to_vec(),
-            not_before: UnixTime(validity.not_before.to_unix_duration().as_secs()),
-            not_after: UnixTime(validity.not_after.to_unix_duration().as_secs()),
+            not_before: UnixTime::from_secs(validity.not_before.to_unix_duration().as_secs()),
+            not_after: UnixTime::from_secs(validity.not_after.to_unix_duration().as_secs()),
             spki_der,
             public_key,
             signature: cert
@@ -373,11 +251,10 @@ impl Certificate {
         &self.san
     }
 
-    /// The environment inferred from the issuer, where it is known.
-    pub fn environment(&self) -> Option<Environment> {
-        self.issuer_cn
-            .as_deref()
-            .and_then(Environment::from_issuer_cn)
+    /// The family of ZATCA CA that issued this certificate, inferred from the
+    /// issuer CN, where it is known.
+    pub fn ca_family(&self) -> Option<CaFamily> {
+        self.issuer_cn.as_deref().and_then(CaFamily::from_issuer_cn)
     }
 
     /// Whether this is the SDK R3.3.3 sample certificate that the developer
@@ -395,7 +272,7 @@ impl Certificate {
 
 /// `base64( lowercase-hex( SHA-256( base64 text ) ) )`.
 fn certificate_hash(base64_text: &str) -> String {
-    zatca_keys::sha256_hex_base64(base64_text.as_bytes())
+    zatca_types::digest::hex_digest_base64(base64_text.as_bytes())
 }
 
 fn malformed(form: &'static str, e: impl fmt::Display) -> CertError {
@@ -411,7 +288,7 @@ fn read_san(tbs: &x509_cert::TbsCertificate) -> Result<ZatcaSan, CertError> {
         return Ok(san);
     };
     for ext in extensions.iter() {
-        if ext.extn_id.to_string() != OID_SAN {
+        if ext.extn_id != oid::SUBJECT_ALT_NAME {
             continue;
         }
         let names = x509_cert::ext::pkix::SubjectAltName::from_der(ext.extn_value.as_bytes())
@@ -421,13 +298,15 @@ fn read_san(tbs: &x509_cert::TbsCertificate) -> Result<ZatcaSan, CertError> {
                 continue;
             };
             for atv in dir.iter() {
-                let slot = match atv.oid.to_string().as_str() {
-                    OID_SURNAME => &mut san.egs_serial,
-                    OID_UID => &mut san.vat,
-                    OID_TITLE => &mut san.invoice_types,
-                    OID_REGISTERED_ADDRESS => &mut san.location,
-                    OID_BUSINESS_CATEGORY => &mut san.industry,
-                    _ => continue,
+                let Some(field) = oid::SAN_LAYOUT.into_iter().find(|f| f.oid() == atv.oid) else {
+                    continue;
+                };
+                let slot = match field {
+                    SanField::EgsSerial => &mut san.egs_serial,
+                    SanField::Vat => &mut san.vat,
+                    SanField::InvoiceTypes => &mut san.invoice_types,
+                    SanField::Location => &mut san.location,
+                    SanField::Industry => &mut san.industry,
                 };
                 if slot.is_none() {
                     *slot = name::attribute_text((&atv.value).into());

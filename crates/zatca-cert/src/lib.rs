@@ -11,7 +11,7 @@
 //!   [`Certificate::certificate_hash`] (base64 of the hex SHA-256 of the base64
 //!   text), [`Certificate::public_key_spki`] (QR tag 8),
 //!   [`Certificate::signature`] (QR tag 9), validity, subject, the SAN's ZATCA
-//!   fields ([`ZatcaSan`]) and the [`Environment`] inferred from the issuer.
+//!   fields ([`ZatcaSan`]) and the [`CaFamily`] inferred from the issuer.
 //! - [`Csid`] holds token, certificate, request id and a zeroized secret, and
 //!   builds the Basic `Authorization` header; [`Csid::from_response_json`]
 //!   reads `/compliance` and `/production/csids` answers, including the
@@ -35,8 +35,8 @@
 //! ```
 //!
 //! Why each dependency: `x509-cert`/`der` parse the certificate (audited
-//! RustCrypto ASN.1); `zatca-keys` gives the public-key type, SHA-256 and the
-//! size-limited file read; `base64` reads and writes
+//! RustCrypto ASN.1); `zatca-keys` gives the public-key type and the
+//! size-limited file read; `zatca-types` the shared time, CA family, OIDs and digest forms; `base64` reads and writes
 //! the token forms; `serde_json` reads CSID responses; `zeroize` wipes the
 //! CSID secret.
 #![forbid(unsafe_code)]
@@ -60,7 +60,7 @@ mod name;
 mod preflight;
 mod serial;
 
-pub use certificate::{Certificate, Environment, SHARED_SANDBOX_CERT_SHA256, UnixTime, ZatcaSan};
+pub use certificate::{CaFamily, Certificate, SHARED_SANDBOX_CERT_SHA256, UnixTime, ZatcaSan};
 pub use csid::{Csid, CsidResponse, ZatcaError, ZatcaErrors};
 pub use decode::{CertificateForm, MAX_INPUT_BYTES};
 pub use error::CertError;

@@ -7,7 +7,7 @@ mod support;
 
 use base64::Engine as _;
 use support::{hex, read};
-use zatca_cert::{Certificate, CertificateForm, Environment, UnixTime};
+use zatca_cert::{CaFamily as Environment, Certificate, CertificateForm, UnixTime};
 
 fn expected() -> Vec<serde_json::Value> {
     serde_json::from_slice(&read("certs/expected-cert-values.json")).unwrap()
@@ -128,7 +128,7 @@ fn environments_inferred_from_the_issuer() {
         Certificate::from_bytes(token.as_bytes())
             .unwrap()
             .0
-            .environment()
+            .ca_family()
     };
     let all = expected();
     let by_source = |src: &str| {
@@ -163,7 +163,7 @@ fn sdk_r3_3_3_certificate_in_every_form() {
         std::str::from_utf8(bare.trim_ascii()).unwrap()
     );
     assert!(reference.is_shared_sandbox_certificate());
-    assert_eq!(reference.environment(), Some(Environment::Production));
+    assert_eq!(reference.ca_family(), Some(Environment::Production));
 
     let der = base64::engine::general_purpose::STANDARD
         .decode(bare.trim_ascii())
@@ -218,7 +218,7 @@ fn renewal_token_with_crlf_and_no_padding_is_read() {
         cert.issuer_name(),
         "CN=PRZEINVOICESCA1-CA, DC=extgazt, DC=gov, DC=local"
     );
-    assert_eq!(cert.environment(), Some(Environment::Production));
+    assert_eq!(cert.ca_family(), Some(Environment::Production));
     assert!(!cert.is_shared_sandbox_certificate());
 }
 

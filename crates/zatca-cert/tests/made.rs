@@ -5,7 +5,7 @@
 mod support;
 
 use support::*;
-use zatca_cert::{CertError, Certificate, Environment, Expectations, UnixTime};
+use zatca_cert::{CaFamily as Environment, CertError, Certificate, Expectations, UnixTime};
 use zatca_keys::{Curve, PrivateKey};
 
 fn key(seed: u8) -> PrivateKey {
@@ -22,7 +22,7 @@ const MID_2025: UnixTime = UnixTime::from_secs(1_750_000_000);
 fn preflight_passes_and_each_check_fails_with_its_error() {
     let ours = key(1);
     let c = cert(&TestCert::zatca_like("300000000000003", "1100"), &ours);
-    assert_eq!(c.environment(), Some(Environment::Simulation));
+    assert_eq!(c.ca_family(), Some(Environment::Simulation));
     assert_eq!(
         c.issuer_name(),
         "CN=PEZEINVOICESCA2-CA, DC=extgazt, DC=gov, DC=local"
@@ -199,9 +199,9 @@ fn issuer_names_in_java_form() {
     ];
     let c = cert(&t, &ours);
     assert_eq!(c.issuer_name(), "CN=eInvoicing, O=\"Acme, Inc\", C=SA");
-    assert_eq!(c.environment(), Some(Environment::DeveloperPortal));
+    assert_eq!(c.ca_family(), Some(Environment::DeveloperPortal));
     t.issuer = vec![(CN, UTF8, "Some Other CA")];
-    assert_eq!(cert(&t, &ours).environment(), None);
+    assert_eq!(cert(&t, &ours).ca_family(), None);
 }
 
 #[test]

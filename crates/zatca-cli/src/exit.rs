@@ -25,6 +25,21 @@ pub struct CliError {
     pub message: String,
     /// Already printed (e.g. a JSON error document on stdout): only set the exit code.
     pub printed: bool,
+    /// The `ErrorList` entries of a lifecycle error, for `--json` answers.
+    pub entries: Vec<zatca_onboarding::ErrorEntry>,
+}
+
+impl Code {
+    /// The code of a lifecycle error's kind (the README's table).
+    pub fn of_kind(kind: zatca_onboarding::ErrorKind) -> Self {
+        use zatca_onboarding::ErrorKind as K;
+        match kind {
+            K::Invalid | K::NotFound | K::Locked => Self::Invalid,
+            K::CheckFailed => Self::CheckFailed,
+            K::Io | K::Corrupt => Self::Io,
+            _ => Self::Refused,
+        }
+    }
 }
 
 impl CliError {
@@ -34,7 +49,21 @@ impl CliError {
             code,
             message: message.into(),
             printed: false,
+            entries: Vec::new(),
         }
+    }
+
+    /// The `ErrorList` entries for a `--json` answer: the lifecycle's own, or
+    /// one entry `ZC<exit code>` with the message.
+    pub fn answer_entries(&self) -> Vec<zatca_onboarding::ErrorEntry> {
+        if !self.entries.is_empty() {
+            return self.entries.clone();
+        }
+        vec![zatca_onboarding::ErrorEntry::new(
+            format!("ZC{:03}", self.code as u8),
+            self.message.clone(),
+            zatca_onboarding::ErrorSource::Local,
+        )]
     }
 
     /// An error whose report was already printed.
@@ -44,6 +73,7 @@ impl CliError {
             code,
             message: String::new(),
             printed: true,
+            entries: Vec::new(),
         }
     }
 
@@ -151,8 +181,9 @@ pub fn quiet_on_broken_pipe() {
 
 impl From<zatca_onboarding::OnboardingError> for CliError {
     fn from(e: zatca_onboarding::OnboardingError) -> Self {
-        // The code follows the first ErrorList entry (table in zatca-onboarding's docs).
-        Self::new(crate::cmd::device::exit_code(&e.entries()), e.to_string())
+        let mut error = Self::new(Code::of_kind(e.kind()), e.to_string());
+        error.entries = e.entries();
+        error
     }
 }
 

@@ -60,7 +60,8 @@
 //!
 //! `x509-cert` and `der` are the RustCrypto ASN.1 types (`hazmat` to build a
 //! `Name` from typed RDNs); `base64` writes and reads the transport form;
-//! `zatca-keys` signs and verifies; `zatca-profile` holds the validated values.
+//! `zatca-keys` signs and verifies; `zatca-profile` holds the validated values;
+//! `zatca-types` names the OIDs and the subjectAltName layout.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (issue 5): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
@@ -102,37 +103,8 @@ use error::encode_err;
 /// The largest CSR input accepted (a ZATCA CSR is under 1 KiB).
 pub const MAX_CSR_BYTES: usize = 64 * 1024;
 
-/// The object identifiers a ZATCA CSR uses (spec §1.1).
-pub mod oid {
-    use der::asn1::ObjectIdentifier as Oid;
-
-    /// countryName (C).
-    pub const COUNTRY: Oid = Oid::new_unwrap("2.5.4.6");
-    /// organizationalUnitName (OU).
-    pub const ORGANIZATIONAL_UNIT: Oid = Oid::new_unwrap("2.5.4.11");
-    /// organizationName (O).
-    pub const ORGANIZATION: Oid = Oid::new_unwrap("2.5.4.10");
-    /// commonName (CN).
-    pub const COMMON_NAME: Oid = Oid::new_unwrap("2.5.4.3");
-    /// surname (SN): the EGS serial. Not serialNumber (2.5.4.5).
-    pub const SURNAME: Oid = Oid::new_unwrap("2.5.4.4");
-    /// userId (UID): the VAT number.
-    pub const USER_ID: Oid = Oid::new_unwrap("0.9.2342.19200300.100.1.1");
-    /// title: TSXY.
-    pub const TITLE: Oid = Oid::new_unwrap("2.5.4.12");
-    /// registeredAddress: the location.
-    pub const REGISTERED_ADDRESS: Oid = Oid::new_unwrap("2.5.4.26");
-    /// businessCategory: the industry.
-    pub const BUSINESS_CATEGORY: Oid = Oid::new_unwrap("2.5.4.15");
-    /// Microsoft certificate template name (the environment's template).
-    pub const CERTIFICATE_TEMPLATE_NAME: Oid = Oid::new_unwrap("1.3.6.1.4.1.311.20.2");
-    /// subjectAltName.
-    pub const SUBJECT_ALT_NAME: Oid = Oid::new_unwrap("2.5.29.17");
-    /// PKCS#9 extensionRequest.
-    pub const EXTENSION_REQUEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.14");
-    /// ecdsa-with-SHA256.
-    pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
-}
+/// The object identifiers a ZATCA CSR uses.
+pub use zatca_types::oid;
 
 /// The form a CSR was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

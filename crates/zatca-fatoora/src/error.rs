@@ -3,6 +3,8 @@
 use std::fmt;
 
 use zatca_cert::ZatcaErrors;
+use zatca_types::ZatcaCode;
+use zatca_types::codes::TEMPLATE_DENIED_TEXT;
 
 /// What kind of refusal ZATCA's answer means, so callers can act on it
 /// (`shared/spec/zatca-formats.md` §1.6 and §2.2).
@@ -78,36 +80,27 @@ impl FatooraError {
             _ => return ErrorKind::Other,
         };
         for e in errors.iter() {
-            let code = e.code.as_deref().unwrap_or("");
-            let category = e.category.as_deref().unwrap_or("");
             let message = e.message.as_str();
-            let has = |needle: &str| {
-                code.eq_ignore_ascii_case(needle) || category.eq_ignore_ascii_case(needle)
+            let code = [e.code.as_deref(), e.category.as_deref()]
+                .into_iter()
+                .flatten()
+                .find_map(ZatcaCode::from_code);
+            let kind = match code {
+                Some(ZatcaCode::InvalidOtp) => ErrorKind::InvalidOtp,
+                Some(ZatcaCode::MissingOtp) => ErrorKind::MissingOtp,
+                Some(ZatcaCode::InvalidCsr) => ErrorKind::InvalidCsr,
+                Some(ZatcaCode::MissingComplianceSteps) => {
+                    ErrorKind::MissingComplianceSteps(compliance_steps(message))
+                }
+                Some(ZatcaCode::InvalidCurrentCcsid | ZatcaCode::InvalidRequestId) => {
+                    ErrorKind::InvalidComplianceCsid
+                }
+                Some(ZatcaCode::CertificatePermissions) => ErrorKind::CertificatePermissions,
+                Some(ZatcaCode::AlreadyIssued) => ErrorKind::AlreadyIssued,
+                _ if message.contains(TEMPLATE_DENIED_TEXT) => ErrorKind::TemplateDenied,
+                _ => continue,
             };
-            if has("Invalid-OTP") {
-                return ErrorKind::InvalidOtp;
-            }
-            if has("Missing-OTP") {
-                return ErrorKind::MissingOtp;
-            }
-            if has("Invalid-CSR") {
-                return ErrorKind::InvalidCsr;
-            }
-            if has("Missing-ComplianceSteps") {
-                return ErrorKind::MissingComplianceSteps(compliance_steps(message));
-            }
-            if has("Invalid-CurrentCCSID") || has("Invalid-Request-ID") {
-                return ErrorKind::InvalidComplianceCsid;
-            }
-            if has("certificate-permissions") {
-                return ErrorKind::CertificatePermissions;
-            }
-            if message.contains("Denied by Policy Module") {
-                return ErrorKind::TemplateDenied;
-            }
-            if has("Already-Issued") {
-                return ErrorKind::AlreadyIssued;
-            }
+            return kind;
         }
         ErrorKind::Other
     }

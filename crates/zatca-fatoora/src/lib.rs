@@ -21,7 +21,7 @@
 //! an invalid OTP is not reported for a 400 that is really a bad CSR.
 //!
 //! Why each dependency: `zatca-cert` parses CSID answers and error bodies;
-//! `zatca-profile` holds the OTP type; `serde`/`serde_json` write and read the bodies.
+//! `zatca-profile` holds the OTP type; `zatca-types` the compliance steps and ZATCA's error codes; `serde`/`serde_json` write and read the bodies.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (issue 5): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
@@ -36,11 +36,10 @@
 )]
 
 mod error;
-mod steps;
 mod wire;
 
 pub use error::{ErrorKind, FatooraError};
-pub use steps::ComplianceStep;
+pub use zatca_types::ComplianceStep;
 pub use wire::{
     ComplianceReport, CsrSubmission, InvoiceSubmission, ProductionCsidRequest, ValidationMessage,
     ValidationResults,

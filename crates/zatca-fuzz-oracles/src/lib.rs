@@ -244,7 +244,7 @@ pub fn certificate(data: &[u8]) -> bool {
             Err(e) => panic!("a parsed certificate did not read back from its {name} form: {e}"),
         }
     }
-    let _ = cert.environment();
+    let _ = cert.ca_family();
     let _ = cert.is_shared_sandbox_certificate();
     let _ = format!("{cert:?}");
     true

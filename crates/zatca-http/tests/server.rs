@@ -257,7 +257,7 @@ fn environment_rules_survive_http() {
             )
             .unwrap();
         assert_eq!(
-            answer.csid.certificate().environment().map(|e| e.name()),
+            answer.csid.certificate().ca_family().map(|e| e.name()),
             Some("simulation")
         );
         // The OTP was used once.

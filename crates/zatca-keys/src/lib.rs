@@ -429,52 +429,6 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     sha2::Sha256::digest(data).into()
 }
 
-/// ZATCA's hex digest form: base64 of the **lowercase hex text** of SHA-256(`data`)
-/// (88 characters). The certificate hash and the SignedProperties digest use it
-/// (`shared/spec/zatca-formats.md` §3.3, §4.3), as does the first PIH.
-///
-/// ```
-/// // The PIH of a device's first invoice: the hex digest form of "0" (spec §4.5).
-/// assert_eq!(
-///     zatca_keys::sha256_hex_base64(b"0"),
-///     "NWZlY2ViNjZmZmM4NmYzOGQ5NTI3ODZjNmQ2OTZjNzljMmRiYzIzOWRkNGU5MWI0NjcyOWQ3M2EyN2ZiNTdlOQ=="
-/// );
-/// ```
-pub fn sha256_hex_base64(data: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut hex = String::with_capacity(64);
-    for b in sha256(data) {
-        let _ = write!(hex, "{b:02x}");
-    }
-    base64::engine::general_purpose::STANDARD.encode(hex)
-}
-
-/// A UUID-formatted id (`xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx`, lower-case hex)
-/// derived from SHA-256 of `seed`: the same seed always gives the same id.
-/// Version nibble 8 (RFC 9562 "custom") and the RFC variant bits are set.
-///
-/// ```
-/// let id = zatca_keys::uuid_from_seed(b"device");
-/// assert_eq!(id, zatca_keys::uuid_from_seed(b"device"));
-/// assert_eq!((id.len(), &id[14..15]), (36, "8"));
-/// ```
-pub fn uuid_from_seed(seed: &[u8]) -> String {
-    let digest = sha256(seed);
-    let mut b = [0u8; 16];
-    b.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
-    b[6] = (b[6] & 0x0f) | 0x80;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        hex.get(0..8).unwrap_or_default(),
-        hex.get(8..12).unwrap_or_default(),
-        hex.get(12..16).unwrap_or_default(),
-        hex.get(16..20).unwrap_or_default(),
-        hex.get(20..32).unwrap_or_default()
-    )
-}
-
 mod ecdsa_signer {
     pub use k256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 }

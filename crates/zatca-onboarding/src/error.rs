@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use zatca_cert::CertError;
-use zatca_fatoora::{ErrorKind, FatooraError};
+use zatca_fatoora::FatooraError;
 use zatca_profile::{Environment, ValidationErrors};
+use zatca_types::{IdError, SeedCode, ZatcaCode};
 
 /// Who raised an error: this toolkit (`LOCAL`: validation or lifecycle
 /// state) or the authority (`ZATCA`: what Fatoora answered).
@@ -34,6 +35,10 @@ pub struct ErrorEntry {
     /// The field or compliance step concerned, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// What to do about it, beyond the seed's `ErrorMessage` (which stays the
+    /// seed's exact text for the seed codes). Clients may ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl ErrorEntry {
@@ -44,7 +49,20 @@ impl ErrorEntry {
             error_message: message.into(),
             error_source: source,
             path: None,
+            hint: None,
         }
+    }
+
+    /// The seed API's entry for `code`, with its exact text.
+    pub fn seed(code: SeedCode) -> Self {
+        Self::new(code.code(), code.message(), ErrorSource::Local)
+    }
+
+    /// The same entry with a hint.
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 
     /// The same entry at `path`.
@@ -116,13 +134,8 @@ pub enum OnboardingError {
         /// The id asked for.
         activity_id: String,
     },
-    /// `ZO005`: an id is not of the form `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (lower-case hex).
-    MalformedId {
-        /// What the id names (`device` or `activity`).
-        what: &'static str,
-        /// The bad id (not a secret).
-        found: String,
-    },
+    /// `ZO005`: an id is not of its form (a device id is a UUID, an activity id 24 hex characters).
+    MalformedId(IdError),
     /// `ZO006`: the operation does not fit the device's state.
     WrongState {
         /// The device.
@@ -186,6 +199,14 @@ pub enum OnboardingError {
         /// Missing or wrong passphrase.
         reason: String,
     },
+    /// `ZO043`: the passphrase given does not fit the store: missing or wrong for a store whose
+    /// keys are encrypted, or given for a store whose keys are not. Nothing was written or sent.
+    PassphraseMismatch {
+        /// The store's key-protection file.
+        path: PathBuf,
+        /// What does not fit, and what to do.
+        reason: String,
+    },
     /// A step of an activity failed; the activity is recorded as `FAILED`.
     ActivityFailed {
         /// The activity's id (for `device status`).
@@ -236,12 +257,53 @@ impl OnboardingError {
             Self::Io { .. } => "ZO040".to_owned(),
             Self::Corrupt { .. } => "ZO041".to_owned(),
             Self::KeyLocked { .. } => "ZO042".to_owned(),
+            Self::PassphraseMismatch { .. } => "ZO043".to_owned(),
             Self::ActivityFailed { .. } => "ZO000".to_owned(),
         }
     }
 
+    /// What kind of failure this is: the edges map it to an exit code or an
+    /// HTTP status, never by comparing codes.
+    pub fn kind(&self) -> ErrorKind {
+        match self.root() {
+            Self::Invalid(_)
+            | Self::OtpFormat { .. }
+            | Self::OtpMissing
+            | Self::MalformedId(_) => ErrorKind::Invalid,
+            Self::UnknownDevice { .. } | Self::UnknownActivity { .. } => ErrorKind::NotFound,
+            Self::PcsidAlreadyGenerated { .. }
+            | Self::PcsidNotGenerated { .. }
+            | Self::WrongState { .. } => ErrorKind::Conflict,
+            Self::KeyLocked { .. } | Self::PassphraseMismatch { .. } => ErrorKind::Locked,
+            Self::Preflight { .. } | Self::EnvironmentMismatch { .. } => ErrorKind::CheckFailed,
+            Self::ComplianceFailed { .. } => ErrorKind::Refused,
+            Self::Zatca(e) if e.nothing_happened() || matches!(e, FatooraError::Rejected { .. }) => {
+                ErrorKind::Refused
+            }
+            Self::Zatca(_) => ErrorKind::Unavailable,
+            Self::Io { .. } => ErrorKind::Io,
+            Self::Corrupt { .. } => ErrorKind::Corrupt,
+            Self::Csr { .. } | Self::SampleDocuments { .. } | Self::ActivityFailed { .. } => {
+                ErrorKind::Internal
+            }
+        }
+    }
+
+    /// Whether ZATCA may or may not have acted on the request that failed (no
+    /// answer in time, a 5xx, an answer that could not be read): repeating a
+    /// call that is not idempotent could then issue a second CSID, so check
+    /// the device's state first.
+    pub fn is_ambiguous(&self) -> bool {
+        match self.root() {
+            Self::Zatca(e) => {
+                !e.nothing_happened() && !matches!(e, FatooraError::Rejected { .. })
+            }
+            _ => false,
+        }
+    }
+
     /// `ZATCA` for what the authority answered, `LOCAL` otherwise.
-    pub fn source(&self) -> ErrorSource {
+    pub fn error_source(&self) -> ErrorSource {
         match self.root() {
             Self::Zatca(_) | Self::ComplianceFailed { .. } => ErrorSource::Zatca,
             _ => ErrorSource::Local,
@@ -285,27 +347,70 @@ impl OnboardingError {
                         }))
                 })
                 .collect(),
-            other => vec![ErrorEntry::new(
-                other.code(),
-                other.to_string(),
-                other.source(),
-            )],
+            Self::PcsidAlreadyGenerated { device_id } => vec![
+                ErrorEntry::seed(SeedCode::PcsidAlreadyGenerated).hint(format!(
+                    "device {device_id} has its production CSID; renew it to replace it"
+                )),
+            ],
+            Self::PcsidNotGenerated { device_id } => vec![
+                ErrorEntry::seed(SeedCode::PcsidNotGenerated).hint(format!(
+                    "device {device_id} has no production CSID yet; generate the CSID and PCSID first"
+                )),
+            ],
+            other => {
+                let entry = ErrorEntry::new(other.code(), other.to_string(), other.error_source());
+                if other.is_ambiguous() {
+                    vec![entry.hint(AMBIGUITY_HINT)]
+                } else {
+                    vec![entry]
+                }
+            }
         }
     }
+}
+
+/// What to do after a failure where ZATCA may have acted.
+pub const AMBIGUITY_HINT: &str = "ZATCA may or may not have acted on the last request: look at the device (`zatca device show`) before trying again";
+
+/// The kinds of failure, for the edges to map to exit codes and HTTP statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request or an argument is invalid (validation, OTP form, id form).
+    Invalid,
+    /// No such device or activity.
+    NotFound,
+    /// The operation does not fit the device's state (`6002`, `6003`).
+    Conflict,
+    /// The key passphrase is missing, wrong, or does not fit the store.
+    Locked,
+    /// A CSID ZATCA returned failed the pre-flight checks.
+    CheckFailed,
+    /// ZATCA refused (an error list, 401, 406, failed compliance documents).
+    Refused,
+    /// ZATCA did not answer usably; it may have acted (see [`OnboardingError::is_ambiguous`]).
+    Unavailable,
+    /// A store file could not be read or written.
+    Io,
+    /// A store file is damaged.
+    Corrupt,
+    /// Building a key, CSR or sample document failed.
+    Internal,
 }
 
 /// ZATCA's code for a refusal: the canonical code string of its kind, else the
 /// first code ZATCA gave, else a description of the transport failure.
 fn zatca_code(e: &FatooraError) -> String {
+    use zatca_fatoora::ErrorKind as K;
     let known = match e.kind() {
-        ErrorKind::InvalidOtp => Some("Invalid-OTP"),
-        ErrorKind::MissingOtp => Some("Missing-OTP"),
-        ErrorKind::InvalidCsr => Some("Invalid-CSR"),
-        ErrorKind::MissingComplianceSteps(_) => Some("Missing-ComplianceSteps"),
-        ErrorKind::InvalidComplianceCsid => Some("Invalid-CurrentCCSID"),
-        ErrorKind::TemplateDenied => Some("Denied-by-Policy-Module"),
-        ErrorKind::CertificatePermissions => Some("certificate-permissions"),
-        ErrorKind::AlreadyIssued => Some("Already-Issued"),
+        K::InvalidOtp => Some(ZatcaCode::InvalidOtp.as_str()),
+        K::MissingOtp => Some(ZatcaCode::MissingOtp.as_str()),
+        K::InvalidCsr => Some(ZatcaCode::InvalidCsr.as_str()),
+        K::MissingComplianceSteps(_) => Some(ZatcaCode::MissingComplianceSteps.as_str()),
+        K::InvalidComplianceCsid => Some(ZatcaCode::InvalidCurrentCcsid.as_str()),
+        K::TemplateDenied => Some("Denied-by-Policy-Module"),
+        K::CertificatePermissions => Some(ZatcaCode::CertificatePermissions.as_str()),
+        K::AlreadyIssued => Some(ZatcaCode::AlreadyIssued.as_str()),
         _ => None,
     };
     if let Some(code) = known {
@@ -334,11 +439,13 @@ impl fmt::Display for OnboardingError {
             Self::Invalid(errors) => write!(f, "{errors}"),
             Self::PcsidAlreadyGenerated { device_id } => write!(
                 f,
-                "Production CSID already generated for device {device_id}; use renew to replace it"
+                "{} (device {device_id}); renew it to replace it",
+                SeedCode::PcsidAlreadyGenerated.message()
             ),
             Self::PcsidNotGenerated { device_id } => write!(
                 f,
-                "First time generation of PCSID was not completed for device {device_id}; generate the CSID and PCSID first"
+                "{} (device {device_id}); generate the CSID and PCSID first",
+                SeedCode::PcsidNotGenerated.message()
             ),
             Self::OtpFormat { environment } => write!(
                 f,
@@ -358,10 +465,7 @@ impl fmt::Display for OnboardingError {
             Self::UnknownActivity { activity_id } => {
                 write!(f, "no activity {activity_id} in the store")
             }
-            Self::MalformedId { what, found } => write!(
-                f,
-                "{what} id {found:?} is not of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx (lower-case hex)"
-            ),
+            Self::MalformedId(e) => write!(f, "{e}"),
             Self::WrongState {
                 device_id,
                 expected,
@@ -418,6 +522,9 @@ impl fmt::Display for OnboardingError {
                 "{}: {reason}; set ZATCA_KEY_PASSPHRASE to the passphrase the store's keys were written with",
                 path.display()
             ),
+            Self::PassphraseMismatch { path, reason } => {
+                write!(f, "{}: {reason}", path.display())
+            }
             Self::ActivityFailed { activity_id, cause } => {
                 write!(f, "activity {activity_id} failed: {cause}")
             }
@@ -425,11 +532,27 @@ impl fmt::Display for OnboardingError {
     }
 }
 
-impl std::error::Error for OnboardingError {}
+impl std::error::Error for OnboardingError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Zatca(e) => Some(e),
+            Self::Preflight { error, .. } => Some(error),
+            Self::MalformedId(e) => Some(e),
+            Self::ActivityFailed { cause, .. } => Some(cause.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 impl From<ValidationErrors> for OnboardingError {
     fn from(e: ValidationErrors) -> Self {
         Self::Invalid(e)
+    }
+}
+
+impl From<IdError> for OnboardingError {
+    fn from(e: IdError) -> Self {
+        Self::MalformedId(e)
     }
 }
 

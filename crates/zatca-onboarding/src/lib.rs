@@ -84,22 +84,31 @@
     )
 )]
 
+mod answer;
 mod error;
 mod lifecycle;
 mod model;
 mod samples;
 pub mod store;
 
-pub use error::{CsidKind, ErrorEntry, ErrorSource, FailedStep, OnboardingError};
+pub use answer::{
+    ACTIVITY_TYPE, AnswerStatus, CsidAnswer, PcsidStatusAnswer, RegisterAnswer, RequestMetaInfo,
+    ResponseInfo,
+};
+pub use error::{
+    AMBIGUITY_HINT, CsidKind, ErrorEntry, ErrorKind, ErrorSource, FailedStep, OnboardingError,
+};
 pub use lifecycle::{
-    Onboarding, Options, Registration, RenewKey, SampleContext, SampleDocuments, check_otp,
-    list_devices, renewal_plan, show_device,
+    DEVELOPER_PORTAL_OTP, DeviceList, Onboarding, Options, Registered, Registration, RenewKey,
+    SampleContext, SampleDocuments, check_otp, list_devices, onboarding_otp,
+    registration_environment, renewal_plan, show_device, validate_registration,
 };
 pub use model::{
-    Activity, ActivityAnswer, ActivityId, ActivityKind, ActivityStatus, AnswerStatus, ChainState,
-    CsidSummary, DeviceId, DeviceRecord, DeviceState, DeviceView, Generation, RegisterAnswer,
-    RenewalPlan, StepResult,
+    Activity, ActivityId, ActivityKind, ActivityStatus, ChainState, CsidSummary, DeviceId,
+    DeviceRecord, DeviceState, DeviceView, Generation, RenewalPlan, SCHEMA_VERSION, StepResult,
 };
 pub use samples::UblSamples;
-pub use store::{Store, default_store_dir};
-pub use zatca_cert::UnixTime;
+pub use store::{
+    KEY_PASSPHRASE_VAR, KeyProtection, Listing, RekeyReport, Store, default_store_dir,
+};
+pub use zatca_types::UnixTime;

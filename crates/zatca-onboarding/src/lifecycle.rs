@@ -12,13 +12,12 @@ use zatca_profile::{
     EgsProfile, Environment, Otp, RequestInput, ValidateOptions, ValidationProfile,
 };
 
-use crate::error::{CsidKind, ErrorEntry, ErrorSource, FailedStep, OnboardingError};
+use crate::error::{CsidKind, FailedStep, OnboardingError};
 use crate::model::{
-    Activity, ActivityAnswer, ActivityId, ActivityKind, ActivityStatus, AnswerStatus, ChainState,
-    CsidSummary, DeviceId, DeviceRecord, DeviceState, DeviceView, Generation, RegisterAnswer,
-    RenewalPlan, StepResult,
+    Activity, ActivityId, ActivityKind, ActivityStatus, ChainState, CsidSummary, DeviceId,
+    DeviceRecord, DeviceState, DeviceView, Generation, RenewalPlan, SCHEMA_VERSION, StepResult,
 };
-use crate::store::Store;
+use crate::store::{Listing, Store};
 
 const DAY: u64 = 86_400;
 
@@ -42,8 +41,8 @@ pub struct SampleContext<'a> {
     pub first_pih: &'a str,
 }
 
-/// Makes the signed sample documents of the compliance checks (issue 6
-/// implements it in `zatca-ubl`): one `(step, submission)` per step asked
+/// Makes the signed sample documents of the compliance checks ([`crate::UblSamples`]
+/// makes them with `zatca-ubl`): one `(step, submission)` per step asked
 /// for. The error is a message naming what failed.
 pub trait SampleDocuments {
     /// The documents for `ctx.steps`.
@@ -103,6 +102,93 @@ pub struct Registration {
     pub existing: bool,
 }
 
+/// What "register device" did: the registration, and with an OTP, the CSID
+/// and PCSID activity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Registered {
+    /// The device, and whether it existed.
+    pub registration: Registration,
+    /// The CSID and PCSID activity this call ran, when an OTP was given and
+    /// the device had no production CSID yet.
+    pub pcsid: Option<Result<Activity, OnboardingError>>,
+    /// When the device had its production CSID already (an earlier or a
+    /// concurrent registration gave it): the activity that did.
+    pub activity_id: Option<ActivityId>,
+}
+
+impl Registered {
+    /// Whether everything asked for is done: the device exists, and if an OTP
+    /// was given, it has its production CSID.
+    pub fn succeeded(&self) -> bool {
+        !matches!(&self.pcsid, Some(Err(_)))
+    }
+
+    /// The failure of the CSID and PCSID activity, if it failed.
+    pub fn error(&self) -> Option<&OnboardingError> {
+        match &self.pcsid {
+            Some(Err(e)) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// The OTP the developer portal documents for its sandbox, which accepts any OTP.
+pub const DEVELOPER_PORTAL_OTP: &str = "123345";
+
+/// The environment a registration is for: the caller's, else the request's
+/// own `Environment`, else the one a named ZATCA gateway fixes. `None` when
+/// nothing says (validation then reports it: the environment is never defaulted).
+pub fn registration_environment(
+    input: &RequestInput,
+    explicit: Option<Environment>,
+    fixed_by_gateway: Option<Environment>,
+) -> Option<Environment> {
+    explicit
+        .or_else(|| {
+            input
+                .get(zatca_profile::Field::Environment)
+                .and_then(|e| e.parse().ok())
+        })
+        .or(fixed_by_gateway)
+}
+
+/// The OTP of a one-go onboarding: the caller's, else the request's own,
+/// else, in development only, [`DEVELOPER_PORTAL_OTP`]. Simulation and
+/// production need the portal's OTP: `ZO002` without one.
+pub fn onboarding_otp(
+    environment: Environment,
+    explicit: Option<Otp>,
+    input: &mut RequestInput,
+) -> Result<Otp, OnboardingError> {
+    explicit
+        .or_else(|| input.take_otp())
+        .or_else(|| {
+            (environment == Environment::Development)
+                .then(|| Otp::new(DEVELOPER_PORTAL_OTP.to_owned()))
+        })
+        .ok_or(OnboardingError::OtpMissing)
+}
+
+/// Validates a registration request as [`Onboarding::register`] will, without
+/// a Fatoora: the edges call it to learn the environment (and so the
+/// Fatoora) a request is for before they open one.
+pub fn validate_registration(
+    input: &RequestInput,
+    environment: Option<Environment>,
+    options: &Options,
+) -> Result<(EgsProfile, Environment), OnboardingError> {
+    let profile = input.validate_with(&ValidateOptions {
+        profile: options.validation,
+        environment,
+        require_environment: true,
+    })?;
+    // `require_environment` makes validation report a missing one (ZP061).
+    let environment = profile.environment().ok_or_else(|| OnboardingError::Csr {
+        reason: "no environment".to_owned(),
+    })?;
+    Ok((profile, environment))
+}
+
 /// The device lifecycle over a store, a Fatoora implementation and a sample-document maker.
 pub struct Onboarding<F: Fatoora, D: SampleDocuments> {
     store: Store,
@@ -146,18 +232,6 @@ fn summary(csid: &Csid) -> CsidSummary {
     }
 }
 
-/// Whether a certificate issued by a CA of `found` may serve a device of `expected`.
-/// Simulation and production must match exactly; the developer portal issues
-/// from `CN=eInvoicing`, and its production CSIDs have come from a production-named
-/// CA, so development accepts anything but a simulation CA.
-fn environment_fits(expected: Environment, found: Option<zatca_cert::Environment>) -> bool {
-    use zatca_cert::Environment as C;
-    match expected {
-        Environment::Simulation => found == Some(C::Simulation),
-        Environment::Production => found == Some(C::Production),
-        Environment::Development => found != Some(C::Simulation),
-    }
-}
 
 impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
     /// A lifecycle over `store`, calling `fatoora`, with `documents` for the compliance checks.
@@ -194,14 +268,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         environment: Option<Environment>,
         now: UnixTime,
     ) -> Result<Registration, OnboardingError> {
-        let profile = input.validate_with(&ValidateOptions {
-            profile: self.options.validation,
-            environment,
-            require_environment: true,
-        })?;
-        let environment = profile.environment().ok_or_else(|| OnboardingError::Csr {
-            reason: "no environment".to_owned(),
-        })?;
+        let (profile, environment) = validate_registration(input, environment, &self.options)?;
         let id = DeviceId::derive(
             environment,
             profile.vat().as_str(),
@@ -215,9 +282,11 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
                 existing: true,
             });
         }
+        self.store.check_key_access()?;
         let key = PrivateKey::generate(Curve::Secp256k1)?;
         let csr = Csr::build(&profile, &key)?;
         let record = DeviceRecord {
+            schema_version: SCHEMA_VERSION,
             device_id: id.clone(),
             environment,
             vat: profile.vat().as_str().to_owned(),
@@ -247,57 +316,47 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
 
     /// "Register device" as one call: registers, and with an OTP (given here
     /// or in the request) goes on to the CSID and PCSID unless the device
-    /// already has a PCSID. An existing device gives warning `6002`.
+    /// already has a PCSID. Whether the device has its PCSID is decided under
+    /// the store lock, so concurrent registrations of one device all succeed:
+    /// one runs the activity, the others find its result.
     pub fn register(
         &self,
         mut input: RequestInput,
         environment: Option<Environment>,
         otp: Option<Otp>,
         now: UnixTime,
-    ) -> RegisterAnswer {
+    ) -> Result<Registered, OnboardingError> {
         let otp = otp.or_else(|| input.take_otp());
-        let registration = match self.register_device(&input, environment, now) {
-            Ok(r) => r,
-            Err(e) => {
-                return RegisterAnswer {
-                    status: AnswerStatus::Failed,
-                    device_id: None,
-                    pcsid_generation_activity_id: None,
-                    error_list: e.entries(),
-                };
-            }
+        let registration = self.register_device(&input, environment, now)?;
+        let mut registered = Registered {
+            registration,
+            pcsid: None,
+            activity_id: None,
         };
-        let mut answer = RegisterAnswer {
-            status: AnswerStatus::Generated,
-            device_id: Some(registration.device_id.clone()),
-            pcsid_generation_activity_id: None,
-            error_list: Vec::new(),
-        };
-        let mut has_pcsid = false;
-        if registration.existing {
-            answer.error_list.push(ErrorEntry::new(
-                "6002",
-                "A Device ID already exist with same VAT and EGS serial number",
-                ErrorSource::Local,
-            ));
-            has_pcsid = self
-                .store
-                .load_device(&registration.device_id)
-                .map(|r| r.current.production_csid)
-                .unwrap_or(false);
-        }
-        if let Some(otp) = otp.filter(|_| !has_pcsid) {
-            match self.generate_pcsid(&registration.device_id, &otp, now) {
-                Ok(activity) => answer.pcsid_generation_activity_id = Some(activity.activity_id),
-                Err(e) => {
-                    answer.status = AnswerStatus::Failed;
-                    answer.pcsid_generation_activity_id =
-                        e.activity_id().and_then(|a| a.parse().ok());
-                    answer.error_list.extend(e.entries());
-                }
+        if let Some(otp) = otp {
+            match self.generate_unless_done(&registered.registration.device_id, &otp, now) {
+                Ok(Ok(activity)) => registered.pcsid = Some(Ok(activity)),
+                Ok(Err(done_by)) => registered.activity_id = done_by,
+                Err(e) => registered.pcsid = Some(Err(e)),
             }
         }
-        answer
+        Ok(registered)
+    }
+
+    /// Runs the CSID and PCSID activity, unless the device has its PCSID
+    /// already: then `Err(the activity that gave it)`.
+    fn generate_unless_done(
+        &self,
+        id: &DeviceId,
+        otp: &Otp,
+        now: UnixTime,
+    ) -> Result<Result<Activity, Option<ActivityId>>, OnboardingError> {
+        let _lock = self.store.lock()?;
+        let record = self.load_locked(id)?;
+        if record.current.production_csid {
+            return Ok(Err(record.last_activity_id));
+        }
+        self.generate_locked(record, otp, now).map(Ok)
     }
 
     fn start_activity(
@@ -306,10 +365,17 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         kind: ActivityKind,
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
+        self.store.sweep_activities();
+        let id = ActivityId::generate()?;
         record.activities += 1;
-        let id = ActivityId::derive(&record.device_id, record.activities);
         record.last_activity_id = Some(id.clone());
+        let total_checks = zatca_profile::InvoiceTypes::parse(
+            &record.invoice_types,
+            ValidationProfile::Sdk,
+        )
+        .map_or(0, |t| ComplianceStep::required_for(t).len());
         let activity = Activity {
+            schema_version: SCHEMA_VERSION,
             activity_id: id,
             device_id: record.device_id.clone(),
             kind,
@@ -318,8 +384,10 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
             failed_step: None,
             compliance_results: Vec::new(),
             error_list: Vec::new(),
+            total_checks: u32::try_from(total_checks).unwrap_or(u32::MAX),
             started_at: now.as_secs(),
             updated_at: now.as_secs(),
+            completed_at: None,
         };
         self.store.save_activity(&activity)?;
         self.store.save_device(record)?;
@@ -333,6 +401,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
         activity.updated_at = now.as_secs();
+        activity.completed_at = Some(now.as_secs());
         match result {
             Ok(()) => {
                 activity.status = ActivityStatus::Succeeded;
@@ -382,12 +451,12 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
             allow_shared_sandbox_certificate: false,
         })
         .map_err(|error| OnboardingError::Preflight { kind, error })?;
-        if !environment_fits(record.environment, cert.environment()) {
+        if !record.environment.accepts_ca(cert.ca_family()) {
             return Err(OnboardingError::EnvironmentMismatch {
                 kind,
                 expected: record.environment,
                 found: cert
-                    .environment()
+                    .ca_family()
                     .map_or_else(|| "unknown".to_owned(), |e| e.name().to_owned()),
             });
         }
@@ -516,13 +585,24 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
         let _lock = self.store.lock()?;
-        let mut record = self.load_locked(id)?;
+        let record = self.load_locked(id)?;
         if record.current.production_csid {
             return Err(OnboardingError::PcsidAlreadyGenerated {
                 device_id: id.to_string(),
             });
         }
+        self.generate_locked(record, otp, now)
+    }
+
+    /// The CSID and PCSID activity of a device without a PCSID; under the lock.
+    fn generate_locked(
+        &self,
+        mut record: DeviceRecord,
+        otp: &Otp,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
         check_otp(record.environment, otp)?;
+        self.store.check_key_access()?;
         let mut activity = self.start_activity(&mut record, ActivityKind::GeneratePcsid, now)?;
         let result = self.generate_steps(&mut record, otp, &mut activity, now);
         self.finish_activity(activity, result, now)
@@ -595,6 +675,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
             });
         }
         check_otp(record.environment, otp)?;
+        self.store.check_key_access()?;
         let mut activity = self.start_activity(&mut record, ActivityKind::RenewPcsid, now)?;
         let result = self.renew_steps(&mut record, otp, key_choice, &mut activity, now);
         if result.is_err() {
@@ -682,13 +763,23 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
 
     /// A device's state, CSIDs (no secrets), compliance results and renewal plan at `now`.
     pub fn show(&self, id: &DeviceId, now: UnixTime) -> Result<DeviceView, OnboardingError> {
-        show_device(&self.store, id, now, self.options.renewal_window_days)
+        show_device(&self.store, id, now, &self.options)
     }
 
-    /// Every device, as [`Self::show`] gives it.
-    pub fn list(&self, now: UnixTime) -> Result<Vec<DeviceView>, OnboardingError> {
-        list_devices(&self.store, now, self.options.renewal_window_days)
+    /// Every device, as [`Self::show`] gives it, and the damaged device files.
+    pub fn list(&self, now: UnixTime) -> Result<DeviceList, OnboardingError> {
+        list_devices(&self.store, now, &self.options)
     }
+}
+
+/// Every device of a store as [`Onboarding::show`] gives it, and one error
+/// per device that could not be read (the others are listed all the same).
+#[derive(Debug, Default)]
+pub struct DeviceList {
+    /// The devices.
+    pub devices: Vec<DeviceView>,
+    /// The devices that could not be read, each error naming its file.
+    pub damaged: Vec<OnboardingError>,
 }
 
 /// [`Onboarding::show`] without a Fatoora: reads the store only.
@@ -696,22 +787,29 @@ pub fn show_device(
     store: &Store,
     id: &DeviceId,
     now: UnixTime,
-    window_days: u32,
+    options: &Options,
 ) -> Result<DeviceView, OnboardingError> {
-    view(store, store.load_device(id)?, now, window_days)
+    view(store, store.load_device(id)?, now, options.renewal_window_days)
 }
 
 /// [`Onboarding::list`] without a Fatoora: reads the store only.
 pub fn list_devices(
     store: &Store,
     now: UnixTime,
-    window_days: u32,
-) -> Result<Vec<DeviceView>, OnboardingError> {
-    store
-        .list_devices()?
-        .into_iter()
-        .map(|r| view(store, r, now, window_days))
-        .collect()
+    options: &Options,
+) -> Result<DeviceList, OnboardingError> {
+    let Listing { devices, damaged } = store.list_devices()?;
+    let mut out = DeviceList {
+        devices: Vec::new(),
+        damaged,
+    };
+    for record in devices {
+        match view(store, record, now, options.renewal_window_days) {
+            Ok(v) => out.devices.push(v),
+            Err(e) => out.damaged.push(e),
+        }
+    }
+    Ok(out)
 }
 
 fn view(
@@ -740,24 +838,4 @@ fn view(
         renewal,
         record,
     })
-}
-
-impl ActivityAnswer {
-    /// The answer of a generate or renew call.
-    pub fn from_result(device_id: &DeviceId, result: &Result<Activity, OnboardingError>) -> Self {
-        match result {
-            Ok(activity) => Self {
-                status: activity.status,
-                device_id: Some(device_id.clone()),
-                pcsid_generation_activity_id: Some(activity.activity_id.clone()),
-                error_list: activity.error_list.clone(),
-            },
-            Err(e) => Self {
-                status: ActivityStatus::Failed,
-                device_id: Some(device_id.clone()),
-                pcsid_generation_activity_id: e.activity_id().and_then(|a| a.parse().ok()),
-                error_list: e.entries(),
-            },
-        }
-    }
 }

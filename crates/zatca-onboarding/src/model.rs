@@ -2,127 +2,16 @@
 //! PascalCase JSON keys of ClearTax's seed APIs (`Status`, `DeviceId`,
 //! `PcsidGenerationActivityId`, `ErrorList`).
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 use zatca_profile::Environment;
 
-use crate::error::{ErrorEntry, OnboardingError};
+use crate::error::ErrorEntry;
 
-/// A UUID-formatted id (`xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx`, lower-case hex)
-/// derived from SHA-256 of its inputs: the same inputs always give the same id,
-/// so two processes registering one device agree on it. Version nibble 8
-/// (RFC 9562 "custom") and the RFC variant bits are set.
-fn derived_uuid(domain: &str, parts: &[&str]) -> String {
-    let mut input = Vec::new();
-    input.extend_from_slice(domain.as_bytes());
-    for p in parts {
-        input.push(0);
-        input.extend_from_slice(p.as_bytes());
-    }
-    zatca_keys::uuid_from_seed(&input)
-}
+pub use zatca_types::{ActivityId, DeviceId};
 
-fn is_uuid_form(s: &str) -> bool {
-    s.len() == 36
-        && s.bytes().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
-        })
-}
-
-macro_rules! id_type {
-    ($name:ident, $what:literal) => {
-        impl $name {
-            /// The id as text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = OnboardingError;
-            /// Parses an id; upper-case hex is accepted and lowered.
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                let lower = s.trim().to_ascii_lowercase();
-                if is_uuid_form(&lower) {
-                    Ok(Self(lower))
-                } else {
-                    Err(OnboardingError::MalformedId {
-                        what: $what,
-                        found: s.chars().take(64).collect(),
-                    })
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
-            }
-        }
-    };
-}
-
-/// A device's id: derived from (environment, VAT, EGS serial), which is the
-/// device's identity.
-///
-/// ```
-/// use zatca_onboarding::DeviceId;
-/// use zatca_profile::Environment;
-/// let a = DeviceId::derive(Environment::Simulation, "399999999900003", "1-TST|2-TST|3-1");
-/// let b = DeviceId::derive(Environment::Simulation, "399999999900003", "1-TST|2-TST|3-1");
-/// let c = DeviceId::derive(Environment::Production, "399999999900003", "1-TST|2-TST|3-1");
-/// assert_eq!(a, b);
-/// assert_ne!(a, c);
-/// assert_eq!(a.as_str().parse::<DeviceId>()?, a);
-/// # Ok::<(), zatca_onboarding::OnboardingError>(())
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct DeviceId(String);
-
-impl DeviceId {
-    /// The id of the device (environment, VAT, EGS serial):
-    /// SHA-256 of `"zatca-device" 0 env 0 vat 0 serial` in UUID form.
-    pub fn derive(environment: Environment, vat: &str, egs_serial: &str) -> Self {
-        Self(derived_uuid(
-            "zatca-device",
-            &[environment.as_str(), vat, egs_serial],
-        ))
-    }
-}
-
-id_type!(DeviceId, "device");
-
-/// An activity's id: derived from the device id and the activity's sequence number.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ActivityId(String);
-
-impl ActivityId {
-    /// The id of the `sequence`-th activity of `device`.
-    pub fn derive(device: &DeviceId, sequence: u64) -> Self {
-        Self(derived_uuid(
-            "zatca-activity",
-            &[device.as_str(), &sequence.to_string()],
-        ))
-    }
-}
-
-id_type!(ActivityId, "activity");
+/// The version of the store files' layout this release writes (`SchemaVersion`).
+/// Files without it were written by releases before versioning (version 0) and load as they are.
+pub const SCHEMA_VERSION: u32 = 1;
 
 /// Where a device is in its lifecycle:
 /// registered → compliance CSID → compliance checked → production (→ renewing → production).
@@ -151,21 +40,6 @@ impl DeviceState {
             Self::Production => "PRODUCTION",
             Self::Renewing => "RENEWING",
         }
-    }
-}
-
-pub(crate) mod env_serde {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use zatca_profile::Environment;
-
-    pub(crate) fn serialize<S: Serializer>(e: &Environment, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(e.as_str())
-    }
-
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Environment, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -223,10 +97,12 @@ impl Default for ChainState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct DeviceRecord {
+    /// The layout version of this file ([`SCHEMA_VERSION`]; 0 when absent).
+    #[serde(default, rename = "SchemaVersion")]
+    pub schema_version: u32,
     /// The device's id.
     pub device_id: DeviceId,
     /// The environment (part of the identity; credentials never cross it).
-    #[serde(with = "env_serde")]
     pub environment: Environment,
     /// VAT number.
     pub vat: String,
@@ -246,7 +122,7 @@ pub struct DeviceRecord {
     /// Invoice chain state.
     #[serde(default)]
     pub chain: ChainState,
-    /// How many activities the device has had (activity ids derive from it).
+    /// How many activities the device has had.
     #[serde(default)]
     pub activities: u64,
     /// The last activity's id.
@@ -282,6 +158,9 @@ pub enum ActivityStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Activity {
+    /// The layout version of this file ([`SCHEMA_VERSION`]; 0 when absent).
+    #[serde(default, rename = "SchemaVersion")]
+    pub schema_version: u32,
     /// The activity's id.
     pub activity_id: ActivityId,
     /// The device.
@@ -302,55 +181,16 @@ pub struct Activity {
     /// Errors of the failed step.
     #[serde(default)]
     pub error_list: Vec<ErrorEntry>,
+    /// How many compliance checks the activity runs (6 for TSXY `1100`; 0 in files of earlier releases).
+    #[serde(default)]
+    pub total_checks: u32,
     /// When it started.
     pub started_at: u64,
     /// When it last changed.
     pub updated_at: u64,
-}
-
-/// `GENERATED` or `FAILED`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum AnswerStatus {
-    /// The device (and, if asked, its CSIDs) exist.
-    Generated,
-    /// Nothing usable was produced; `ErrorList` says why.
-    Failed,
-}
-
-/// The answer of "register device":
-/// `{Status, DeviceId, PcsidGenerationActivityId?, ErrorList}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RegisterAnswer {
-    /// `GENERATED` or `FAILED`.
-    pub status: AnswerStatus,
-    /// The device's id (also when the CSID generation that followed failed).
-    #[serde(default)]
-    pub device_id: Option<DeviceId>,
-    /// The CSID/PCSID activity, when an OTP was given.
+    /// When it reached `SUCCEEDED` or `FAILED`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pcsid_generation_activity_id: Option<ActivityId>,
-    /// Errors, and warnings such as `6002` for an existing device.
-    pub error_list: Vec<ErrorEntry>,
-}
-
-/// The answer of "generate CSID and PCSID" and "renew PCSID":
-/// `{Status, DeviceId, PcsidGenerationActivityId?, ErrorList}` with the
-/// activity's status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ActivityAnswer {
-    /// The activity's status, or `FAILED` when it could not start.
-    pub status: ActivityStatus,
-    /// The device.
-    #[serde(default)]
-    pub device_id: Option<DeviceId>,
-    /// The activity, when it started.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pcsid_generation_activity_id: Option<ActivityId>,
-    /// Errors.
-    pub error_list: Vec<ErrorEntry>,
+    pub completed_at: Option<u64>,
 }
 
 /// A device's production CSID expiry and renewal window, at a given time.

@@ -1,7 +1,8 @@
 //! The embedded store: one directory, one folder per device, every update atomic.
 //!
 //! ```text
-//! <root>/.lock                                   exclusive file lock (one writer at a time)
+//! <root>/.lock                                   exclusive file lock (one writer at a time, 0600)
+//! <root>/store.json                              how the keys are protected (no secret)
 //! <root>/devices/<env>/<device-id>/device.json   state, no secrets; the commit point
 //! <root>/devices/<env>/<device-id>/key-<n>.pem   private key of generation n (0600)
 //! <root>/devices/<env>/<device-id>/csr-<n>.pem   CSR of generation n
@@ -17,7 +18,21 @@
 //! the only file that says which generation is current, so files of a
 //! generation that was never committed are simply not used (and are
 //! overwritten by the next attempt). Temporary files left by a killed process
-//! are removed the next time the device is loaded under the lock.
+//! are removed the next time the device is loaded under the lock (and those in
+//! `activities/` when an activity starts).
+//!
+//! Commands that only read never create or change anything: the store's
+//! folders are made (0700, only those that are missing, never chmod-ing an
+//! existing folder) by the first write. Every file is private (0600).
+//!
+//! # Key protection
+//!
+//! `store.json` records whether the store's keys are plaintext or encrypted
+//! with a passphrase (with a check value: a throwaway key encrypted with it).
+//! Every operation that writes a key first proves that the passphrase given
+//! fits: missing or wrong for an encrypted store, or given for a plaintext one,
+//! is refused (`ZO043`) before anything is written or sent.
+//! [`Store::rekey`] changes, adds or removes the passphrase of every key.
 //!
 //! CSID files have the shape of ZATCA's CSID response
 //! (`{"requestID","dispositionMessage","binarySecurityToken","secret","errors"}`),
@@ -29,7 +44,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
 use zatca_cert::Csid;
 use zatca_keys::PrivateKey;
@@ -38,10 +53,48 @@ use zatca_profile::Environment;
 use zeroize::Zeroizing;
 
 use crate::error::{CsidKind, OnboardingError};
-use crate::model::{Activity, ActivityId, DeviceId, DeviceRecord, StepResult};
+use crate::model::{Activity, ActivityId, DeviceId, DeviceRecord, SCHEMA_VERSION, StepResult};
+
+/// `store.json`: how the store's keys are protected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StoreFile {
+    #[serde(default)]
+    schema_version: u32,
+    keys: KeyProtection,
+    /// In `Passphrase` mode: a throwaway key encrypted with the passphrase,
+    /// so a passphrase can be checked without any device's key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    passphrase_check: Option<String>,
+    /// A [`Store::rekey`] started and has not finished.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    rekey_pending: bool,
+}
+
+/// Whether a store's keys are encrypted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum KeyProtection {
+    /// SEC1 PEM, mode 0600.
+    Plaintext,
+    /// Encrypted PKCS#8 (PBES2: scrypt, AES-256-CBC), mode 0600.
+    Passphrase,
+}
+
+/// What [`Store::rekey`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RekeyReport {
+    /// How many key files were rewritten.
+    pub keys: usize,
+    /// How the keys are protected now.
+    pub protection: KeyProtection,
+}
 
 /// The largest store file read (a device record or CSID response is a few KiB).
 const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// The environment variable holding the passphrase that encrypts device keys at rest.
+pub const KEY_PASSPHRASE_VAR: &str = "ZATCA_KEY_PASSPHRASE";
 
 /// The environment variable naming the store directory.
 pub const STORE_ENV: &str = "ZATCA_STORE";
@@ -77,6 +130,15 @@ pub struct Store {
     kill_at: AtomicU64,
 }
 
+/// The devices of a store, and the device files that could not be read.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The devices, by environment then id.
+    pub devices: Vec<DeviceRecord>,
+    /// One error per damaged or unreadable device file (each names its file).
+    pub damaged: Vec<OnboardingError>,
+}
+
 /// The store's exclusive lock; released on drop.
 #[derive(Debug)]
 pub struct StoreLock {
@@ -90,23 +152,53 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> OnboardingError + '_ {
     }
 }
 
+/// Creates the folders of `path` that are missing, each mode 0700; folders
+/// that exist are left as they are.
 fn mkdir(path: &Path) -> Result<(), OnboardingError> {
-    fs::create_dir_all(path).map_err(io_err(path))?;
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt as _;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o700)).map_err(io_err(path))?;
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
     }
-    Ok(())
+    builder.create(path).map_err(io_err(path))
+}
+
+/// Removes the temporary files a killed writer left in `dir` (`.NAME.tmp-…`).
+fn sweep_dir(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+fn is_encrypted_pem(bytes: &[u8]) -> bool {
+    bytes
+        .windows(b"BEGIN ENCRYPTED PRIVATE KEY".len())
+        .any(|w| w == b"BEGIN ENCRYPTED PRIVATE KEY")
 }
 
 impl Store {
-    /// Opens (creating if needed, mode 0700) the store at `root`.
+    /// Opens the store at `root`. Nothing is created until the first write;
+    /// `root` must be a folder if it exists.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, OnboardingError> {
         let root = root.into();
-        mkdir(&root)?;
-        mkdir(&root.join("devices"))?;
-        mkdir(&root.join("activities"))?;
+        match fs::metadata(&root) {
+            Ok(m) if !m.is_dir() => {
+                return Err(OnboardingError::Io {
+                    path: root,
+                    reason: "is not a folder; the store is a folder (pass --store DIR)".to_owned(),
+                });
+            }
+            _ => {}
+        }
         Ok(Self {
             root,
             key_passphrase: None,
@@ -132,44 +224,44 @@ impl Store {
     /// Crash injection for tests: the `n`-th write from now (1-based) fails
     /// half-way through its temporary file, and so does every write after it,
     /// as if the process had been killed there. `None` turns it off.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn kill_at_write(&self, n: Option<u64>) {
         self.writes.store(0, Ordering::SeqCst);
         self.kill_at.store(n.unwrap_or(0), Ordering::SeqCst);
     }
 
-    /// How many writes were attempted since the last [`Self::kill_at_write`].
-    #[doc(hidden)]
+    /// How many writes were attempted since the last `kill_at_write`.
+    #[cfg(feature = "test-hooks")]
     pub fn writes_attempted(&self) -> u64 {
         self.writes.load(Ordering::SeqCst)
     }
 
-    /// Takes the store's exclusive lock, waiting for another process to release it.
+    /// Takes the store's exclusive lock, waiting for another process to
+    /// release it. Creates the store's folder (0700) if it is missing.
     pub fn lock(&self) -> Result<StoreLock, OnboardingError> {
+        mkdir(&self.root)?;
         let path = self.root.join(".lock");
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            options.mode(0o600);
+        }
+        let file = options.open(&path).map_err(io_err(&path))?;
         file.lock().map_err(io_err(&path))?;
         Ok(StoreLock { _file: file })
     }
 
-    fn write(&self, path: &Path, bytes: &[u8], secret: bool) -> Result<(), OnboardingError> {
+    fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), OnboardingError> {
         if let Some(dir) = path.parent() {
             mkdir(dir)?;
         }
         let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
         let kill_at = self.kill_at.load(Ordering::SeqCst);
         let killed = kill_at != 0 && n >= kill_at;
-        let options = if secret {
-            WriteOptions::SECRET
-        } else {
-            WriteOptions::PUBLIC
-        }
-        .overwrite(true);
+        // Everything the store holds is private, secret or not: 0600.
+        let options = WriteOptions::SECRET.overwrite(true);
         write_atomic_with(path, options, |file| {
             if killed {
                 let half = bytes.get(..bytes.len() / 2).unwrap_or_default();
@@ -187,7 +279,7 @@ impl Store {
             reason: e.to_string(),
         })?;
         bytes.push(b'\n');
-        self.write(path, &bytes, false)
+        self.write(path, &bytes)
     }
 
     fn read(&self, path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, OnboardingError> {
@@ -233,18 +325,15 @@ impl Store {
     /// Call only under the lock.
     pub fn sweep(&self, environment: Environment, id: &DeviceId) {
         let dir = self.device_dir(environment, id);
-        for d in [dir.clone(), dir.join("csid")] {
-            let Ok(entries) = fs::read_dir(&d) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name();
-                let name = name.to_string_lossy();
-                if name.starts_with('.') && name.contains(".tmp-") {
-                    let _ = fs::remove_file(entry.path());
-                }
-            }
-        }
+        sweep_dir(&dir);
+        sweep_dir(&dir.join("csid"));
+    }
+
+    /// Removes temporary files a killed writer left in `activities/` and the
+    /// store's own folder. Call only under the lock.
+    pub fn sweep_activities(&self) {
+        sweep_dir(&self.root.join("activities"));
+        sweep_dir(&self.root);
     }
 
     /// The device `(environment, id)`, if registered.
@@ -268,9 +357,10 @@ impl Store {
         })
     }
 
-    /// Every registered device, by environment then id.
-    pub fn list_devices(&self) -> Result<Vec<DeviceRecord>, OnboardingError> {
-        let mut out = Vec::new();
+    /// Every registered device, by environment then id. A damaged device
+    /// file does not hide the others: it is reported beside them.
+    pub fn list_devices(&self) -> Result<Listing, OnboardingError> {
+        let mut out = Listing::default();
         for env in Environment::ALL {
             let dir = self.root.join("devices").join(env.as_str());
             let Ok(entries) = fs::read_dir(&dir) else {
@@ -282,8 +372,10 @@ impl Store {
                 .collect();
             ids.sort();
             for id in ids {
-                if let Some(record) = self.load_device_in(env, &id)? {
-                    out.push(record);
+                match self.load_device_in(env, &id) {
+                    Ok(Some(record)) => out.devices.push(record),
+                    Ok(None) => {}
+                    Err(e) => out.damaged.push(e),
                 }
             }
         }
@@ -312,7 +404,7 @@ impl Store {
             Some(passphrase) => key.to_encrypted_pkcs8_pem(passphrase)?,
             None => key.to_sec1_pem()?,
         };
-        self.write(&self.key_path(record, generation), pem.as_bytes(), true)
+        self.write(&self.key_path(record, generation), pem.as_bytes())
     }
 
     /// Reads a generation's key.
@@ -354,7 +446,7 @@ impl Store {
         csr: &zatca_csr::Csr,
     ) -> Result<(), OnboardingError> {
         let pem = csr.to_pem()?;
-        self.write(&self.csr_path(record, generation), pem.as_bytes(), false)
+        self.write(&self.csr_path(record, generation), pem.as_bytes())
     }
 
     /// Reads a generation's CSR.
@@ -400,9 +492,7 @@ impl Store {
         text.push('\n');
         self.write(
             &self.csid_path(record, kind, generation),
-            text.as_bytes(),
-            true,
-        )
+            text.as_bytes())
     }
 
     /// Reads a stored CSID.
@@ -465,5 +555,219 @@ impl Store {
             .ok_or_else(|| OnboardingError::UnknownActivity {
                 activity_id: id.to_string(),
             })
+    }
+
+    fn store_file_path(&self) -> PathBuf {
+        self.root.join("store.json")
+    }
+
+    fn read_store_file(&self) -> Result<Option<StoreFile>, OnboardingError> {
+        self.read_json(&self.store_file_path())
+    }
+
+    fn write_store_file(&self, file: &StoreFile) -> Result<(), OnboardingError> {
+        self.write_json(&self.store_file_path(), file)
+    }
+
+    /// Every key file of the store, with whether it is encrypted.
+    fn key_files(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for env in Environment::ALL {
+            let Ok(devices) = fs::read_dir(self.root.join("devices").join(env.as_str())) else {
+                continue;
+            };
+            for device in devices.flatten() {
+                let Ok(files) = fs::read_dir(device.path()) else {
+                    continue;
+                };
+                for file in files.flatten() {
+                    let name = file.file_name();
+                    let name = name.to_string_lossy();
+                    if name.starts_with("key-") && name.ends_with(".pem") {
+                        out.push(file.path());
+                    }
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// How the store's keys are protected: as `store.json` records it, else
+    /// as the key files show (stores of earlier releases), else `None` for a
+    /// store without keys.
+    pub fn key_protection(&self) -> Result<Option<KeyProtection>, OnboardingError> {
+        if let Some(file) = self.read_store_file()? {
+            return Ok(Some(file.keys));
+        }
+        let mut found = None;
+        for path in self.key_files() {
+            let Some(bytes) = self.read(&path)? else {
+                continue;
+            };
+            if is_encrypted_pem(&bytes) {
+                return Ok(Some(KeyProtection::Passphrase));
+            }
+            found = Some(KeyProtection::Plaintext);
+        }
+        Ok(found)
+    }
+
+    fn mismatch(&self, reason: &str) -> OnboardingError {
+        OnboardingError::PassphraseMismatch {
+            path: self.store_file_path(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// Whether `passphrase` opens the check value, or else the first key of
+    /// the store; `None` when there is nothing to check against.
+    fn passphrase_opens(
+        &self,
+        file: Option<&StoreFile>,
+        passphrase: &[u8],
+    ) -> Result<Option<bool>, OnboardingError> {
+        let check = file.and_then(|f| f.passphrase_check.clone());
+        let sample = match check {
+            Some(pem) => Some(Zeroizing::new(pem.into_bytes())),
+            None => match self.key_files().first() {
+                Some(path) => self.read(path)?,
+                None => None,
+            },
+        };
+        Ok(sample.map(|bytes| PrivateKey::from_bytes_with_passphrase(&bytes, passphrase).is_ok()))
+    }
+
+    /// Proves that the passphrase this store was opened with fits its keys,
+    /// before an operation writes a key: refused (`ZO043`) when it is missing
+    /// or wrong for an encrypted store, or given for a plaintext one, or while
+    /// a rekey is unfinished. Records the protection in `store.json` when the
+    /// store had no record yet. Call under the lock.
+    pub fn check_key_access(&self) -> Result<(), OnboardingError> {
+        let file = self.read_store_file()?;
+        if file.as_ref().is_some_and(|f| f.rekey_pending) {
+            return Err(self.mismatch(
+                "a `zatca device rekey` was interrupted: run it again with the same passphrases before anything else",
+            ));
+        }
+        let protection = self.key_protection()?;
+        match (protection, &self.key_passphrase) {
+            (Some(KeyProtection::Plaintext), Some(_)) => {
+                return Err(self.mismatch(&format!(
+                    "the store's keys are not encrypted, but {KEY_PASSPHRASE_VAR} is set: unset it, or encrypt the keys with `zatca device rekey`"
+                )));
+            }
+            (Some(KeyProtection::Passphrase), None) => {
+                return Err(self.mismatch(&format!(
+                    "the store's keys are encrypted: set {KEY_PASSPHRASE_VAR} to their passphrase"
+                )));
+            }
+            (Some(KeyProtection::Passphrase), Some(passphrase)) => {
+                if self.passphrase_opens(file.as_ref(), passphrase)? == Some(false) {
+                    return Err(self.mismatch(&format!(
+                        "{KEY_PASSPHRASE_VAR} does not open the store's keys: nothing was written"
+                    )));
+                }
+            }
+            (Some(KeyProtection::Plaintext), None) | (None, _) => {}
+        }
+        if file.is_none() {
+            self.write_store_file(&self.store_file_for(self.key_passphrase.as_ref().map(|p| p.as_slice()))?)?;
+        }
+        Ok(())
+    }
+
+    fn store_file_for(&self, passphrase: Option<&[u8]>) -> Result<StoreFile, OnboardingError> {
+        Ok(match passphrase {
+            None => StoreFile {
+                schema_version: SCHEMA_VERSION,
+                keys: KeyProtection::Plaintext,
+                passphrase_check: None,
+                rekey_pending: false,
+            },
+            Some(passphrase) => {
+                let check = PrivateKey::generate(zatca_keys::Curve::Secp256k1)?
+                    .to_encrypted_pkcs8_pem(passphrase)?;
+                StoreFile {
+                    schema_version: SCHEMA_VERSION,
+                    keys: KeyProtection::Passphrase,
+                    passphrase_check: Some(check.to_string()),
+                    rekey_pending: false,
+                }
+            }
+        })
+    }
+
+    /// Rewrites every key of the store with `new` protection: encrypted with
+    /// `new`'s passphrase, or plaintext for `None`. The store's current
+    /// passphrase (the one it was opened with) must open them. Under the
+    /// lock; a kill part-way leaves `store.json` marked, every other
+    /// operation refuses, and running the same rekey again finishes it (each
+    /// key opens with the old or the new passphrase).
+    pub fn rekey(&self, new: Option<&[u8]>) -> Result<RekeyReport, OnboardingError> {
+        let _lock = self.lock()?;
+        let mut file = match self.read_store_file()? {
+            Some(f) => f,
+            None => {
+                let protection = self.key_protection()?;
+                let mut f = self.store_file_for(None)?;
+                f.keys = protection.unwrap_or(KeyProtection::Plaintext);
+                f
+            }
+        };
+        if !file.rekey_pending {
+            match (file.keys, &self.key_passphrase) {
+                (KeyProtection::Passphrase, None) => {
+                    return Err(self.mismatch(&format!(
+                        "the store's keys are encrypted: set {KEY_PASSPHRASE_VAR} to their current passphrase"
+                    )));
+                }
+                (KeyProtection::Plaintext, Some(_)) => {
+                    return Err(self.mismatch(&format!(
+                        "the store's keys are not encrypted: unset {KEY_PASSPHRASE_VAR} (the new passphrase is given separately)"
+                    )));
+                }
+                (KeyProtection::Passphrase, Some(p)) => {
+                    if self.passphrase_opens(Some(&file), p)? == Some(false) {
+                        return Err(self.mismatch(&format!(
+                            "{KEY_PASSPHRASE_VAR} does not open the store's keys: nothing was changed"
+                        )));
+                    }
+                }
+                (KeyProtection::Plaintext, None) => {}
+            }
+            file.rekey_pending = true;
+            self.write_store_file(&file)?;
+        }
+        let old = self.key_passphrase.as_ref().map(|p| p.as_slice());
+        let mut keys = 0;
+        for path in self.key_files() {
+            let Some(bytes) = self.read(&path)? else {
+                continue;
+            };
+            let opened = [old, new]
+                .into_iter()
+                .find_map(|p| match p {
+                    Some(p) => PrivateKey::from_bytes_with_passphrase(&bytes, p).ok(),
+                    None => PrivateKey::from_bytes(&bytes).ok(),
+                })
+                .ok_or_else(|| OnboardingError::KeyLocked {
+                    path: path.clone(),
+                    reason: "neither the current nor the new passphrase opens this key".to_owned(),
+                })?;
+            let (key, _) = opened;
+            let pem = match new {
+                Some(p) => key.to_encrypted_pkcs8_pem(p)?,
+                None => key.to_sec1_pem()?,
+            };
+            self.write(&path, pem.as_bytes())?;
+            keys += 1;
+        }
+        let done = self.store_file_for(new)?;
+        self.write_store_file(&done)?;
+        Ok(RekeyReport {
+            keys,
+            protection: done.keys,
+        })
     }
 }

@@ -53,7 +53,7 @@ fn each_zatca_refusal_keeps_its_code() {
     for (body, code) in cases {
         let e = rejected(400, body);
         assert_eq!(e.code(), code);
-        assert_eq!(e.source(), ErrorSource::Zatca);
+        assert_eq!(e.error_source(), ErrorSource::Zatca);
         let json = serde_json::to_value(e.entries()).unwrap();
         assert_eq!(json[0]["ErrorCode"], code);
         assert_eq!(json[0]["ErrorSource"], "ZATCA");
@@ -96,7 +96,7 @@ fn local_codes_are_stable() {
     ];
     for (e, code) in cases {
         assert_eq!(e.code(), code);
-        assert_eq!(e.source(), ErrorSource::Local);
+        assert_eq!(e.error_source(), ErrorSource::Local);
         let wrapped = OnboardingError::ActivityFailed {
             activity_id: "a".into(),
             cause: Box::new(e.clone()),

@@ -4,10 +4,10 @@
 
 mod common;
 
-use common::{FakeDocuments, NOW, now, onboarding, otp, request, simulator};
+use common::{FakeDocuments, NOW, now, onboarding, otp, register, request, simulator};
 use zatca_fatoora::Fatoora;
 use zatca_onboarding::{
-    ActivityAnswer, ActivityKind, ActivityStatus, AnswerStatus, DeviceId, DeviceState, ErrorSource,
+    ActivityKind, CsidAnswer, ActivityStatus, AnswerStatus, DeviceId, DeviceState, ErrorSource,
     OnboardingError, RenewKey, UnixTime,
 };
 use zatca_profile::Environment;
@@ -17,7 +17,7 @@ fn whole_lifecycle(env: Environment, tsxy: &str, steps: usize) {
     let dir = tempfile::tempdir().unwrap();
     let sim = simulator(env);
     let ob = onboarding(dir.path(), &sim, FakeDocuments::default());
-    let answer = ob.register(request(tsxy, "1"), Some(env), Some(otp("123456")), now());
+    let answer = register(&ob, request(tsxy, "1"), Some(env), Some(otp("123456")), now());
     assert_eq!(answer.status, AnswerStatus::Generated, "{answer:?}");
     assert!(answer.error_list.is_empty(), "{answer:?}");
     let id = answer.device_id.clone().unwrap();
@@ -73,7 +73,7 @@ fn register_is_idempotent_with_warning_6002() {
     let dir = tempfile::tempdir().unwrap();
     let sim = simulator(Environment::Simulation);
     let ob = onboarding(dir.path(), &sim, FakeDocuments::default());
-    let first = ob.register(
+    let first = register(&ob, 
         request("1100", "1"),
         Some(Environment::Simulation),
         None,
@@ -82,7 +82,7 @@ fn register_is_idempotent_with_warning_6002() {
     assert_eq!(first.status, AnswerStatus::Generated);
     assert!(first.error_list.is_empty());
     assert!(first.pcsid_generation_activity_id.is_none());
-    let second = ob.register(
+    let second = register(&ob, 
         request("1100", "1"),
         Some(Environment::Simulation),
         None,
@@ -96,7 +96,7 @@ fn register_is_idempotent_with_warning_6002() {
         second.error_list[0].error_message,
         "A Device ID already exist with same VAT and EGS serial number"
     );
-    assert_eq!(ob.list(now()).unwrap().len(), 1);
+    assert_eq!(ob.list(now()).unwrap().devices.len(), 1);
     // The answer has ClearTax's keys.
     let json = serde_json::to_value(&second).unwrap();
     assert_eq!(json["Status"], "GENERATED");
@@ -104,14 +104,14 @@ fn register_is_idempotent_with_warning_6002() {
     assert_eq!(json["ErrorList"][0]["ErrorSource"], "LOCAL");
     assert!(json["DeviceId"].is_string());
     // Another environment is another device, with its own credentials.
-    let dev = ob.register(
+    let dev = register(&ob, 
         request("1100", "1"),
         Some(Environment::Development),
         None,
         now(),
     );
     assert_ne!(dev.device_id, first.device_id);
-    assert_eq!(ob.list(now()).unwrap().len(), 2);
+    assert_eq!(ob.list(now()).unwrap().devices.len(), 2);
 }
 
 #[test]
@@ -160,10 +160,10 @@ fn generate_twice_is_6002_and_renew_first_is_6003() {
         err.to_string()
             .contains("Production CSID already generated for device")
     );
-    let answer = ActivityAnswer::from_result(&id, &Err(err));
+    let answer = CsidAnswer::from_result(&id, &Err(err));
     assert_eq!(answer.error_list[0].error_code, "6002");
     // Registering again with an OTP does not generate again.
-    let again = ob.register(
+    let again = register(&ob, 
         request("1000", "1"),
         Some(Environment::Development),
         Some(otp("1")),
@@ -186,7 +186,7 @@ fn otp_rules_per_environment() {
     for bad in ["12345", "1234567", "12345a", ""] {
         let err = ob.generate_pcsid(&id, &otp(bad), now()).unwrap_err();
         assert_eq!(err.code(), "ZO001", "{bad:?}");
-        assert_eq!(err.source(), ErrorSource::Local);
+        assert_eq!(err.error_source(), ErrorSource::Local);
         assert!(
             err.activity_id().is_none(),
             "no activity for a local refusal"
@@ -231,7 +231,7 @@ fn invalid_otp_from_zatca() {
         Some(Failure::InvalidOtp),
     );
     assert_eq!(err.code(), "Invalid-OTP");
-    assert_eq!(err.source(), ErrorSource::Zatca);
+    assert_eq!(err.error_source(), ErrorSource::Zatca);
     assert!(err.to_string().contains("generate a new one"), "{err}");
     assert_eq!(activity.failed_step.as_deref(), Some("COMPLIANCE_CSID"));
     assert_eq!(activity.error_list[0].error_code, "Invalid-OTP");
@@ -268,7 +268,7 @@ fn failed_compliance_document_is_reported_per_step() {
         Some(Failure::DocumentRejected),
     );
     assert_eq!(err.code(), "ZO031");
-    assert_eq!(err.source(), ErrorSource::Zatca);
+    assert_eq!(err.error_source(), ErrorSource::Zatca);
     let entries = err.entries();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].error_code, "scripted-rejection");
@@ -352,7 +352,7 @@ fn server_error_keeps_zatca_code() {
         Some(Failure::ServerError),
     );
     assert_eq!(err.code(), "500");
-    assert_eq!(err.source(), ErrorSource::Zatca);
+    assert_eq!(err.error_source(), ErrorSource::Zatca);
 }
 
 #[test]
@@ -363,7 +363,7 @@ fn sample_document_failure_is_local() {
     };
     let (err, ..) = generate_failing(Environment::Development, docs, None);
     assert_eq!(err.code(), "ZO030");
-    assert_eq!(err.source(), ErrorSource::Local);
+    assert_eq!(err.error_source(), ErrorSource::Local);
 }
 
 /// Wraps the simulator and changes the compliance request id: ZATCA then
@@ -429,7 +429,7 @@ fn onboarded(
     env: Environment,
 ) -> DeviceId {
     let ob = onboarding(dir, sim, FakeDocuments::default());
-    let answer = ob.register(request("1100", "1"), Some(env), Some(otp("123456")), now());
+    let answer = register(&ob, request("1100", "1"), Some(env), Some(otp("123456")), now());
     assert_eq!(answer.status, AnswerStatus::Generated, "{answer:?}");
     answer.device_id.unwrap()
 }
@@ -544,9 +544,9 @@ fn unknown_and_malformed_ids() {
         ob.generate_pcsid(&id, &otp("1"), now()).unwrap_err().code(),
         "ZO003"
     );
-    let activity = zatca_onboarding::ActivityId::derive(&id, 1);
+    let activity = zatca_onboarding::ActivityId::generate().unwrap();
     assert_eq!(ob.activity(&activity).unwrap_err().code(), "ZO004");
-    let err = "../../etc".parse::<DeviceId>().unwrap_err();
+    let err = OnboardingError::from("../../etc".parse::<DeviceId>().unwrap_err());
     assert_eq!(err.code(), "ZO005");
 }
 
@@ -560,7 +560,7 @@ fn invalid_request_reports_every_problem() {
             "OrganizationDetails":{"Vat":"12","OrganizationName":"o","OrganizationUnitName":"u","CountryCode":"SA"}}"#,
     )
     .unwrap();
-    let answer = ob.register(input, Some(Environment::Development), None, now());
+    let answer = register(&ob, input, Some(Environment::Development), None, now());
     assert_eq!(answer.status, AnswerStatus::Failed);
     assert!(answer.device_id.is_none());
     assert!(answer.error_list.len() >= 2);
@@ -577,7 +577,7 @@ fn invalid_request_reports_every_problem() {
             .any(|e| e.path.as_deref() == Some("OrganizationDetails.Vat"))
     );
     // No environment at all is refused too: it is never defaulted.
-    let answer = ob.register(request("1100", "1"), None, None, now());
+    let answer = register(&ob, request("1100", "1"), None, None, now());
     assert_eq!(answer.status, AnswerStatus::Failed);
     assert_eq!(answer.error_list[0].error_code, "ZP061");
 }

@@ -119,7 +119,8 @@
 //!
 //! `serde`/`serde_json` read the JSON shapes (with a visitor that keeps duplicate
 //! keys, so they can be reported) and write the ClearTax-shaped error document;
-//! `zeroize` wipes the OTP.
+//! `zeroize` wipes the OTP; `zatca-types` defines [`Environment`], shared with the
+//! certificate and lifecycle crates.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (issue 5): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.

@@ -366,72 +366,18 @@ impl FromStr for CountryCode {
     }
 }
 
-/// The ZATCA environment a device is onboarded to. It picks the certificate
-/// template name the CSR carries (spec §1.2).
-///
-/// ```
-/// use zatca_profile::Environment;
-/// let env: Environment = "sandbox".parse()?;
-/// assert_eq!(env, Environment::Development);
-/// assert_eq!(env.template_name(), "TSTZATCA-Code-Signing");
-/// assert_eq!(Environment::from_template_name("PREZATCA-Code-Signing"), Some(Environment::Simulation));
-/// # Ok::<(), String>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Environment {
-    /// The developer portal (sandbox): template `TSTZATCA-Code-Signing`.
-    Development,
-    /// Simulation: template `PREZATCA-Code-Signing`.
-    Simulation,
-    /// Production (core): template `ZATCA-Code-Signing`.
-    Production,
-}
+pub use zatca_types::Environment;
 
-impl Environment {
-    /// All three.
-    pub const ALL: [Self; 3] = [Self::Development, Self::Simulation, Self::Production];
+serialize_as_str!(CountryCode, InvoiceTypes, Vat, EgsSerial);
 
-    /// The certificate template name (extension 1.3.6.1.4.1.311.20.2).
-    pub const fn template_name(self) -> &'static str {
-        match self {
-            Self::Development => "TSTZATCA-Code-Signing",
-            Self::Simulation => "PREZATCA-Code-Signing",
-            Self::Production => "ZATCA-Code-Signing",
-        }
+impl zatca_types::DocumentKinds for InvoiceTypes {
+    fn standard(&self) -> bool {
+        InvoiceTypes::standard(self)
     }
-
-    /// The environment a template name belongs to (exact match).
-    pub fn from_template_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|e| e.template_name() == name)
-    }
-
-    /// `development`, `simulation` or `production`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Development => "development",
-            Self::Simulation => "simulation",
-            Self::Production => "production",
-        }
+    fn simplified(&self) -> bool {
+        InvoiceTypes::simplified(self)
     }
 }
-
-impl FromStr for Environment {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "development" | "developer-portal" | "developerportal" | "sandbox" => {
-                Ok(Self::Development)
-            }
-            "simulation" => Ok(Self::Simulation),
-            "production" | "core" => Ok(Self::Production),
-            _ => Err(format!(
-                "unknown environment {s:?}; expected development (developer-portal, sandbox), simulation or production (core)"
-            )),
-        }
-    }
-}
-
-serialize_as_str!(Environment, CountryCode, InvoiceTypes, Vat, EgsSerial);
 
 /// The invoice format of the second provider's shape (`InvoiceFormat`).
 /// It does not enter the CSR; it is validated and kept for the caller.

@@ -26,7 +26,7 @@
 //! ```
 //!
 //! Why each dependency: `zatca-keys` holds the key types and the ECDSA
-//! (RustCrypto `k256`); `base64` writes and reads the text forms.
+//! (RustCrypto `k256`); `zatca-types` the SHA-256 of the invoice hash; `base64` writes and reads the text forms.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (issue 5): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
@@ -102,7 +102,7 @@ impl InvoiceHash {
 
     /// SHA-256 of `canonical_invoice` (the C14N 1.1 bytes of spec §4.1).
     pub fn of_canonical_invoice(canonical_invoice: &[u8]) -> Self {
-        Self(zatca_keys::sha256(canonical_invoice))
+        Self(zatca_types::digest::sha256(canonical_invoice))
     }
 
     /// The raw 32 bytes: the ECDSA message.

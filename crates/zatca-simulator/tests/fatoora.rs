@@ -53,7 +53,7 @@ fn compliance_csid_is_issued_for_our_key_with_our_san() {
     cert.check_invoice_types("1100").unwrap();
     assert_eq!(answer.disposition.as_deref(), Some("ISSUED"));
     assert!(answer.csid.request_id().is_some());
-    assert_eq!(cert.environment().map(|e| e.name()), Some("simulation"));
+    assert_eq!(cert.ca_family().map(|e| e.name()), Some("simulation"));
 }
 
 #[test]

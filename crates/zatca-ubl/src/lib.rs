@@ -56,7 +56,8 @@
 //! # Why each dependency
 //!
 //! `zatca-sign`: the invoice-hash signature, the QR TLV and the [`InvoiceHash`]
-//! type; `zatca-keys`: the private key; `zatca-cert`: the certificate and its
+//! type; `zatca-keys`: the private key; `zatca-types`: the hex-digest form
+//! and seed-derived UUIDs; `zatca-cert`: the certificate and its
 //! ZATCA-form values (parsed once); `zatca-profile` and `zatca-fatoora`: the
 //! device profile and the compliance steps the sample documents are made for.
 //! `roxmltree`: a conformant, strict, dependency-light XML 1.0 + namespaces parser

@@ -488,7 +488,7 @@ fn document_uuid(profile: &EgsProfile, step: ComplianceStep, icv: u64) -> String
         profile.egs_serial().as_str(),
         step.name()
     );
-    zatca_keys::uuid_from_seed(seed.as_bytes())
+    zatca_types::digest::uuid_from_seed(seed.as_bytes())
 }
 
 /// The seller's commercial registration number for `PartyIdentification`.

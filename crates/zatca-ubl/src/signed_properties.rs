@@ -213,7 +213,7 @@ impl SignedProperties {
     /// The `ds:Reference URI="#xadesSignedProperties"` digest value:
     /// base64 of the lowercase hex SHA-256 of [`SignedProperties::digest_input`].
     pub fn digest(&self) -> String {
-        zatca_keys::sha256_hex_base64(self.hashed.as_bytes())
+        zatca_types::digest::hex_digest_base64(self.hashed.as_bytes())
     }
 }
 

@@ -341,7 +341,7 @@ fn signed_properties_digest(source: &str, props: Node<'_, '_>) -> String {
         pos = *at;
     }
     text.push_str(source.get(pos..range.end).unwrap_or_default());
-    zatca_keys::sha256_hex_base64(text.as_bytes())
+    zatca_types::digest::hex_digest_base64(text.as_bytes())
 }
 
 /// The name written at `start` (just after `<`).

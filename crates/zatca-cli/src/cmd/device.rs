@@ -7,17 +7,19 @@
 //! `<store>/simulator/<env>/`, so separate invocations share one simulated ZATCA.
 
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use zatca_onboarding::{
-    ActivityAnswer, ActivityId, AnswerStatus, DeviceId, DeviceView, ErrorEntry, Onboarding,
-    OnboardingError, Options, RenewKey, Store, UblSamples, UnixTime,
+    Activity, ActivityId, AnswerStatus, CsidAnswer, DeviceId, DeviceView, ErrorEntry,
+    KEY_PASSPHRASE_VAR, KeyProtection, Onboarding, OnboardingError, Options, PcsidStatusAnswer,
+    RegisterAnswer, Registered, RenewKey, Store, UblSamples, UnixTime,
 };
 use zatca_profile::{Environment, Otp, RequestInput};
+use zeroize::Zeroizing;
 
 use super::fatoora::{FatooraChoice, Transport};
 use crate::exit::{CliError, Code};
+use crate::term;
 
 /// Arguments of `zatca device`.
 #[derive(Debug, clap::Args)]
@@ -102,18 +104,21 @@ enum DeviceCommand {
         #[arg(value_name = "DEVICE_ID")]
         device_id: String,
     },
-    /// List the devices in the store.
+    /// List the devices in the store (a damaged device is reported, the others still listed).
     List,
+    /// Re-encrypt every key of the store: with the passphrase in
+    /// ZATCA_NEW_KEY_PASSPHRASE, or unencrypted with --remove-passphrase.
+    /// The current passphrase (ZATCA_KEY_PASSPHRASE, if the keys are encrypted) must open them.
+    Rekey {
+        /// Store the keys unencrypted (mode 0600) instead of with a new passphrase.
+        #[arg(long)]
+        remove_passphrase: bool,
+    },
 }
 
 /// The clock: the CLI reads it, the library never does.
 pub fn now() -> UnixTime {
-    UnixTime::from_secs(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
-    )
+    UnixTime::from_system_time(std::time::SystemTime::now())
 }
 
 /// The store directory from `--store` or the environment.
@@ -129,36 +134,21 @@ pub fn store_dir(explicit: Option<&Path>) -> Result<PathBuf, CliError> {
         })
 }
 
-/// The exit code for an answer's first error code (table in the onboarding crate docs).
-pub fn exit_code(entries: &[ErrorEntry]) -> Code {
-    let Some(first) = entries.first() else {
-        return Code::Refused;
-    };
-    let c = first.error_code.as_str();
-    if c.starts_with("ZP") || matches!(c, "ZO001" | "ZO002" | "ZO003" | "ZO004" | "ZO005" | "ZO042")
-    {
-        Code::Invalid
-    } else if matches!(c, "ZO010" | "ZO011") {
-        Code::CheckFailed
-    } else if matches!(c, "ZO040" | "ZO041") {
-        Code::Io
-    } else {
-        Code::Refused
+/// The passphrase in `var`, if set and not empty.
+fn passphrase_from(var: &str) -> Option<Zeroizing<Vec<u8>>> {
+    match std::env::var_os(var) {
+        Some(p) if !p.is_empty() => Some(Zeroizing::new(p.into_encoded_bytes())),
+        _ => None,
     }
 }
-
-/// The environment variable holding the passphrase that encrypts device keys at rest.
-pub const KEY_PASSPHRASE_VAR: &str = "ZATCA_KEY_PASSPHRASE";
 
 /// Opens the store at `dir`; with `ZATCA_KEY_PASSPHRASE` set (and not empty),
 /// device keys are written as encrypted PKCS#8 and read with it.
 pub fn open_store(dir: &Path) -> Result<Store, CliError> {
     let store = Store::open(dir)?;
-    Ok(match std::env::var_os(KEY_PASSPHRASE_VAR) {
-        Some(p) if !p.is_empty() => {
-            store.with_key_passphrase(zeroize::Zeroizing::new(p.into_encoded_bytes()))
-        }
-        _ => store,
+    Ok(match passphrase_from(KEY_PASSPHRASE_VAR) {
+        Some(p) => store.with_key_passphrase(p),
+        None => store,
     })
 }
 
@@ -187,15 +177,46 @@ fn print_json<T: Serialize>(value: &T) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The `--json` answer of a command that failed before it had one of its own.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct FailedAnswer<'a> {
+    status: AnswerStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device_id: Option<&'a DeviceId>,
+    error_list: Vec<ErrorEntry>,
+}
+
+/// With `--json`, prints the FAILED document of `error` on stdout (once):
+/// every `--json` command answers in JSON whatever the failure.
+pub fn json_failure(json: bool, device_id: Option<&DeviceId>, error: CliError) -> CliError {
+    if !json || error.printed {
+        return error;
+    }
+    let answer = FailedAnswer {
+        status: AnswerStatus::Failed,
+        device_id,
+        error_list: error.answer_entries(),
+    };
+    match print_json(&answer) {
+        Ok(()) => CliError::printed(error.code),
+        Err(e) => e,
+    }
+}
+
 fn print_errors(entries: &[ErrorEntry]) {
     for e in entries {
         let source = match e.error_source {
             zatca_onboarding::ErrorSource::Local => "LOCAL",
             zatca_onboarding::ErrorSource::Zatca => "ZATCA",
         };
+        let message = term::escape(&e.error_message);
         match &e.path {
-            Some(p) => eprintln!("  {} [{source}] {p}: {}", e.error_code, e.error_message),
-            None => eprintln!("  {} [{source}] {}", e.error_code, e.error_message),
+            Some(p) => eprintln!("  {} [{source}] {}: {message}", e.error_code, term::escape(p)),
+            None => eprintln!("  {} [{source}] {message}", e.error_code),
+        }
+        if let Some(hint) = &e.hint {
+            eprintln!("  hint: {}", term::escape(hint));
         }
     }
 }
@@ -204,106 +225,97 @@ fn print_errors(entries: &[ErrorEntry]) {
 pub fn read_request(path: &Path) -> Result<RequestInput, CliError> {
     let bytes = zatca_keys::fs::read_limited(path, zatca_profile::MAX_REQUEST_BYTES + 1)?;
     RequestInput::from_bytes(&bytes).map_err(|e| {
-        CliError::new(
+        let mut error = CliError::new(
             Code::Invalid,
-            format!("{}: {}", path.display(), OnboardingError::Invalid(e)),
-        )
+            format!("{}: {}", path.display(), OnboardingError::Invalid(e.clone())),
+        );
+        error.entries = OnboardingError::Invalid(e).entries();
+        error
     })
 }
 
-/// The environment of a request: `--env`, else the request's own.
-fn request_environment(input: &RequestInput, env: Option<Environment>) -> Option<Environment> {
-    env.or_else(|| {
-        input
-            .get(zatca_profile::Field::Environment)
-            .and_then(|e| e.parse().ok())
-    })
+/// The exit status of a lifecycle result: success, or the error's kind's code.
+fn outcome(error: Option<&OnboardingError>) -> Result<(), CliError> {
+    match error {
+        None => Ok(()),
+        Some(e) => Err(CliError::printed(Code::of_kind(e.kind()))),
+    }
 }
 
 /// Registers (and with an OTP, onboards) a device; prints the answer.
 pub fn register(
     dir: &Path,
-    input: RequestInput,
+    mut input: RequestInput,
     env: Option<Environment>,
     otp: Option<Otp>,
     json: bool,
     fatoora: &FatooraChoice,
-) -> Result<Option<DeviceId>, CliError> {
+) -> Result<Registered, CliError> {
     let now = now();
-    // A named gateway fixes the environment when neither --env nor the request does.
-    let env = match (env, request_environment(&input, None)) {
-        (None, None) => fatoora.environment(),
-        _ => env,
+    let options = Options::default();
+    let env = zatca_onboarding::registration_environment(&input, env, fatoora.environment());
+    let otp = otp.or_else(|| input.take_otp());
+    // Validate first: the transport is chosen by the environment the request resolves to.
+    let result = match zatca_onboarding::validate_registration(&input, env, &options) {
+        Err(e) => Err(e),
+        Ok((_, environment)) => {
+            lifecycle(dir, environment, now, fatoora)?.register(input, env, otp, now)
+        }
     };
-    // Without any environment the lifecycle's validation reports ZP061; the
-    // simulator needs one to start, so use development only to reach that report.
-    let sim_env = request_environment(&input, env).unwrap_or(Environment::Development);
-    let ob = lifecycle(dir, sim_env, now, fatoora)?;
-    let answer = ob.register(input, env, otp, now);
+    let answer = RegisterAnswer::from_result(&result);
     if json {
         print_json(&answer)?;
     } else {
-        let existed = answer.error_list.iter().any(|e| e.error_code == "6002");
-        match (&answer.status, &answer.device_id) {
-            (AnswerStatus::Generated, Some(id)) if existed => {
-                println!("device {id} was registered already (warning 6002 below)")
-            }
-            (AnswerStatus::Generated, Some(id)) => println!("device {id} registered"),
-            (_, Some(id)) => println!("device {id} registered; CSID generation FAILED"),
-            _ => println!("registration FAILED"),
+        match &result {
+            Ok(r) if r.registration.existing => println!(
+                "device {} was registered already (warning 6002 below)",
+                r.registration.device_id
+            ),
+            Ok(r) if r.succeeded() => println!("device {} registered", r.registration.device_id),
+            Ok(r) => println!(
+                "device {} registered; CSID generation FAILED",
+                r.registration.device_id
+            ),
+            Err(_) => println!("registration FAILED"),
         }
         if let Some(a) = &answer.pcsid_generation_activity_id {
             println!("activity {a}");
         }
         print_errors(&answer.error_list);
     }
-    if answer.status == AnswerStatus::Failed {
-        return Err(CliError::printed(exit_code(&answer.error_list)));
+    match result {
+        Ok(r) => outcome(r.error()).map(|()| r),
+        Err(e) => Err(CliError::printed(Code::of_kind(e.kind()))),
     }
-    Ok(answer.device_id)
 }
 
 fn parse_device(id: &str) -> Result<DeviceId, CliError> {
-    Ok(id.parse::<DeviceId>()?)
+    id.parse::<DeviceId>()
+        .map_err(|e| OnboardingError::from(e).into())
 }
 
-fn print_activity_answer(answer: &ActivityAnswer, json: bool, what: &str) -> Result<(), CliError> {
+fn print_csid_answer(
+    id: &DeviceId,
+    result: &Result<Activity, OnboardingError>,
+    json: bool,
+    what: &str,
+) -> Result<(), CliError> {
+    let answer = CsidAnswer::from_result(id, result);
     if json {
-        print_json(answer)?;
+        print_json(&answer)?;
     } else {
-        let id = answer
+        let activity = answer
             .pcsid_generation_activity_id
             .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| "-".to_owned());
-        println!("{what}: {:?} (activity {id})", answer.status);
+            .map_or_else(|| "-".to_owned(), ToString::to_string);
+        let status = match answer.status {
+            AnswerStatus::Generated => "GENERATED",
+            AnswerStatus::Failed => "FAILED",
+        };
+        println!("{what}: {status} (activity {activity})");
         print_errors(&answer.error_list);
-        print_ambiguity_hint(&answer.error_list, answer.device_id.as_ref());
     }
-    if answer.status == zatca_onboarding::ActivityStatus::Succeeded {
-        Ok(())
-    } else {
-        Err(CliError::printed(exit_code(&answer.error_list)))
-    }
-}
-
-/// After a failure where ZATCA may have acted (no answer in time, 5xx), says to
-/// look at the device before repeating: the client never repeats such a call.
-fn print_ambiguity_hint(entries: &[ErrorEntry], device: Option<&DeviceId>) {
-    let ambiguous = entries.iter().any(|e| {
-        let code = e.error_code.as_str();
-        let status = code.strip_prefix("HTTP-").unwrap_or(code);
-        code == "Timeout"
-            || (status.len() == 3
-                && status.starts_with('5')
-                && status.bytes().all(|b| b.is_ascii_digit()))
-    });
-    if ambiguous {
-        let device = device.map_or_else(|| "DEVICE_ID".to_owned(), ToString::to_string);
-        eprintln!(
-            "  hint: ZATCA may or may not have acted on the last request; run `zatca device show {device}` before trying again"
-        );
-    }
+    outcome(result.as_ref().err())
 }
 
 fn device_environment(dir: &Path, id: &DeviceId) -> Result<Environment, CliError> {
@@ -321,26 +333,23 @@ pub fn csid(
     let now = now();
     let ob = lifecycle(dir, device_environment(dir, id)?, now, fatoora)?;
     let result = ob.generate_pcsid(id, otp, now);
-    print_activity_answer(
-        &ActivityAnswer::from_result(id, &result),
-        json,
-        "CSID and PCSID",
-    )
+    print_csid_answer(id, &result, json, "CSID and PCSID")
 }
 
-/// Prints a device's view.
+/// Prints a device's view; every value from outside input is escaped for the terminal.
 pub fn print_view(view: &DeviceView, json: bool) -> Result<(), CliError> {
     if json {
         return print_json(view);
     }
     let r = &view.record;
+    let e = |s: &str| term::escape(s).into_owned();
     println!("device {}", r.device_id);
     println!("  environment:   {}", r.environment.as_str());
     println!("  state:         {}", r.state.name());
-    println!("  VAT:           {}", r.vat);
-    println!("  EGS serial:    {}", r.egs_serial);
-    println!("  common name:   {}", r.common_name);
-    println!("  invoice types: {}", r.invoice_types);
+    println!("  VAT:           {}", e(&r.vat));
+    println!("  EGS serial:    {}", e(&r.egs_serial));
+    println!("  common name:   {}", e(&r.common_name));
+    println!("  invoice types: {}", e(&r.invoice_types));
     println!("  generation:    {}", r.current.number);
     for (name, csid) in [
         ("compliance CSID", &view.compliance_csid),
@@ -349,19 +358,22 @@ pub fn print_view(view: &DeviceView, json: bool) -> Result<(), CliError> {
         if let Some(c) = csid {
             println!(
                 "  {name}: serial {} issued by {}, valid {} to {}",
-                c.serial, c.issuer, c.not_before, c.not_after
+                e(&c.serial),
+                e(&c.issuer),
+                c.not_before,
+                c.not_after
             );
         }
     }
     for s in &view.compliance_results {
         println!(
             "  compliance {}: {}{}",
-            s.step,
-            s.status,
+            e(&s.step),
+            e(&s.status),
             if s.messages.is_empty() {
                 String::new()
             } else {
-                format!(" ({})", s.messages.join("; "))
+                format!(" ({})", e(&s.messages.join("; ")))
             }
         );
     }
@@ -382,8 +394,148 @@ pub fn print_view(view: &DeviceView, json: bool) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `device status --json`: the seed's pcsid-status answer, with the activity's own record beside it.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StatusJson<'a> {
+    #[serde(flatten)]
+    answer: PcsidStatusAnswer,
+    activity_id: &'a ActivityId,
+    device_id: &'a DeviceId,
+    kind: zatca_onboarding::ActivityKind,
+    compliance_results: &'a [zatca_onboarding::StepResult],
+}
+
+fn status(dir: &Path, activity_id: &str, json: bool) -> Result<(), CliError> {
+    let id = activity_id
+        .parse::<ActivityId>()
+        .map_err(|e| CliError::from(OnboardingError::from(e)))?;
+    let activity = open_store(dir)?.load_activity(&id)?;
+    if json {
+        return print_json(&StatusJson {
+            answer: PcsidStatusAnswer::of(&activity),
+            activity_id: &activity.activity_id,
+            device_id: &activity.device_id,
+            kind: activity.kind,
+            compliance_results: &activity.compliance_results,
+        });
+    }
+    println!(
+        "activity {} ({:?}) of device {}: {:?}",
+        activity.activity_id, activity.kind, activity.device_id, activity.status
+    );
+    println!("  steps: {}", activity.steps.join(", "));
+    if let Some(step) = &activity.failed_step {
+        println!("  failed step: {step}");
+    }
+    for s in activity.compliance_results.iter().filter(|s| !s.passed) {
+        println!(
+            "  {} failed: {}",
+            term::escape(&s.step),
+            term::escape(&s.messages.join("; "))
+        );
+    }
+    print_errors(&activity.error_list);
+    Ok(())
+}
+
+fn list(dir: &Path, json: bool) -> Result<(), CliError> {
+    let store = open_store(dir)?;
+    let listing = zatca_onboarding::list_devices(&store, now(), &Options::default())?;
+    if json {
+        #[derive(Serialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct ListJson<'a> {
+            devices: &'a [DeviceView],
+            error_list: Vec<ErrorEntry>,
+        }
+        print_json(&ListJson {
+            devices: &listing.devices,
+            error_list: listing.damaged.iter().flat_map(OnboardingError::entries).collect(),
+        })?;
+    } else {
+        if listing.devices.is_empty() && listing.damaged.is_empty() {
+            println!("no devices in {}", dir.display());
+        }
+        for v in &listing.devices {
+            let r = &v.record;
+            println!(
+                "{}  {:<11}  {:<18}  {}  {}",
+                r.device_id,
+                r.environment.as_str(),
+                r.state.name(),
+                term::escape(&r.vat),
+                term::escape(&r.egs_serial)
+            );
+        }
+        for damaged in &listing.damaged {
+            eprintln!("error: {}", term::escape(&damaged.to_string()));
+        }
+    }
+    match listing.damaged.first() {
+        None => Ok(()),
+        Some(e) => Err(CliError::printed(Code::of_kind(e.kind()))),
+    }
+}
+
+/// The environment variable holding the new passphrase of `device rekey`.
+pub const NEW_KEY_PASSPHRASE_VAR: &str = "ZATCA_NEW_KEY_PASSPHRASE";
+
+fn rekey(dir: &Path, remove: bool, json: bool) -> Result<(), CliError> {
+    let new = passphrase_from(NEW_KEY_PASSPHRASE_VAR);
+    let new = match (new, remove) {
+        (Some(_), true) => {
+            return Err(CliError::new(
+                Code::Invalid,
+                format!("--remove-passphrase and {NEW_KEY_PASSPHRASE_VAR} contradict each other: give one"),
+            ));
+        }
+        (None, false) => {
+            return Err(CliError::new(
+                Code::Invalid,
+                format!("set {NEW_KEY_PASSPHRASE_VAR} to the new passphrase (or pass --remove-passphrase to store the keys unencrypted)"),
+            ));
+        }
+        (new, _) => new,
+    };
+    let report = open_store(dir)?.rekey(new.as_ref().map(|p| p.as_slice()))?;
+    let protection = match report.protection {
+        KeyProtection::Plaintext => "PLAINTEXT",
+        KeyProtection::Passphrase => "PASSPHRASE",
+    };
+    if json {
+        print_json(&serde_json::json!({
+            "Status": "SUCCEEDED",
+            "Keys": report.keys,
+            "KeyProtection": protection,
+            "ErrorList": [],
+        }))
+    } else {
+        println!(
+            "{} key file(s) rewritten; the store's keys are now {}",
+            report.keys,
+            match report.protection {
+                KeyProtection::Plaintext => "unencrypted",
+                KeyProtection::Passphrase => "encrypted with the new passphrase",
+            }
+        );
+        Ok(())
+    }
+}
+
 /// Runs `zatca device …`.
 pub fn run(args: Args) -> Result<(), CliError> {
+    let json = args.store.json;
+    let device = match &args.command {
+        DeviceCommand::Csid { device_id, .. }
+        | DeviceCommand::Renew { device_id, .. }
+        | DeviceCommand::Show { device_id } => device_id.parse::<DeviceId>().ok(),
+        _ => None,
+    };
+    run_command(args).map_err(|e| json_failure(json, device.as_ref(), e))
+}
+
+fn run_command(args: Args) -> Result<(), CliError> {
     let dir = store_dir(args.store.store.as_deref())?;
     let json = args.store.json;
     match args.command {
@@ -407,27 +559,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             json,
             &fatoora.fatoora,
         ),
-        DeviceCommand::Status { activity_id } => {
-            let id = activity_id.parse::<ActivityId>()?;
-            let activity = open_store(&dir)?.load_activity(&id)?;
-            if json {
-                print_json(&activity)?;
-            } else {
-                println!(
-                    "activity {} ({:?}) of device {}: {:?}",
-                    activity.activity_id, activity.kind, activity.device_id, activity.status
-                );
-                println!("  steps: {}", activity.steps.join(", "));
-                if let Some(step) = &activity.failed_step {
-                    println!("  failed step: {step}");
-                }
-                for s in activity.compliance_results.iter().filter(|s| !s.passed) {
-                    println!("  {} failed: {}", s.step, s.messages.join("; "));
-                }
-                print_errors(&activity.error_list);
-            }
-            Ok(())
-        }
+        DeviceCommand::Status { activity_id } => status(&dir, &activity_id, json),
         DeviceCommand::Renew {
             device_id,
             otp,
@@ -443,44 +575,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 RenewKey::New
             };
             let result = ob.renew_pcsid(&id, &Otp::new(otp), key, now);
-            print_activity_answer(&ActivityAnswer::from_result(&id, &result), json, "renewal")
+            print_csid_answer(&id, &result, json, "renewal")
         }
         DeviceCommand::Show { device_id } => {
             let id = parse_device(&device_id)?;
             let store = open_store(&dir)?;
-            let view = zatca_onboarding::show_device(
-                &store,
-                &id,
-                now(),
-                Options::default().renewal_window_days,
-            )?;
+            let view = zatca_onboarding::show_device(&store, &id, now(), &Options::default())?;
             print_view(&view, json)
         }
-        DeviceCommand::List => {
-            let store = open_store(&dir)?;
-            let views = zatca_onboarding::list_devices(
-                &store,
-                now(),
-                Options::default().renewal_window_days,
-            )?;
-            if json {
-                return print_json(&views);
-            }
-            if views.is_empty() {
-                println!("no devices in {}", dir.display());
-            }
-            for v in &views {
-                let r = &v.record;
-                println!(
-                    "{}  {:<11}  {:<18}  {}  {}",
-                    r.device_id,
-                    r.environment.as_str(),
-                    r.state.name(),
-                    r.vat,
-                    r.egs_serial
-                );
-            }
-            Ok(())
-        }
+        DeviceCommand::List => list(&dir, json),
+        DeviceCommand::Rekey { remove_passphrase } => rekey(&dir, remove_passphrase, json),
     }
 }

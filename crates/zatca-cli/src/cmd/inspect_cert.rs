@@ -71,7 +71,7 @@ fn certificate_json(cert: &Certificate) -> Value {
         "invoice_type": san.invoice_types,
         "location": san.location,
         "industry": san.industry,
-        "environment": cert.environment().map(|e| e.name()),
+        "environment": cert.ca_family().map(|e| e.name()),
         "shared_sandbox_certificate": cert.is_shared_sandbox_certificate(),
         "fingerprint_sha256": cert.fingerprint_sha256().iter().map(|b| format!("{b:02x}")).collect::<String>(),
     })
@@ -100,7 +100,7 @@ fn print_certificate_text(cert: &Certificate, indent: &str) {
     println!("{indent}industry:         {}", or_none(&san.industry));
     println!(
         "{indent}environment:      {}",
-        cert.environment().map_or("unknown issuer", |e| e.name())
+        cert.ca_family().map_or("unknown issuer", |e| e.name())
     );
     println!("{indent}certificate hash: {}", cert.certificate_hash());
     println!("{indent}public key:       {}", b64(cert.public_key_spki()));

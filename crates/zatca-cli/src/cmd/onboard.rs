@@ -5,11 +5,11 @@
 
 use std::path::PathBuf;
 
-use zatca_onboarding::show_device;
+use zatca_onboarding::{Options, show_device};
 use zatca_profile::{Environment, Otp};
 
 use super::device::{self, FatooraArgs, StoreArgs};
-use crate::exit::{CliError, Code};
+use crate::exit::CliError;
 
 /// Arguments of `zatca onboard`.
 #[derive(Debug, clap::Args)]
@@ -31,23 +31,18 @@ pub struct Args {
 
 /// Runs `zatca onboard`.
 pub fn run(args: Args) -> Result<(), CliError> {
+    let json = args.store.json;
+    onboard(args).map_err(|e| device::json_failure(json, None, e))
+}
+
+fn onboard(args: Args) -> Result<(), CliError> {
     let dir = device::store_dir(args.store.store.as_deref())?;
     let json = args.store.json;
     let fatoora = &args.fatoora.fatoora;
     // A named gateway of another environment: refuse before anything is written or sent.
     fatoora.check_environment(args.env)?;
     let mut input = device::read_request(&args.request)?;
-    let otp = args
-        .otp
-        .map(Otp::new)
-        .or_else(|| input.take_otp())
-        .or_else(|| (args.env == Environment::Development).then(|| Otp::new("123345".to_owned())));
-    let Some(otp) = otp else {
-        return Err(CliError::new(
-            Code::Invalid,
-            "an OTP is needed in simulation and production: pass --otp with the 6 digits from the Fatoora portal",
-        ));
-    };
+    let otp = zatca_onboarding::onboarding_otp(args.env, args.otp.map(Otp::new), &mut input)?;
     if !json {
         println!("1. register the device (key, CSR) in {}", dir.display());
         println!(
@@ -55,26 +50,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
             fatoora.describe(args.env)
         );
     }
-    let id = device::register(&dir, input, Some(args.env), Some(otp), json, fatoora)?;
-    let Some(id) = id else {
-        return Err(CliError::printed(Code::Refused));
-    };
-    let store = device::open_store(&dir)?;
-    let view = show_device(
-        &store,
-        &id,
-        device::now(),
-        zatca_onboarding::Options::default().renewal_window_days,
-    )?;
-    if !json {
-        if let Some(activity) = &view.record.last_activity_id {
-            let a = store.load_activity(activity)?;
-            for step in &a.steps {
-                println!("   {step}: done");
-            }
-        }
-        println!("3. the device:");
-        device::print_view(&view, false)?;
+    let registered = device::register(&dir, input, Some(args.env), Some(otp), json, fatoora)?;
+    if json {
+        return Ok(());
     }
-    Ok(())
+    let store = device::open_store(&dir)?;
+    let id = &registered.registration.device_id;
+    let view = show_device(&store, id, device::now(), &Options::default())?;
+    if let Some(activity) = &view.record.last_activity_id {
+        let a = store.load_activity(activity)?;
+        for step in &a.steps {
+            println!("   {step}: done");
+        }
+    }
+    println!("3. the device:");
+    device::print_view(&view, false)
 }

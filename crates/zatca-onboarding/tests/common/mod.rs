@@ -154,3 +154,14 @@ pub fn temp_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// "Register device" as the seed answers it.
+pub fn register<F: zatca_fatoora::Fatoora, D: zatca_onboarding::SampleDocuments>(
+    ob: &zatca_onboarding::Onboarding<F, D>,
+    input: zatca_profile::RequestInput,
+    env: Option<Environment>,
+    otp: Option<zatca_profile::Otp>,
+    now: zatca_onboarding::UnixTime,
+) -> zatca_onboarding::RegisterAnswer {
+    zatca_onboarding::RegisterAnswer::from_result(&ob.register(input, env, otp, now))
+}

@@ -1,11 +1,27 @@
 //! The compliance documents ZATCA requires before it issues a production CSID.
 
-use zatca_profile::InvoiceTypes;
+/// Which kinds of document a device issues (its TSXY's T and S).
+pub trait DocumentKinds {
+    /// Standard (B2B) documents.
+    fn standard(&self) -> bool;
+    /// Simplified (B2C) documents.
+    fn simplified(&self) -> bool;
+}
+
+/// `(standard, simplified)`.
+impl DocumentKinds for (bool, bool) {
+    fn standard(&self) -> bool {
+        self.0
+    }
+    fn simplified(&self) -> bool {
+        self.1
+    }
+}
 
 /// One compliance check: a document kind that must pass `POST /compliance/invoices`.
 ///
 /// Step names are ZATCA's own, as they appear in `Missing-ComplianceSteps`
-/// (`shared/spec/zatca-formats.md` §2.4).
+/// (the SDK's compliance steps).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ComplianceStep {
     /// Standard (B2B) tax invoice, code 388, subtype `01…`.
@@ -69,7 +85,7 @@ impl ComplianceStep {
 
     /// The step a document belongs to, from its type code and the KSA-2 subtype
     /// (`@name`, `01…` standard, `02…` simplified). Go by the code, never the
-    /// file name: two SDK samples are misnamed (§2.4).
+    /// file name: two SDK samples are misnamed.
     pub fn of_document(type_code: &str, subtype: &str) -> Option<Self> {
         let simplified = match subtype.get(..2) {
             Some("01") => false,
@@ -81,9 +97,15 @@ impl ComplianceStep {
             .find(|s| s.type_code() == type_code && s.simplified() == simplified)
     }
 
-    /// The steps a device with these invoice types must pass: three for
-    /// `1000` or `0100`, six for `1100` (§2.4).
-    pub fn required_for(types: InvoiceTypes) -> Vec<Self> {
+    /// The steps a device must pass for the documents it issues: three for
+    /// TSXY `1000` or `0100`, six for `1100`.
+    ///
+    /// ```
+    /// use zatca_types::ComplianceStep;
+    /// assert_eq!(ComplianceStep::required_for((true, true)).len(), 6);
+    /// assert!(ComplianceStep::required_for((false, true)).iter().all(|s| s.simplified()));
+    /// ```
+    pub fn required_for(types: impl DocumentKinds) -> Vec<Self> {
         Self::ALL
             .into_iter()
             .filter(|s| {
@@ -106,16 +128,11 @@ impl std::fmt::Display for ComplianceStep {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zatca_profile::ValidationProfile;
-
-    fn types(s: &str) -> InvoiceTypes {
-        InvoiceTypes::parse(s, ValidationProfile::Sdk).unwrap()
-    }
 
     #[test]
     fn required_steps_follow_tsxy() {
-        assert_eq!(ComplianceStep::required_for(types("1100")).len(), 6);
-        let standard = ComplianceStep::required_for(types("1000"));
+        assert_eq!(ComplianceStep::required_for((true, true)).len(), 6);
+        let standard = ComplianceStep::required_for((true, false));
         assert_eq!(
             standard.iter().map(|s| s.name()).collect::<Vec<_>>(),
             [
@@ -124,11 +141,7 @@ mod tests {
                 "standard-debit-note-compliant"
             ]
         );
-        assert!(
-            ComplianceStep::required_for(types("0100"))
-                .iter()
-                .all(|s| s.simplified())
-        );
+        assert!(ComplianceStep::required_for((false, true)).iter().all(|s| s.simplified()));
     }
 
     #[test]
