@@ -58,13 +58,19 @@ impl RegisterAnswer {
                 if r.registration.existing {
                     error_list.push(ErrorEntry::seed(SeedCode::DeviceExists));
                 }
-                let mut status = AnswerStatus::Generated;
-                let mut activity_id = r.activity_id.clone();
-                if let Some(Err(e)) = &r.pcsid {
-                    status = AnswerStatus::Failed;
-                    activity_id = e.activity_id().and_then(|a| a.parse().ok()).or(activity_id);
-                    error_list.extend(e.entries());
-                }
+                // The idempotent repeat answers as the seed's sample does: no
+                // activity id when this call started none.
+                let (status, activity_id) = match &r.pcsid {
+                    None => (AnswerStatus::Generated, None),
+                    Some(Ok(activity)) => (AnswerStatus::Generated, Some(activity.activity_id.clone())),
+                    Some(Err(e)) => {
+                        error_list.extend(e.entries());
+                        (
+                            AnswerStatus::Failed,
+                            e.activity_id().and_then(|a| a.parse().ok()),
+                        )
+                    }
+                };
                 Self {
                     status,
                     device_id: Some(r.registration.device_id.clone()),

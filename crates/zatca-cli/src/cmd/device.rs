@@ -443,16 +443,8 @@ fn list(dir: &Path, json: bool) -> Result<(), CliError> {
     let store = open_store(dir)?;
     let listing = zatca_onboarding::list_devices(&store, now(), &Options::default())?;
     if json {
-        #[derive(Serialize)]
-        #[serde(rename_all = "PascalCase")]
-        struct ListJson<'a> {
-            devices: &'a [DeviceView],
-            error_list: Vec<ErrorEntry>,
-        }
-        print_json(&ListJson {
-            devices: &listing.devices,
-            error_list: listing.damaged.iter().flat_map(OnboardingError::entries).collect(),
-        })?;
+        // The readable devices, as always; damaged ones are reported on stderr and in the exit code.
+        print_json(&listing.devices)?;
     } else {
         if listing.devices.is_empty() && listing.damaged.is_empty() {
             println!("no devices in {}", dir.display());
@@ -468,9 +460,9 @@ fn list(dir: &Path, json: bool) -> Result<(), CliError> {
                 term::escape(&r.egs_serial)
             );
         }
-        for damaged in &listing.damaged {
-            eprintln!("error: {}", term::escape(&damaged.to_string()));
-        }
+    }
+    for damaged in &listing.damaged {
+        eprintln!("error: {}", term::escape(&damaged.to_string()));
     }
     match listing.damaged.first() {
         None => Ok(()),
