@@ -6,13 +6,13 @@
 use proptest::prelude::*;
 use zatca_csr::Csr;
 use zatca_keys::{Curve, PrivateKey};
-use zatca_profile::FORBIDDEN_CHARACTERS;
 use zatca_profile::{
     Environment, Field, InputShape, RequestInput, ValidateOptions, ValidationProfile,
 };
+use zatca_profile::{FORBIDDEN_CHARACTERS, is_control_character};
 
 /// One character a text field may hold: mostly ASCII and Arabic, sometimes any
-/// Unicode scalar value (the rules forbid only nine characters).
+/// Unicode scalar value (the rules forbid only nine characters and the control characters).
 fn text_char() -> impl Strategy<Value = char> {
     prop_oneof![
         4 => prop::char::range('a', 'z'),
@@ -21,7 +21,9 @@ fn text_char() -> impl Strategy<Value = char> {
         4 => prop::char::range('\u{0621}', '\u{064A}'),
         1 => any::<char>(),
     ]
-    .prop_filter("forbidden character", |c| !FORBIDDEN_CHARACTERS.contains(c))
+    .prop_filter("forbidden character", |c| {
+        !FORBIDDEN_CHARACTERS.contains(c) && !is_control_character(*c)
+    })
 }
 
 /// A text of at most `max` UTF-8 bytes, starting with a letter; `fill` pads it to exactly `max`.

@@ -93,6 +93,7 @@
 //! | ZP040 | STANDARD | country is not an assigned ISO 3166-1 alpha-2 code in capitals (the SDK only checks 2–3 characters) |
 //! | ZP050 | SDK | CN, O, OU, location or industry contains one of `! @ # $ % & * _ <` |
 //! | ZP051 | STANDARD | over the X.520 upper bound, counted in UTF-8 bytes: CN, O, OU 64; industry 128; location 180; EGS serial 32768 |
+//! | ZP052 | TOOLKIT | any field holds a control character: C0 (U+0000–U+001F), DEL, C1 (U+0080–U+009F), or a bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069); each is named as `U+XXXX` with its position |
 //! | ZP060 | REQUEST | environment is not development/developer-portal/sandbox, simulation, production/core |
 //! | ZP061 | TOOLKIT | a CSR is asked for but neither the request nor the caller names the environment |
 //! | ZP062 | TOOLKIT | the request's environment differs from the caller's |
@@ -105,6 +106,16 @@
 //! `ub-business-category` (128), PostalAddress `ub-postal-line` × `ub-postal-string`
 //! (6 × 30) for registeredAddress, and `ub-name` (32768) for the surname attribute
 //! that carries the EGS serial.
+//!
+//! **Control characters** ([`is_control_character`]) are refused in every field,
+//! free text or not (ZP052), before the field's own rules: C0 and C1 controls and
+//! DEL (a NUL, ESC or line feed in a common name would otherwise reach a
+//! production certificate unseen, and print raw to the terminal of whoever
+//! inspects it), and the bidirectional embedding, override and isolate controls,
+//! which make a name display in another order than the one signed. The SDK does
+//! not check for them; X.520's DirectoryString admits any character, so this is
+//! the toolkit's own rule. The bidi marks U+200E, U+200F and U+061C stay allowed:
+//! Arabic text uses them. Error messages never echo a control character raw.
 //!
 //! # Environment
 //!
@@ -146,4 +157,5 @@ pub use profile::{EgsProfile, ValidateOptions, derive_common_name};
 pub use values::{
     CommonName, CountryCode, EgsSerial, Environment, FORBIDDEN_CHARACTERS, Industry, InvoiceFormat,
     InvoiceTypes, Location, OrganizationName, OrganizationUnit, ValidationProfile, Vat,
+    is_control_character,
 };

@@ -7,6 +7,7 @@ use crate::input::{Field, InputShape, RequestInput};
 use crate::values::{
     CommonName, CountryCode, EgsSerial, Environment, Industry, InvoiceFormat, InvoiceTypes,
     Location, OrganizationName, OrganizationUnit, ValidationProfile, Vat,
+    refuse_control_characters,
 };
 
 /// How to validate a request.
@@ -269,7 +270,9 @@ impl<'a> Validation<'a> {
     }
 
     /// The raw value of `field`, or `None` after reporting why there is none:
-    /// its reading problems first, else empty, else (when `required`) missing.
+    /// its reading problems first, else empty, else a control character (any
+    /// field: a value holding one is not what was meant, and the field's own
+    /// rules would only echo it), else (when `required`) missing.
     fn value(&mut self, field: Field, required: bool) -> Option<&'a str> {
         let path = self.path(field);
         if self.has_problem(field) {
@@ -285,7 +288,13 @@ impl<'a> Validation<'a> {
                 self.push(ErrorCode::Empty, field, format!("{path} must not be empty"));
                 None
             }
-            Some(v) => Some(v),
+            Some(v) => match refuse_control_characters(path, v) {
+                Ok(()) => Some(v),
+                Err(e) => {
+                    self.errors.push(e.at(path));
+                    None
+                }
+            },
             None => {
                 if required {
                     self.push(ErrorCode::Missing, field, format!("{path} is required"));

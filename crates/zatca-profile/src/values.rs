@@ -144,6 +144,7 @@ impl EgsSerial {
 
     /// Validates an EGS serial under `profile`.
     pub fn parse(s: &str, profile: ValidationProfile) -> Result<Self, ValidationError> {
+        refuse_control_characters("the EGS serial number", s)?;
         let format_err = || {
             err(
                 ErrorCode::SerialFormat,
@@ -476,6 +477,58 @@ serialize_as_str!(InvoiceFormat);
 /// Characters the SDK forbids in CN, O, OU, location and industry (spec §1.3).
 pub const FORBIDDEN_CHARACTERS: [char; 9] = ['!', '@', '#', '$', '%', '&', '*', '_', '<'];
 
+/// Whether `c` is a control character, refused in every field (ZP052): C0
+/// (U+0000–U+001F, tab and line feed included), DEL (U+007F), C1
+/// (U+0080–U+009F), and the bidirectional embedding, override and isolate
+/// controls (U+202A–U+202E, U+2066–U+2069).
+///
+/// They would be copied into the certificate's subject, where nobody can see
+/// them, and print raw to a terminal (an ESC starts an escape sequence); a
+/// bidi override makes a name display in an order other than the one signed,
+/// the "Trojan Source" spoof. The bidi *marks* (U+200E, U+200F, U+061C) are
+/// allowed: they only nudge neutral characters, and Arabic text uses them.
+///
+/// ```
+/// use zatca_profile::is_control_character;
+/// assert!(is_control_character('\u{1b}') && is_control_character('\u{202e}'));
+/// assert!(!is_control_character('\u{200f}') && !is_control_character('ب'));
+/// ```
+pub const fn is_control_character(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// At most this many control characters are named in one message.
+const CONTROL_CHARACTERS_SHOWN: usize = 5;
+
+/// Refuses `s` if it holds a control character (ZP052), naming each as an
+/// escape (`U+001B`) with its position; `what` names the field.
+pub(crate) fn refuse_control_characters(what: &str, s: &str) -> Result<(), ValidationError> {
+    let mut found = s
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| is_control_character(*c));
+    let Some(first) = found.next() else {
+        return Ok(());
+    };
+    let shown: Vec<String> = std::iter::once(first)
+        .chain(found.by_ref().take(CONTROL_CHARACTERS_SHOWN - 1))
+        .map(|(i, c)| format!("U+{:04X} at character {}", u32::from(c), i + 1))
+        .collect();
+    let more = if found.next().is_some() {
+        ", and more"
+    } else {
+        ""
+    };
+    let plural = if shown.len() == 1 { "" } else { "s" };
+    Err(err(
+        ErrorCode::ControlCharacter,
+        format!(
+            "{what} contains the control character{plural} {}{more}; control characters (U+0000-U+001F, U+007F-U+009F, bidirectional overrides and isolates U+202A-U+202E, U+2066-U+2069) are refused in every field: they would reach the certificate unseen and print raw to terminals; remove them",
+            shown.join(", ")
+        ),
+    ))
+}
+
 fn check_text(s: &str, what: &str, max_bytes: usize) -> Result<(), ValidationError> {
     if s.trim().is_empty() {
         return Err(err(
@@ -483,6 +536,7 @@ fn check_text(s: &str, what: &str, max_bytes: usize) -> Result<(), ValidationErr
             format!("the {what} must not be empty"),
         ));
     }
+    refuse_control_characters(&format!("the {what}"), s)?;
     let bad: String = s
         .chars()
         .filter(|c| FORBIDDEN_CHARACTERS.contains(c))
@@ -517,7 +571,7 @@ macro_rules! text_newtype {
             /// Upper bound in UTF-8 bytes.
             pub const MAX_BYTES: usize = $max;
 
-            /// Validates: non-empty, none of [`FORBIDDEN_CHARACTERS`], at most [`Self::MAX_BYTES`] bytes.
+            /// Validates: non-empty, no control character ([`is_control_character`]), none of [`FORBIDDEN_CHARACTERS`], at most [`Self::MAX_BYTES`] bytes.
             pub fn parse(s: &str) -> Result<Self, ValidationError> {
                 check_text(s, $what, $max)?;
                 Ok(Self(s.to_owned()))

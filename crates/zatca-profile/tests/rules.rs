@@ -273,7 +273,8 @@ fn zp020_serial_format() {
         "1-TST|2-TST|3-",
         "TST|TST|x",
         "2-a|1-b|3-c",
-        "1-a|2-b|3-c\nd",
+        // Java's `.` stops at every line terminator; LF is refused earlier (ZP052).
+        "1-a|2-b|3-c\u{2028}d",
     ] {
         fails(
             "DeviceDetails.EgsSerialNumber",
@@ -517,6 +518,165 @@ fn the_sdk_arabic_example_is_over_the_byte_bound() {
     assert_eq!(err.codes(), [ErrorCode::TooLong]);
     assert_eq!(err.errors()[0].path, "csr.organization.name");
     assert!(err.errors()[0].message.contains("79 bytes"));
+}
+
+/// The fields of the ClearTax shape, each with a valid value to spoil.
+const CLEARTAX_FIELDS: [(&str, &str); 9] = [
+    ("DeviceDetails.CommonName", "TST-886431145-399999999900003"),
+    (
+        "DeviceDetails.EgsSerialNumber",
+        "1-TST|2-TST|3-ed22f1d8e6a211189b58d9a8f11e445f",
+    ),
+    ("DeviceDetails.Location", "RRRD2929"),
+    ("DeviceDetails.Industry", "Supply activities"),
+    ("DeviceDetails.InvoiceType", "1100"),
+    ("OrganizationDetails.Vat", "399999999900003"),
+    (
+        "OrganizationDetails.OrganizationName",
+        "Maximum Speed Tech Supply LTD",
+    ),
+    ("OrganizationDetails.OrganizationUnitName", "فرع الرياض"),
+    ("OrganizationDetails.CountryCode", "SA"),
+];
+
+/// `value` with `c` put after its second character.
+fn spoiled(value: &str, c: char) -> String {
+    let mut chars: Vec<char> = value.chars().collect();
+    chars.insert(2, c);
+    chars.into_iter().collect()
+}
+
+#[test]
+fn zp052_control_characters_refused_in_every_field() {
+    let controls = [
+        ('\u{0}', "U+0000"),
+        ('\t', "U+0009"),
+        ('\n', "U+000A"),
+        ('\u{1b}', "U+001B"),
+        ('\u{7f}', "U+007F"),
+        ('\u{85}', "U+0085"),
+        ('\u{9b}', "U+009B"),
+        ('\u{202e}', "U+202E"),
+        ('\u{2066}', "U+2066"),
+        ('\u{2069}', "U+2069"),
+    ];
+    for (path, good) in CLEARTAX_FIELDS {
+        for (c, escape) in controls {
+            let value = spoiled(good, c);
+            fails(path, json!(value), SDK, ErrorCode::ControlCharacter);
+            let err = validate(&with(path, json!(value)), STRICT).unwrap_err();
+            assert_eq!(
+                err.codes(),
+                [ErrorCode::ControlCharacter],
+                "{path} {escape}"
+            );
+            let message = &err.errors()[0].message;
+            assert!(message.contains(path), "{message}");
+            assert!(
+                message.contains(&format!("{escape} at character 3")),
+                "{message}"
+            );
+            // Neither the character nor the value is echoed raw.
+            assert!(!message.contains(c), "{path} {escape}");
+            assert!(!err.to_json().to_string().contains(c), "{path} {escape}");
+        }
+    }
+    // The top-level fields too.
+    for key in ["Environment", "InvoiceFormat"] {
+        let mut v = base();
+        v[key] = json!("Sim\u{1b}[2Julation");
+        let err = validate(&v, SDK).unwrap_err();
+        assert_eq!(err.codes(), [ErrorCode::ControlCharacter], "{key}");
+        assert_eq!(err.errors()[0].path, key);
+    }
+}
+
+#[test]
+fn zp052_is_reported_with_every_other_fault() {
+    let mut v = with("DeviceDetails.CommonName", json!("EGS\u{0}1"));
+    v["DeviceDetails"]["EgsSerialNumber"] = json!("1-a|2-b|3-c\nd");
+    v["OrganizationDetails"]["Vat"] = json!("123");
+    v["OrganizationDetails"]["OrganizationName"] = json!("\u{202e}DTL ylppuS");
+    v["OrganizationDetails"]["CountryCode"] = json!("XX");
+    let err = validate(&v, SDK).unwrap_err();
+    assert_eq!(
+        err.codes(),
+        [
+            ErrorCode::ControlCharacter,
+            ErrorCode::ControlCharacter,
+            ErrorCode::VatFormat,
+            ErrorCode::ControlCharacter,
+            ErrorCode::Country
+        ]
+    );
+    let paths: Vec<&str> = err.errors().iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "DeviceDetails.CommonName",
+            "DeviceDetails.EgsSerialNumber",
+            "OrganizationDetails.Vat",
+            "OrganizationDetails.OrganizationName",
+            "OrganizationDetails.CountryCode"
+        ]
+    );
+    assert!(err.errors()[0].message.contains("U+0000 at character 4"));
+    assert!(err.errors()[1].message.contains("U+000A at character 12"));
+    assert!(err.errors()[3].message.contains("U+202E at character 1"));
+}
+
+#[test]
+fn zp052_in_sdk_properties_and_in_the_newtypes() {
+    // A `\uXXXX` escape and a `\t` escape in a properties file are read, then refused.
+    let mut props =
+        std::fs::read_to_string(testdata("csr/sdk-r3.3.3/csr-config-example-EN.properties"))
+            .unwrap();
+    props = props.replace("csr.common.name=TST-", "csr.common.name=TST\\u001b[31m-");
+    props = props.replace("csr.location.address=RRRD", "csr.location.address=RR\\tRD");
+    let err = RequestInput::from_bytes(props.as_bytes())
+        .unwrap()
+        .validate(SDK)
+        .unwrap_err();
+    assert_eq!(
+        err.codes(),
+        [ErrorCode::ControlCharacter, ErrorCode::ControlCharacter]
+    );
+    assert_eq!(err.errors()[0].path, "csr.common.name");
+    assert!(err.errors()[0].message.contains("U+001B at character 4"));
+    assert_eq!(err.errors()[1].path, "csr.location.address");
+    assert!(err.errors()[1].message.contains("U+0009"));
+    // The newtypes refuse them on their own, whoever builds them.
+    use zatca_profile::{
+        CommonName, EgsSerial, Industry, Location, OrganizationName, OrganizationUnit,
+    };
+    for e in [
+        CommonName::parse("a\u{1b}b").unwrap_err(),
+        OrganizationName::parse("a\u{85}").unwrap_err(),
+        OrganizationUnit::parse("\u{2067}a").unwrap_err(),
+        Location::parse("a\rb").unwrap_err(),
+        Industry::parse("a\u{7f}").unwrap_err(),
+        EgsSerial::parse("1-a|2-b|3-\u{0}", SDK).unwrap_err(),
+    ] {
+        assert_eq!(e.code, ErrorCode::ControlCharacter, "{e}");
+    }
+    // Many are named up to five, then "and more".
+    let e = CommonName::parse(&"a\u{1}".repeat(7)).unwrap_err();
+    assert!(
+        e.message.contains("U+0001 at character 10, and more"),
+        "{e}"
+    );
+    assert!(!e.message.contains("character 12"), "{e}");
+}
+
+#[test]
+fn bidi_marks_and_arabic_are_not_control_characters() {
+    // RLM, LRM and the Arabic letter mark steer neutral characters; Arabic text uses them.
+    for name in ["شركة\u{200f} (الرياض)", "ABC\u{200e}-1", "فرع\u{61c}1"] {
+        passes("OrganizationDetails.OrganizationName", name);
+    }
+    assert!(!zatca_profile::is_control_character(' '));
+    assert!(zatca_profile::is_control_character('\u{9f}'));
+    assert!(!zatca_profile::is_control_character('\u{a0}'));
 }
 
 #[test]
