@@ -26,23 +26,24 @@ fn text_char() -> impl Strategy<Value = char> {
     })
 }
 
-/// A text of at most `max` UTF-8 bytes, starting with a letter; `fill` pads it to exactly `max`.
+/// A text of at most `max` characters (X.520 counts characters, not bytes),
+/// starting with a letter; `fill` pads it to exactly `max` with `pad`, an
+/// ASCII or a two-byte Arabic letter.
 fn text(max: usize) -> impl Strategy<Value = String> {
-    (prop::collection::vec(text_char(), 0..40), any::<bool>()).prop_map(move |(chars, fill)| {
-        let mut s = String::from("x");
-        for c in chars {
-            if s.len() + c.len_utf8() > max {
-                break;
+    (
+        prop::collection::vec(text_char(), 0..40),
+        any::<bool>(),
+        prop::sample::select(vec!['y', 'ي']),
+    )
+        .prop_map(move |(chars, fill, pad)| {
+            let mut s = String::from("x");
+            s.extend(chars.into_iter().take(max - 1));
+            if fill {
+                let missing = max.saturating_sub(s.chars().count());
+                s.extend(std::iter::repeat_n(pad, missing));
             }
-            s.push(c);
-        }
-        if fill {
-            while s.len() < max {
-                s.push('y');
-            }
-        }
-        s
-    })
+            s
+        })
 }
 
 fn serial_part() -> impl Strategy<Value = String> {

@@ -47,7 +47,7 @@ pub enum ErrorCode {
     Country,
     /// ZP050: a text field contains one of the SDK's forbidden characters.
     ForbiddenCharacter,
-    /// ZP051: a text field is longer than its X.520 upper bound (counted in UTF-8 bytes).
+    /// ZP051: a text field is longer than its X.520 upper bound (counted in characters).
     TooLong,
     /// ZP052: a field holds a control character (see [`crate::is_control_character`]).
     ControlCharacter,

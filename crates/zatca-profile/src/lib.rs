@@ -52,7 +52,7 @@
 //! the EGS serial and the VAT number, after the pattern of the SDK example
 //! `TST-886431145-399999999900003` ([`derive_common_name`]). For the SDK's example
 //! serial this gives `TST-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f-399999999900003`
-//! (56 bytes). If the derived name breaks a rule (more than 64 bytes, a forbidden
+//! (56 characters). If the derived name breaks a rule (more than 64 characters, a forbidden
 //! character), the error is reported at `Device.CommonName` and asks for one.
 //!
 //! **OTP.** An OTP in a request is held in [`Otp`] (zeroized, not `Clone`, redacted
@@ -92,7 +92,7 @@
 //! | ZP032 | STRICT | TSXY's reserved X or Y is `1` |
 //! | ZP040 | STANDARD | country is not an assigned ISO 3166-1 alpha-2 code in capitals (the SDK only checks 2–3 characters) |
 //! | ZP050 | SDK | CN, O, OU, location or industry contains one of `! @ # $ % & * _ <` |
-//! | ZP051 | STANDARD | over the X.520 upper bound, counted in UTF-8 bytes: CN, O, OU 64; industry 128; location 180; EGS serial 32768 |
+//! | ZP051 | STANDARD | over the X.520 upper bound, counted in characters (not bytes): CN, O, OU 64; industry 128; location 180; EGS serial 32768 |
 //! | ZP052 | TOOLKIT | any field holds a control character: C0 (U+0000–U+001F), DEL, C1 (U+0080–U+009F), or a bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069); each is named as `U+XXXX` with its position |
 //! | ZP060 | REQUEST | environment is not development/developer-portal/sandbox, simulation, production/core |
 //! | ZP061 | TOOLKIT | a CSR is asked for but neither the request nor the caller names the environment |
@@ -100,8 +100,15 @@
 //! | ZP070 | REQUEST | `InvoiceFormat` is not `Xml`, `Pdf` or `Model` |
 //! | ZP080 | TOOLKIT | the OTP is not 6 ASCII digits (the value is never shown) |
 //!
-//! Length bounds are in bytes, not characters, so an Arabic letter counts as two:
-//! the stricter reading, safe whichever way a consumer counts. The X.520 bounds are
+//! Length bounds count characters (Unicode scalar values), as X.520 states
+//! them: its upper bounds are `SIZE` constraints on a DirectoryString, which
+//! count characters whatever the encoding. The SDK's own Arabic example
+//! (`csr-config-example-AR.properties`) has an organization name of 42
+//! characters, 79 bytes in UTF-8, and the SDK builds its CSR from it. No byte
+//! ceiling is applied: neither the SDK's rules (spec §1.3) nor the request
+//! documentation of ClearTax or the other provider sets one. (Some libraries
+//! count bytes when they build a name, e.g. pyca/cryptography since 43 for the
+//! CN; this toolkit builds its DER itself.) The X.520 bounds are
 //! `ub-common-name`, `ub-organization-name`, `ub-organizational-unit-name` (64),
 //! `ub-business-category` (128), PostalAddress `ub-postal-line` × `ub-postal-string`
 //! (6 × 30) for registeredAddress, and `ub-name` (32768) for the surname attribute

@@ -139,8 +139,8 @@ pub struct EgsSerial {
 }
 
 impl EgsSerial {
-    /// Upper bound in UTF-8 bytes (X.520 `ub-name` 32768: the SAN SN is surname, 2.5.4.4).
-    pub const MAX_BYTES: usize = 32768;
+    /// Upper bound in characters (X.520 `ub-name` 32768: the SAN SN is surname, 2.5.4.4).
+    pub const MAX_CHARS: usize = 32768;
 
     /// Validates an EGS serial under `profile`.
     pub fn parse(s: &str, profile: ValidationProfile) -> Result<Self, ValidationError> {
@@ -155,13 +155,13 @@ impl EgsSerial {
             )
         };
         let split = Self::split_sdk(s).ok_or_else(format_err)?;
-        if s.len() > Self::MAX_BYTES {
+        let chars = s.chars().count();
+        if chars > Self::MAX_CHARS {
             return Err(err(
                 ErrorCode::TooLong,
                 format!(
-                    "the EGS serial number is {} bytes in UTF-8, over the X.520 name limit of {} bytes",
-                    s.len(),
-                    Self::MAX_BYTES
+                    "the EGS serial number is {chars} characters, over the X.520 name limit of {} characters",
+                    Self::MAX_CHARS
                 ),
             ));
         }
@@ -529,7 +529,10 @@ pub(crate) fn refuse_control_characters(what: &str, s: &str) -> Result<(), Valid
     ))
 }
 
-fn check_text(s: &str, what: &str, max_bytes: usize) -> Result<(), ValidationError> {
+/// The SDK's rules for CN, O, OU, location and industry, and the X.520 upper
+/// bound `max_chars`, counted in characters (Unicode scalar values) as X.520
+/// counts them, not in UTF-8 bytes.
+fn check_text(s: &str, what: &str, max_chars: usize) -> Result<(), ValidationError> {
     if s.trim().is_empty() {
         return Err(err(
             ErrorCode::Empty,
@@ -549,12 +552,12 @@ fn check_text(s: &str, what: &str, max_bytes: usize) -> Result<(), ValidationErr
             ),
         ));
     }
-    if s.len() > max_bytes {
+    let chars = s.chars().count();
+    if chars > max_chars {
         return Err(err(
             ErrorCode::TooLong,
             format!(
-                "the {what} is {} bytes in UTF-8, over its X.520 limit of {max_bytes} bytes (Arabic letters take 2 bytes each); shorten it",
-                s.len()
+                "the {what} is {chars} characters, over its X.520 limit of {max_chars} characters; shorten it"
             ),
         ));
     }
@@ -568,10 +571,10 @@ macro_rules! text_newtype {
         pub struct $name(String);
 
         impl $name {
-            /// Upper bound in UTF-8 bytes.
-            pub const MAX_BYTES: usize = $max;
+            /// Upper bound in characters (Unicode scalar values), X.520's.
+            pub const MAX_CHARS: usize = $max;
 
-            /// Validates: non-empty, no control character ([`is_control_character`]), none of [`FORBIDDEN_CHARACTERS`], at most [`Self::MAX_BYTES`] bytes.
+            /// Validates: non-empty, no control character ([`is_control_character`]), none of [`FORBIDDEN_CHARACTERS`], at most [`Self::MAX_CHARS`] characters.
             pub fn parse(s: &str) -> Result<Self, ValidationError> {
                 check_text(s, $what, $max)?;
                 Ok(Self(s.to_owned()))

@@ -469,7 +469,7 @@ fn zp050_sdk_forbidden_characters() {
 }
 
 #[test]
-fn zp051_x520_bounds_in_bytes() {
+fn zp051_x520_bounds_in_characters() {
     fails(
         "DeviceDetails.CommonName",
         json!("a".repeat(65)),
@@ -477,13 +477,35 @@ fn zp051_x520_bounds_in_bytes() {
         ErrorCode::TooLong,
     );
     passes("DeviceDetails.CommonName", &"a".repeat(64));
-    // Arabic counts per byte: 32 letters = 64 bytes passes, 33 = 66 bytes fails.
-    passes("OrganizationDetails.OrganizationName", &"ب".repeat(32));
-    fails(
-        "OrganizationDetails.OrganizationName",
-        json!("ب".repeat(33)),
+    // X.520 counts characters: 64 Arabic letters (128 bytes) pass, 65 fail; so do
+    // 64 three-byte and four-byte characters.
+    for letter in ["ب", "€", "𠀀"] {
+        passes("OrganizationDetails.OrganizationName", &letter.repeat(64));
+        passes(
+            "OrganizationDetails.OrganizationUnitName",
+            &letter.repeat(64),
+        );
+        passes("DeviceDetails.CommonName", &letter.repeat(64));
+        fails(
+            "OrganizationDetails.OrganizationName",
+            json!(letter.repeat(65)),
+            SDK,
+            ErrorCode::TooLong,
+        );
+    }
+    let err = validate(
+        &with(
+            "OrganizationDetails.OrganizationName",
+            json!("ب".repeat(65)),
+        ),
         SDK,
-        ErrorCode::TooLong,
+    )
+    .unwrap_err();
+    assert!(
+        err.errors()[0]
+            .message
+            .contains("is 65 characters, over its X.520 limit of 64 characters"),
+        "{err}"
     );
     fails(
         "DeviceDetails.Industry",
@@ -492,6 +514,13 @@ fn zp051_x520_bounds_in_bytes() {
         ErrorCode::TooLong,
     );
     passes("DeviceDetails.Industry", &"a".repeat(128));
+    passes("DeviceDetails.Industry", &"ت".repeat(128));
+    fails(
+        "DeviceDetails.Industry",
+        json!("ت".repeat(129)),
+        SDK,
+        ErrorCode::TooLong,
+    );
     fails(
         "DeviceDetails.Location",
         json!("a".repeat(181)),
@@ -499,25 +528,72 @@ fn zp051_x520_bounds_in_bytes() {
         ErrorCode::TooLong,
     );
     passes("DeviceDetails.Location", &"a".repeat(180));
+    passes("DeviceDetails.Location", &"ر".repeat(180));
+    fails(
+        "DeviceDetails.Location",
+        json!("ر".repeat(181)),
+        SDK,
+        ErrorCode::TooLong,
+    );
     fails(
         "OrganizationDetails.OrganizationUnitName",
         json!("a".repeat(65)),
         SDK,
         ErrorCode::TooLong,
     );
+    // The EGS serial: X.520 ub-name, 32768 characters (here 65526 bytes).
+    let serial = |n: usize| format!("1-a|2-b|3-{}", "س".repeat(n - 10));
+    assert_eq!(
+        codes(
+            &with("DeviceDetails.EgsSerialNumber", json!(serial(32768))),
+            SDK
+        ),
+        []
+    );
+    fails(
+        "DeviceDetails.EgsSerialNumber",
+        json!(serial(32769)),
+        SDK,
+        ErrorCode::TooLong,
+    );
 }
 
 #[test]
-fn the_sdk_arabic_example_is_over_the_byte_bound() {
-    // 42 Arabic characters, 79 bytes: within X.520's 64 characters, over 64 bytes.
+fn the_sdk_arabic_examples_are_accepted() {
+    // SDK R3.3.3's Arabic organization name: 42 characters, 79 bytes, within
+    // X.520's 64 characters (it used to be refused as over 64 bytes).
+    for rel in [
+        "csr/sdk-r3.3.3/csr-config-example-AR.properties",
+        "csr/sdk-r3.3.3/csr-config-example-AR-VAT-Group.properties",
+        "csr/sdk-r3.2.7/csr-config-example-AR.properties",
+        "csr/sdk-r3.2.7/csr-config-example-AR-VAT-Group.properties",
+    ] {
+        let input = RequestInput::from_bytes(&std::fs::read(testdata(rel)).unwrap()).unwrap();
+        let p = input.validate(SDK).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(p.shape(), InputShape::SdkProperties);
+    }
     let input = RequestInput::from_bytes(
         &std::fs::read(testdata("csr/sdk-r3.3.3/csr-config-example-AR.properties")).unwrap(),
     )
     .unwrap();
-    let err = input.validate(SDK).unwrap_err();
-    assert_eq!(err.codes(), [ErrorCode::TooLong]);
-    assert_eq!(err.errors()[0].path, "csr.organization.name");
-    assert!(err.errors()[0].message.contains("79 bytes"));
+    let p = input.validate(SDK).unwrap();
+    let name = p.organization_name().as_str();
+    assert_eq!(name, "شركة توريد التكنولوجيا بأقصى سرعة المحدودة");
+    assert_eq!((name.chars().count(), name.len()), (42, 79));
+    assert_eq!(p.organization_unit().as_str(), "فرع الرياض");
+    assert_eq!(p.industry().as_str(), "أنشطة توريدات");
+    assert_eq!(p.invoice_types().as_str(), "1100");
+    let group = RequestInput::from_bytes(
+        &std::fs::read(testdata(
+            "csr/sdk-r3.3.3/csr-config-example-AR-VAT-Group.properties",
+        ))
+        .unwrap(),
+    )
+    .unwrap()
+    .validate(SDK)
+    .unwrap();
+    assert!(group.vat().is_group());
+    assert_eq!(group.organization_name(), p.organization_name());
 }
 
 /// The fields of the ClearTax shape, each with a valid value to spoil.
