@@ -164,8 +164,9 @@ pub enum Field {
 }
 
 impl Field {
-    /// The nine fields every request must carry, in reporting order.
-    pub const REQUIRED: [Self; 9] = [
+    /// The nine fields a CSR carries, in reporting order. A request must give
+    /// each, except the invoice type, which defaults to [`crate::InvoiceTypes::DEFAULT`].
+    pub const CSR: [Self; 9] = [
         Self::CommonName,
         Self::EgsSerial,
         Self::Location,

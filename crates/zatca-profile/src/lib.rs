@@ -31,7 +31,7 @@
 //! | EGS serial | `DeviceDetails.EgsSerialNumber` | `Device.EgsSerialNumber` | `csr.serial.number` | SAN SN (2.5.4.4) |
 //! | location | `DeviceDetails.Location` | `Device.Location` | `csr.location.address` | SAN registeredAddress |
 //! | industry | `DeviceDetails.Industry` | `Device.Industry` | `csr.industry.business.category` | SAN businessCategory |
-//! | TSXY | `DeviceDetails.InvoiceType` | `Device.InvoiceType` | `csr.invoice.type` | SAN title |
+//! | TSXY (optional, default `1100`) | `DeviceDetails.InvoiceType` | `Device.InvoiceType` | `csr.invoice.type` | SAN title |
 //! | VAT | `OrganizationDetails.Vat` | `Organization.Vat` | `csr.organization.identifier` | SAN UID |
 //! | O | `OrganizationDetails.OrganizationName` | `Organization.OrganizationName` | `csr.organization.name` | subject O |
 //! | OU | `OrganizationDetails.OrganizationUnitName` | `Organization.OrganizationUnitName` | `csr.organization.unit.name` | subject OU |
@@ -55,6 +55,15 @@
 //! (56 characters). If the derived name breaks a rule (more than 64 characters, a forbidden
 //! character), the error is reported at `Device.CommonName` and asks for one.
 //!
+//! **Default invoice type.** A request that omits TSXY (or gives JSON `null`), in
+//! any of the three shapes, gets `1100`, standard and simplified
+//! ([`InvoiceTypes::DEFAULT`], [`EgsProfile::invoice_types_defaulted`]):
+//! ClearTax's register-device documents `InvoiceType` as optional, "Default:
+//! 1100"; the other provider's documents it as optional with the same TSXY
+//! pattern; the SDK's examples carry `1100` since R3.3.3 (spec §1.3). A value that
+//! is given is validated as ever (empty is ZP005, `0000` ZP031). Values read back
+//! from a CSR get no default: a CSR without its SAN title is reported (ZP004).
+//!
 //! **OTP.** An OTP in a request is held in [`Otp`] (zeroized, not `Clone`, redacted
 //! `Debug`), never in [`EgsProfile`], and never echoed in a message.
 //!
@@ -77,7 +86,7 @@
 //! | ZP001 | REQUEST | the request is over 1 MiB |
 //! | ZP002 | REQUEST | not UTF-8, not valid JSON, or a malformed `\uXXXX` escape |
 //! | ZP003 | REQUEST | JSON that is not an object of one known shape |
-//! | ZP004 | REQUEST | a required field is absent or `null` (all nine CSR fields are required, as in the SDK) |
+//! | ZP004 | REQUEST | a required field is absent or `null`: every CSR field but the invoice type, which a request may omit (it defaults to `1100`) |
 //! | ZP005 | SDK | a field is present but empty or blank |
 //! | ZP006 | REQUEST | a JSON value is not a string (e.g. `"InvoiceType": 100` loses its zero), or a parent is not an object |
 //! | ZP007 | REQUEST | a key is given twice (ignoring case) |

@@ -44,6 +44,7 @@ pub struct EgsProfile {
     shape: InputShape,
     validation_profile: ValidationProfile,
     common_name_derived: bool,
+    invoice_types_defaulted: bool,
 }
 
 fn serialize_shape<S: serde::Serializer>(shape: &InputShape, s: S) -> Result<S::Ok, S::Error> {
@@ -106,6 +107,11 @@ impl EgsProfile {
     /// Whether the common name was derived (second provider's shape, no `CommonName`).
     pub fn common_name_derived(&self) -> bool {
         self.common_name_derived
+    }
+
+    /// Whether the request omitted its invoice type, so it is [`InvoiceTypes::DEFAULT`].
+    pub fn invoice_types_defaulted(&self) -> bool {
+        self.invoice_types_defaulted
     }
 
     /// The same profile for `environment`. Refuses (ZP062) to change an
@@ -174,9 +180,7 @@ impl RequestInput {
         let serial = run.parse_field(Field::EgsSerial, |v| EgsSerial::parse(v, options.profile));
         let location = run.parse_field(Field::Location, Location::parse);
         let industry = run.parse_field(Field::Industry, Industry::parse);
-        let invoice_types = run.parse_field(Field::InvoiceType, |v| {
-            InvoiceTypes::parse(v, options.profile)
-        });
+        let (invoice_types, invoice_types_defaulted) = run.invoice_types(options.profile);
         let vat = run.parse_field(Field::Vat, Vat::parse);
         let organization_name = run.parse_field(Field::OrganizationName, OrganizationName::parse);
         let organization_unit = run.organization_unit(vat.as_ref());
@@ -227,6 +231,7 @@ impl RequestInput {
                 shape,
                 validation_profile: options.profile,
                 common_name_derived,
+                invoice_types_defaulted,
             }),
             _ => Err(errors),
         }
@@ -318,6 +323,20 @@ impl<'a> Validation<'a> {
     ) -> Option<T> {
         let value = self.value(field, true)?;
         self.parsed(field, parse(value))
+    }
+
+    /// TSXY, and whether it was defaulted: a request (any of the three shapes)
+    /// that omits it, or gives JSON `null`, gets [`InvoiceTypes::DEFAULT`]; a
+    /// value that is given must be valid. Values read back from a CSR are not
+    /// defaulted: a CSR without its SAN title is reported, not repaired.
+    fn invoice_types(&mut self, profile: ValidationProfile) -> (Option<InvoiceTypes>, bool) {
+        let field = Field::InvoiceType;
+        let omitted = !self.has_problem(field) && self.input.get(field).is_none();
+        if omitted && self.shape != InputShape::Csr {
+            return (Some(InvoiceTypes::DEFAULT), true);
+        }
+        let parsed = self.parse_field(field, |v| InvoiceTypes::parse(v, profile));
+        (parsed, false)
     }
 
     /// The OU, with the SDK's VAT-group rule: a group number (11th digit `1`)

@@ -262,6 +262,11 @@ impl InvoiceTypes {
     pub const SIMPLIFIED: Self = Self(0b0100);
     /// Both: `1100`.
     pub const BOTH: Self = Self(0b1100);
+    /// What a request that omits its invoice type gets: `1100`, both. ClearTax's
+    /// register-device documents `InvoiceType` as optional with "Default: 1100";
+    /// the other provider's documents it as optional with the same TSXY pattern;
+    /// and the SDK's example configs carry `1100` since R3.3.3 (spec §1.3).
+    pub const DEFAULT: Self = Self::BOTH;
 
     /// Reads TSXY (`1100`) or a name (`Standard`, `Simplified`, `Both`, any case).
     pub fn parse(s: &str, profile: ValidationProfile) -> Result<Self, ValidationError> {

@@ -161,6 +161,101 @@ fn zp004_missing_field() {
 }
 
 #[test]
+fn an_omitted_invoice_type_defaults_to_1100_in_every_request_shape() {
+    // ClearTax: absent, or null.
+    let mut v = base();
+    v["DeviceDetails"]
+        .as_object_mut()
+        .unwrap()
+        .remove("InvoiceType");
+    for request in [v, with("DeviceDetails.InvoiceType", Value::Null)] {
+        for profile in [SDK, STRICT] {
+            let p = validate(&request, profile).unwrap();
+            assert_eq!(p.invoice_types().as_str(), "1100");
+            assert!(p.invoice_types_defaulted());
+        }
+    }
+    // The other provider's shape.
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(testdata("profile/provider-sim.json")).unwrap())
+            .unwrap();
+    v["Device"].as_object_mut().unwrap().remove("InvoiceType");
+    let p = validate(&v, SDK).unwrap();
+    assert_eq!(p.invoice_types(), zatca_profile::InvoiceTypes::DEFAULT);
+    assert!(p.invoice_types_defaulted());
+    // The SDK's properties.
+    let props =
+        std::fs::read_to_string(testdata("csr/sdk-r3.3.3/csr-config-example-EN.properties"))
+            .unwrap();
+    let without: String = props
+        .lines()
+        .filter(|l| !l.starts_with("csr.invoice.type"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without.len(), props.len());
+    let p = RequestInput::from_bytes(without.as_bytes())
+        .unwrap()
+        .validate(SDK)
+        .unwrap();
+    assert_eq!(p.invoice_types().as_str(), "1100");
+    assert!(p.invoice_types_defaulted());
+    // A value that is given is not defaulted, and must be valid.
+    assert!(!validate(&base(), SDK).unwrap().invoice_types_defaulted());
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!(""),
+        SDK,
+        ErrorCode::Empty,
+    );
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!("0000"),
+        SDK,
+        ErrorCode::InvoiceTypeNone,
+    );
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!("12"),
+        SDK,
+        ErrorCode::InvoiceTypeFormat,
+    );
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!(1100),
+        SDK,
+        ErrorCode::WrongType,
+    );
+    let text = without.replace("csr.country.name", "csr.invoice.type=\ncsr.country.name");
+    let err = RequestInput::from_bytes(text.as_bytes())
+        .unwrap()
+        .validate(SDK)
+        .unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::Empty]);
+    assert_eq!(err.errors()[0].path, "csr.invoice.type");
+}
+
+#[test]
+fn values_read_back_from_a_csr_get_no_default_invoice_type() {
+    let input = RequestInput::new(InputShape::Csr)
+        .with(Field::CommonName, "TST-886431145-399999999900003")
+        .with(Field::EgsSerial, "1-TST|2-TST|3-ed22f1d8")
+        .with(Field::Location, "RRRD2929")
+        .with(Field::Industry, "Supply activities")
+        .with(Field::Vat, "399999999900003")
+        .with(Field::OrganizationName, "Maximum Speed Tech Supply LTD")
+        .with(Field::OrganizationUnit, "Riyadh Branch")
+        .with(Field::Country, "SA");
+    let err = input.validate(SDK).unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::Missing]);
+    assert_eq!(err.errors()[0].path, "subjectAltName.title");
+    let p = input
+        .with(Field::InvoiceType, "0100")
+        .validate(SDK)
+        .unwrap();
+    assert_eq!(p.invoice_types().as_str(), "0100");
+}
+
+#[test]
 fn zp005_empty_field() {
     for path in [
         "DeviceDetails.CommonName",
