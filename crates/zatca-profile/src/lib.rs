@@ -65,7 +65,14 @@
 //! from a CSR get no default: a CSR without its SAN title is reported (ZP004).
 //!
 //! **OTP.** An OTP in a request is held in [`Otp`] (zeroized, not `Clone`, redacted
-//! `Debug`), never in [`EgsProfile`], and never echoed in a message.
+//! `Debug`), never in [`EgsProfile`], and never echoed in a message. Its one rule
+//! is [`Otp::check`], which validation applies with the environment the request
+//! or the caller names: the developer portal (development) accepts any
+//! non-empty OTP, as the other provider documents ("any string will be
+//! accepted"); simulation and production need the 6-digit OTP their Fatoora
+//! portal issues; with no environment named, the OTP must be one every
+//! environment accepts. A blank OTP is ZP005, one holding a control character
+//! ZP052 (the character is not named: the OTP is secret).
 //!
 //! # Rules and error codes
 //!
@@ -107,7 +114,7 @@
 //! | ZP061 | TOOLKIT | a CSR is asked for but neither the request nor the caller names the environment |
 //! | ZP062 | TOOLKIT | the request's environment differs from the caller's |
 //! | ZP070 | REQUEST | `InvoiceFormat` is not `Xml`, `Pdf` or `Model` |
-//! | ZP080 | TOOLKIT | the OTP is not 6 ASCII digits (the value is never shown) |
+//! | ZP080 | TOOLKIT | the OTP is not 6 ASCII digits, in simulation or production or with no environment named (development takes any non-empty OTP; [`Otp::check`]; the value is never shown) |
 //!
 //! Length bounds count characters (Unicode scalar values), as X.520 states
 //! them: its upper bounds are `SIZE` constraints on a DirectoryString, which
@@ -163,12 +170,14 @@
 mod country;
 mod error;
 mod input;
+mod otp;
 mod profile;
 mod values;
 
 pub use country::all as country_codes;
 pub use error::{ErrorCode, ErrorSource, ValidationError, ValidationErrors};
-pub use input::{Field, InputShape, MAX_REQUEST_BYTES, Otp, RequestInput};
+pub use input::{Field, InputShape, MAX_REQUEST_BYTES, RequestInput};
+pub use otp::{Otp, OtpError};
 pub use profile::{EgsProfile, ValidateOptions, derive_common_name};
 pub use values::{
     CommonName, CountryCode, EgsSerial, Environment, FORBIDDEN_CHARACTERS, Industry, InvoiceFormat,

@@ -192,7 +192,7 @@ impl RequestInput {
         };
         let environment = run.environment(options);
         let invoice_format = run.invoice_format();
-        run.otp();
+        run.otp(environment);
 
         let Validation { shape, errors, .. } = run;
         match (
@@ -427,22 +427,16 @@ impl<'a> Validation<'a> {
         self.parsed(Field::InvoiceFormat, value.parse::<InvoiceFormat>())
     }
 
-    /// The OTP's form (its value is never shown).
-    fn otp(&mut self) {
+    /// The OTP, under the rule of `environment` ([`crate::Otp::check`]); its
+    /// value is never shown.
+    fn otp(&mut self, environment: Option<Environment>) {
         let field = Field::Otp;
         if self.has_problem(field) {
             self.value(field, false);
         } else if let Some(otp) = self.input.otp()
-            && !otp.is_well_formed()
+            && let Err(e) = otp.check(environment)
         {
-            let path = self.path(field);
-            self.push(
-                ErrorCode::OtpFormat,
-                field,
-                format!(
-                    "{path} must be the 6-digit one-time password from the Fatoora portal (value not shown)"
-                ),
-            );
+            self.push(e.code(), field, e.to_string());
         }
     }
 }

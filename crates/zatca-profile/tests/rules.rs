@@ -951,6 +951,120 @@ fn zp080_otp_six_digits_never_echoed() {
     assert_eq!(input.take_otp().unwrap().expose(), "123345");
 }
 
+/// The other provider's request (seed 003) with `environment` and `otp`.
+fn provider_request(environment: &str, otp: &str) -> RequestInput {
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(testdata("profile/provider-sim.json")).unwrap())
+            .unwrap();
+    v["Environment"] = json!(environment);
+    v["OTP"] = json!(otp);
+    RequestInput::from_bytes(v.to_string().as_bytes()).unwrap()
+}
+
+#[test]
+fn zp080_the_otp_rule_follows_the_environment() {
+    // The developer portal takes any string, as the other provider documents.
+    for otp in ["any-string", "12ab5", "123345", "1234567"] {
+        let p = provider_request("Development", otp).validate(SDK).unwrap();
+        assert_eq!(p.environment(), Some(Environment::Development));
+    }
+    // Simulation and production need their portal's 6 digits.
+    for env in ["Simulation", "Production"] {
+        assert!(provider_request(env, "918273").validate(SDK).is_ok());
+        for otp in ["any-string", "12345", "1234567", "١٢٣٤٥٦", "12 345"] {
+            let err = provider_request(env, otp).validate(SDK).unwrap_err();
+            assert_eq!(err.codes(), [ErrorCode::OtpFormat], "{env} {otp:?}");
+            assert_eq!(err.errors()[0].path, "OTP");
+            let message = &err.errors()[0].message;
+            assert!(message.contains(&env.to_lowercase()), "{message}");
+            assert!(!err.to_json().to_string().contains(otp));
+        }
+    }
+    // No environment named: only an OTP every environment accepts; the caller's
+    // environment counts as the request's.
+    let mut v = base();
+    v["Otp"] = json!("any-string");
+    let input = RequestInput::from_bytes(v.to_string().as_bytes()).unwrap();
+    let err = input.validate(SDK).unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::OtpFormat]);
+    assert!(err.errors()[0].message.contains("no environment is named"));
+    let p = input
+        .validate_with(&ValidateOptions {
+            environment: Some(Environment::Development),
+            ..ValidateOptions::default()
+        })
+        .unwrap();
+    assert_eq!(p.environment(), Some(Environment::Development));
+    let err = input
+        .validate_with(&ValidateOptions {
+            environment: Some(Environment::Production),
+            ..ValidateOptions::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::OtpFormat]);
+}
+
+#[test]
+fn a_blank_otp_or_one_with_a_control_character_fails_everywhere() {
+    for env in ["Development", "Simulation", "Production"] {
+        for blank in ["", "   "] {
+            let err = provider_request(env, blank).validate(SDK).unwrap_err();
+            assert_eq!(err.codes(), [ErrorCode::Empty], "{env} {blank:?}");
+            assert_eq!(err.errors()[0].path, "OTP");
+        }
+        for otp in ["123\u{1b}56", "12345\n", "\u{202e}654321"] {
+            let err = provider_request(env, otp).validate(SDK).unwrap_err();
+            assert_eq!(err.codes(), [ErrorCode::ControlCharacter], "{env} {otp:?}");
+            let message = &err.errors()[0].message;
+            assert!(
+                message.contains("the OTP holds a control character"),
+                "{message}"
+            );
+            assert!(
+                !message.contains("U+") && !message.contains("123"),
+                "{message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn otp_check_is_the_one_rule() {
+    use zatca_profile::{Otp, OtpError};
+    let otp = |s: &str| Otp::new(s.to_owned());
+    for env in Environment::ALL {
+        let environment = Some(env);
+        assert_eq!(otp("123456").check(environment), Ok(()));
+        assert_eq!(otp("").check(environment), Err(OtpError::Empty));
+        assert_eq!(otp("\t").check(environment), Err(OtpError::Empty));
+        assert_eq!(
+            otp("12\u{0}456").check(environment),
+            Err(OtpError::ControlCharacter)
+        );
+        let any = otp("sandbox-otp").check(environment);
+        if env == Environment::Development {
+            assert_eq!(any, Ok(()));
+        } else {
+            assert_eq!(any, Err(OtpError::NotSixDigits { environment }));
+            assert_eq!(any.unwrap_err().code(), ErrorCode::OtpFormat);
+        }
+    }
+    assert_eq!(
+        otp("sandbox-otp").check(None),
+        Err(OtpError::NotSixDigits { environment: None })
+    );
+    assert_eq!(OtpError::Empty.code(), ErrorCode::Empty);
+    assert_eq!(
+        OtpError::ControlCharacter.code(),
+        ErrorCode::ControlCharacter
+    );
+    assert!(
+        !OtpError::NotSixDigits { environment: None }
+            .to_string()
+            .contains("sandbox")
+    );
+}
+
 #[test]
 fn five_faults_are_five_errors_in_the_cleartax_json_form() {
     let input = RequestInput::from_bytes(
