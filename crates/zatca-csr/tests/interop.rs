@@ -42,6 +42,14 @@ fn cases() -> Vec<(EgsProfile, Environment)> {
             profile("profile/provider-sim.json", Environment::Simulation),
             Environment::Simulation,
         ),
+        // The SDK's Arabic example: an O of 42 characters, 79 bytes.
+        (
+            profile(
+                "csr/sdk-r3.3.3/csr-config-example-AR.properties",
+                Environment::Simulation,
+            ),
+            Environment::Simulation,
+        ),
     ]
 }
 

@@ -289,8 +289,7 @@ fn p256_keys_are_a_typed_error() {
 
 #[test]
 fn arabic_values_are_utf8_in_the_csr_and_read_back() {
-    // The SDK's own Arabic example has a 79-byte organization name, over the
-    // 64-byte bound (see zatca-profile's tests); this request shortens it.
+    // A request in ClearTax's shape with lower-case keys and Arabic values.
     let profile = profile_from(
         &testdata("profile/cleartax-ar.json"),
         Environment::Development,
@@ -306,6 +305,28 @@ fn arabic_values_are_utf8_in_the_csr_and_read_back() {
     assert_eq!(back.industry().as_str(), "أنشطة توريدات");
     // The raw UTF-8 bytes are in the DER (UTF8String, not BMPString).
     let needle = "فرع الرياض".as_bytes();
+    assert!(csr.to_der().windows(needle.len()).any(|w| w == needle));
+}
+
+#[test]
+fn the_sdk_arabic_example_builds_a_csr_that_reads_back() {
+    // Its organization name is 42 characters but 79 bytes: X.520's bound of 64
+    // counts characters, so it is carried whole, as the SDK carries it.
+    let profile = profile_from(
+        &testdata("csr/sdk-r3.3.3/csr-config-example-AR.properties"),
+        Environment::Simulation,
+    );
+    let key = PrivateKey::generate(Curve::Secp256k1).unwrap();
+    let csr = Csr::build(&profile, &key).unwrap();
+    csr.verify().unwrap();
+    let name = "شركة توريد التكنولوجيا بأقصى سرعة المحدودة";
+    assert_eq!(name.len(), 79);
+    let back = csr.to_profile(ValidationProfile::Sdk).unwrap();
+    assert_eq!(back.organization_name().as_str(), name);
+    assert_eq!(back.organization_unit(), profile.organization_unit());
+    assert_eq!(back.industry(), profile.industry());
+    assert_eq!(back.environment(), Some(Environment::Simulation));
+    let needle = name.as_bytes();
     assert!(csr.to_der().windows(needle.len()).any(|w| w == needle));
 }
 

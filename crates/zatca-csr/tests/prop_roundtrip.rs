@@ -6,13 +6,13 @@
 use proptest::prelude::*;
 use zatca_csr::Csr;
 use zatca_keys::{Curve, PrivateKey};
-use zatca_profile::FORBIDDEN_CHARACTERS;
 use zatca_profile::{
     Environment, Field, InputShape, RequestInput, ValidateOptions, ValidationProfile,
 };
+use zatca_profile::{FORBIDDEN_CHARACTERS, is_control_character};
 
 /// One character a text field may hold: mostly ASCII and Arabic, sometimes any
-/// Unicode scalar value (the rules forbid only nine characters).
+/// Unicode scalar value (the rules forbid only nine characters and the control characters).
 fn text_char() -> impl Strategy<Value = char> {
     prop_oneof![
         4 => prop::char::range('a', 'z'),
@@ -21,26 +21,29 @@ fn text_char() -> impl Strategy<Value = char> {
         4 => prop::char::range('\u{0621}', '\u{064A}'),
         1 => any::<char>(),
     ]
-    .prop_filter("forbidden character", |c| !FORBIDDEN_CHARACTERS.contains(c))
+    .prop_filter("forbidden character", |c| {
+        !FORBIDDEN_CHARACTERS.contains(c) && !is_control_character(*c)
+    })
 }
 
-/// A text of at most `max` UTF-8 bytes, starting with a letter; `fill` pads it to exactly `max`.
+/// A text of at most `max` characters (X.520 counts characters, not bytes),
+/// starting with a letter; `fill` pads it to exactly `max` with `pad`, an
+/// ASCII or a two-byte Arabic letter.
 fn text(max: usize) -> impl Strategy<Value = String> {
-    (prop::collection::vec(text_char(), 0..40), any::<bool>()).prop_map(move |(chars, fill)| {
-        let mut s = String::from("x");
-        for c in chars {
-            if s.len() + c.len_utf8() > max {
-                break;
+    (
+        prop::collection::vec(text_char(), 0..40),
+        any::<bool>(),
+        prop::sample::select(vec!['y', 'ي']),
+    )
+        .prop_map(move |(chars, fill, pad)| {
+            let mut s = String::from("x");
+            s.extend(chars.into_iter().take(max - 1));
+            if fill {
+                let missing = max.saturating_sub(s.chars().count());
+                s.extend(std::iter::repeat_n(pad, missing));
             }
-            s.push(c);
-        }
-        if fill {
-            while s.len() < max {
-                s.push('y');
-            }
-        }
-        s
-    })
+            s
+        })
 }
 
 fn serial_part() -> impl Strategy<Value = String> {

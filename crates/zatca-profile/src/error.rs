@@ -47,8 +47,10 @@ pub enum ErrorCode {
     Country,
     /// ZP050: a text field contains one of the SDK's forbidden characters.
     ForbiddenCharacter,
-    /// ZP051: a text field is longer than its X.520 upper bound (counted in UTF-8 bytes).
+    /// ZP051: a text field is longer than its X.520 upper bound (counted in characters).
     TooLong,
+    /// ZP052: a field holds a control character (see [`crate::is_control_character`]).
+    ControlCharacter,
     /// ZP060: the environment is not development, simulation or production.
     EnvironmentUnknown,
     /// ZP061: no environment was given by the request or the caller, and one is needed.
@@ -63,7 +65,7 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     /// Every code, in table order.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 25] = [
         Self::InputTooLarge,
         Self::Malformed,
         Self::UnknownShape,
@@ -83,6 +85,7 @@ impl ErrorCode {
         Self::Country,
         Self::ForbiddenCharacter,
         Self::TooLong,
+        Self::ControlCharacter,
         Self::EnvironmentUnknown,
         Self::EnvironmentMissing,
         Self::EnvironmentConflict,
@@ -112,6 +115,7 @@ impl ErrorCode {
             Self::Country => "ZP040",
             Self::ForbiddenCharacter => "ZP050",
             Self::TooLong => "ZP051",
+            Self::ControlCharacter => "ZP052",
             Self::EnvironmentUnknown => "ZP060",
             Self::EnvironmentMissing => "ZP061",
             Self::EnvironmentConflict => "ZP062",
@@ -142,6 +146,7 @@ impl ErrorCode {
             Self::SerialStrictChars | Self::InvoiceTypeReserved => ErrorSource::Strict,
             Self::Country | Self::TooLong => ErrorSource::Standard,
             Self::InvoiceTypeNone
+            | Self::ControlCharacter
             | Self::EnvironmentMissing
             | Self::EnvironmentConflict
             | Self::OtpFormat => ErrorSource::Toolkit,
@@ -172,7 +177,7 @@ pub enum ErrorSource {
     Strict,
     /// `STANDARD`: ISO 3166-1 or an X.520 upper bound.
     Standard,
-    /// `TOOLKIT`: this toolkit's own guard (environment, OTP form, TSXY `0000`).
+    /// `TOOLKIT`: this toolkit's own guard (environment, OTP form, TSXY `0000`, control characters).
     Toolkit,
 }
 

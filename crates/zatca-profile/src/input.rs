@@ -6,10 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use zeroize::Zeroizing;
-
 use crate::error::{ErrorCode, ValidationError, ValidationErrors};
+use crate::otp::Otp;
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The largest request accepted, checked before parsing (1 MiB).
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -164,8 +163,9 @@ pub enum Field {
 }
 
 impl Field {
-    /// The nine fields every request must carry, in reporting order.
-    pub const REQUIRED: [Self; 9] = [
+    /// The nine fields a CSR carries, in reporting order. A request must give
+    /// each, except the invoice type, which defaults to [`crate::InvoiceTypes::DEFAULT`].
+    pub const CSR: [Self; 9] = [
         Self::CommonName,
         Self::EgsSerial,
         Self::Location,
@@ -188,33 +188,6 @@ impl Field {
         ("csr.location.address", Self::Location),
         ("csr.industry.business.category", Self::Industry),
     ];
-}
-
-/// A one-time password from a request: zeroized on drop, not `Clone`, and its
-/// `Debug` prints nothing of it.
-pub struct Otp(Zeroizing<String>);
-
-impl Otp {
-    /// Wraps an OTP.
-    pub fn new(otp: String) -> Self {
-        Self(Zeroizing::new(otp))
-    }
-
-    /// The OTP itself, for the `OTP` header of the compliance call.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Six ASCII digits, the form ZATCA's portals issue.
-    pub fn is_well_formed(&self) -> bool {
-        self.0.len() == 6 && self.0.bytes().all(|b| b.is_ascii_digit())
-    }
-}
-
-impl fmt::Debug for Otp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Otp(<redacted>)")
-    }
 }
 
 /// A request read into raw fields, not yet validated.

@@ -31,7 +31,7 @@
 //! | EGS serial | `DeviceDetails.EgsSerialNumber` | `Device.EgsSerialNumber` | `csr.serial.number` | SAN SN (2.5.4.4) |
 //! | location | `DeviceDetails.Location` | `Device.Location` | `csr.location.address` | SAN registeredAddress |
 //! | industry | `DeviceDetails.Industry` | `Device.Industry` | `csr.industry.business.category` | SAN businessCategory |
-//! | TSXY | `DeviceDetails.InvoiceType` | `Device.InvoiceType` | `csr.invoice.type` | SAN title |
+//! | TSXY (optional, default `1100`) | `DeviceDetails.InvoiceType` | `Device.InvoiceType` | `csr.invoice.type` | SAN title |
 //! | VAT | `OrganizationDetails.Vat` | `Organization.Vat` | `csr.organization.identifier` | SAN UID |
 //! | O | `OrganizationDetails.OrganizationName` | `Organization.OrganizationName` | `csr.organization.name` | subject O |
 //! | OU | `OrganizationDetails.OrganizationUnitName` | `Organization.OrganizationUnitName` | `csr.organization.unit.name` | subject OU |
@@ -52,11 +52,27 @@
 //! the EGS serial and the VAT number, after the pattern of the SDK example
 //! `TST-886431145-399999999900003` ([`derive_common_name`]). For the SDK's example
 //! serial this gives `TST-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f-399999999900003`
-//! (56 bytes). If the derived name breaks a rule (more than 64 bytes, a forbidden
+//! (56 characters). If the derived name breaks a rule (more than 64 characters, a forbidden
 //! character), the error is reported at `Device.CommonName` and asks for one.
 //!
+//! **Default invoice type.** A request that omits TSXY (or gives JSON `null`), in
+//! any of the three shapes, gets `1100`, standard and simplified
+//! ([`InvoiceTypes::DEFAULT`], [`EgsProfile::invoice_types_defaulted`]):
+//! ClearTax's register-device documents `InvoiceType` as optional, "Default:
+//! 1100"; the other provider's documents it as optional with the same TSXY
+//! pattern; the SDK's examples carry `1100` since R3.3.3 (spec §1.3). A value that
+//! is given is validated as ever (empty is ZP005, `0000` ZP031). Values read back
+//! from a CSR get no default: a CSR without its SAN title is reported (ZP004).
+//!
 //! **OTP.** An OTP in a request is held in [`Otp`] (zeroized, not `Clone`, redacted
-//! `Debug`), never in [`EgsProfile`], and never echoed in a message.
+//! `Debug`), never in [`EgsProfile`], and never echoed in a message. Its one rule
+//! is [`Otp::check`], which validation applies with the environment the request
+//! or the caller names: the developer portal (development) accepts any
+//! non-empty OTP, as the other provider documents ("any string will be
+//! accepted"); simulation and production need the 6-digit OTP their Fatoora
+//! portal issues; with no environment named, the OTP must be one every
+//! environment accepts. A blank OTP is ZP005, one holding a control character
+//! ZP052 (the character is not named: the OTP is secret).
 //!
 //! # Rules and error codes
 //!
@@ -77,7 +93,7 @@
 //! | ZP001 | REQUEST | the request is over 1 MiB |
 //! | ZP002 | REQUEST | not UTF-8, not valid JSON, or a malformed `\uXXXX` escape |
 //! | ZP003 | REQUEST | JSON that is not an object of one known shape |
-//! | ZP004 | REQUEST | a required field is absent or `null` (all nine CSR fields are required, as in the SDK) |
+//! | ZP004 | REQUEST | a required field is absent or `null`: every CSR field but the invoice type, which a request may omit (it defaults to `1100`) |
 //! | ZP005 | SDK | a field is present but empty or blank |
 //! | ZP006 | REQUEST | a JSON value is not a string (e.g. `"InvoiceType": 100` loses its zero), or a parent is not an object |
 //! | ZP007 | REQUEST | a key is given twice (ignoring case) |
@@ -92,19 +108,37 @@
 //! | ZP032 | STRICT | TSXY's reserved X or Y is `1` |
 //! | ZP040 | STANDARD | country is not an assigned ISO 3166-1 alpha-2 code in capitals (the SDK only checks 2–3 characters) |
 //! | ZP050 | SDK | CN, O, OU, location or industry contains one of `! @ # $ % & * _ <` |
-//! | ZP051 | STANDARD | over the X.520 upper bound, counted in UTF-8 bytes: CN, O, OU 64; industry 128; location 180; EGS serial 32768 |
+//! | ZP051 | STANDARD | over the X.520 upper bound, counted in characters (not bytes): CN, O, OU 64; industry 128; location 180; EGS serial 32768 |
+//! | ZP052 | TOOLKIT | any field holds a control character: C0 (U+0000–U+001F), DEL, C1 (U+0080–U+009F), or a bidi embedding, override or isolate (U+202A–U+202E, U+2066–U+2069); each is named as `U+XXXX` with its position |
 //! | ZP060 | REQUEST | environment is not development/developer-portal/sandbox, simulation, production/core |
 //! | ZP061 | TOOLKIT | a CSR is asked for but neither the request nor the caller names the environment |
 //! | ZP062 | TOOLKIT | the request's environment differs from the caller's |
 //! | ZP070 | REQUEST | `InvoiceFormat` is not `Xml`, `Pdf` or `Model` |
-//! | ZP080 | TOOLKIT | the OTP is not 6 ASCII digits (the value is never shown) |
+//! | ZP080 | TOOLKIT | the OTP is not 6 ASCII digits, in simulation or production or with no environment named (development takes any non-empty OTP; [`Otp::check`]; the value is never shown) |
 //!
-//! Length bounds are in bytes, not characters, so an Arabic letter counts as two:
-//! the stricter reading, safe whichever way a consumer counts. The X.520 bounds are
+//! Length bounds count characters (Unicode scalar values), as X.520 states
+//! them: its upper bounds are `SIZE` constraints on a DirectoryString, which
+//! count characters whatever the encoding. The SDK's own Arabic example
+//! (`csr-config-example-AR.properties`) has an organization name of 42
+//! characters, 79 bytes in UTF-8, and the SDK builds its CSR from it. No byte
+//! ceiling is applied: neither the SDK's rules (spec §1.3) nor the request
+//! documentation of ClearTax or the other provider sets one. (Some libraries
+//! count bytes when they build a name, e.g. pyca/cryptography since 43 for the
+//! CN; this toolkit builds its DER itself.) The X.520 bounds are
 //! `ub-common-name`, `ub-organization-name`, `ub-organizational-unit-name` (64),
 //! `ub-business-category` (128), PostalAddress `ub-postal-line` × `ub-postal-string`
 //! (6 × 30) for registeredAddress, and `ub-name` (32768) for the surname attribute
 //! that carries the EGS serial.
+//!
+//! **Control characters** ([`is_control_character`]) are refused in every field,
+//! free text or not (ZP052), before the field's own rules: C0 and C1 controls and
+//! DEL (a NUL, ESC or line feed in a common name would otherwise reach a
+//! production certificate unseen, and print raw to the terminal of whoever
+//! inspects it), and the bidirectional embedding, override and isolate controls,
+//! which make a name display in another order than the one signed. The SDK does
+//! not check for them; X.520's DirectoryString admits any character, so this is
+//! the toolkit's own rule. The bidi marks U+200E, U+200F and U+061C stay allowed:
+//! Arabic text uses them. Error messages never echo a control character raw.
 //!
 //! # Environment
 //!
@@ -137,14 +171,17 @@
 mod country;
 mod error;
 mod input;
+mod otp;
 mod profile;
 mod values;
 
 pub use country::all as country_codes;
 pub use error::{ErrorCode, ErrorSource, ValidationError, ValidationErrors};
-pub use input::{Field, InputShape, MAX_REQUEST_BYTES, Otp, RequestInput};
+pub use input::{Field, InputShape, MAX_REQUEST_BYTES, RequestInput};
+pub use otp::{Otp, OtpError};
 pub use profile::{EgsProfile, ValidateOptions, derive_common_name};
 pub use values::{
     CommonName, CountryCode, EgsSerial, Environment, FORBIDDEN_CHARACTERS, Industry, InvoiceFormat,
     InvoiceTypes, Location, OrganizationName, OrganizationUnit, ValidationProfile, Vat,
+    is_control_character,
 };

@@ -7,6 +7,7 @@ use crate::input::{Field, InputShape, RequestInput};
 use crate::values::{
     CommonName, CountryCode, EgsSerial, Environment, Industry, InvoiceFormat, InvoiceTypes,
     Location, OrganizationName, OrganizationUnit, ValidationProfile, Vat,
+    refuse_control_characters,
 };
 
 /// How to validate a request.
@@ -43,6 +44,7 @@ pub struct EgsProfile {
     shape: InputShape,
     validation_profile: ValidationProfile,
     common_name_derived: bool,
+    invoice_types_defaulted: bool,
 }
 
 fn serialize_shape<S: serde::Serializer>(shape: &InputShape, s: S) -> Result<S::Ok, S::Error> {
@@ -107,6 +109,11 @@ impl EgsProfile {
         self.common_name_derived
     }
 
+    /// Whether the request omitted its invoice type, so it is [`InvoiceTypes::DEFAULT`].
+    pub fn invoice_types_defaulted(&self) -> bool {
+        self.invoice_types_defaulted
+    }
+
     /// The same profile for `environment`. Refuses (ZP062) to change an
     /// environment the profile already has to a different one.
     pub fn with_environment(mut self, environment: Environment) -> Result<Self, ValidationError> {
@@ -164,195 +171,36 @@ impl RequestInput {
 
     /// Validates with every option; reports all problems at once, in field order.
     pub fn validate_with(&self, options: &ValidateOptions) -> Result<EgsProfile, ValidationErrors> {
-        let shape = self.shape();
-        let profile = options.profile;
-        let mut errors = ValidationErrors::new();
-        for (field, e) in self.problems() {
-            if field.is_none() {
-                errors.push(e.clone());
-            }
-        }
-        let has_problem = |f: Field| self.problems().iter().any(|(pf, _)| *pf == Some(f));
-
-        // Each field: its reading problems first, else missing, else its own rules.
-        let check = |field: Field, errors: &mut ValidationErrors, required: bool| {
-            let path = shape.path(field);
-            if has_problem(field) {
-                for (pf, e) in self.problems() {
-                    if *pf == Some(field) {
-                        errors.push(e.clone());
-                    }
-                }
-                return None;
-            }
-            match self.get(field) {
-                Some(v) if v.trim().is_empty() => {
-                    errors.push(ValidationError::new(
-                        ErrorCode::Empty,
-                        path,
-                        format!("{path} must not be empty"),
-                    ));
-                    None
-                }
-                Some(v) => Some(v),
-                None => {
-                    if required {
-                        errors.push(ValidationError::new(
-                            ErrorCode::Missing,
-                            path,
-                            format!("{path} is required"),
-                        ));
-                    }
-                    None
-                }
-            }
-        };
-        fn ok<T>(
-            r: Result<T, ValidationError>,
-            path: &str,
-            errors: &mut ValidationErrors,
-        ) -> Option<T> {
-            r.map_err(|e| errors.push(e.at(path))).ok()
-        }
-        let p = |f: Field| shape.path(f);
-
+        let mut run = Validation::new(self);
         // The second provider's shape has no CommonName: derived below unless given.
-        let cn_optional = shape == InputShape::Provider;
-        let cn_raw = check(Field::CommonName, &mut errors, !cn_optional);
-        let cn_given = cn_raw.map(|v| ok(CommonName::parse(v), p(Field::CommonName), &mut errors));
-        let serial = check(Field::EgsSerial, &mut errors, true).and_then(|v| {
-            ok(
-                EgsSerial::parse(v, profile),
-                p(Field::EgsSerial),
-                &mut errors,
-            )
-        });
-        let location = check(Field::Location, &mut errors, true)
-            .and_then(|v| ok(Location::parse(v), p(Field::Location), &mut errors));
-        let industry = check(Field::Industry, &mut errors, true)
-            .and_then(|v| ok(Industry::parse(v), p(Field::Industry), &mut errors));
-        let invoice_types = check(Field::InvoiceType, &mut errors, true).and_then(|v| {
-            ok(
-                InvoiceTypes::parse(v, profile),
-                p(Field::InvoiceType),
-                &mut errors,
-            )
-        });
-        let vat = check(Field::Vat, &mut errors, true)
-            .and_then(|v| ok(Vat::parse(v), p(Field::Vat), &mut errors));
-        let org_name = check(Field::OrganizationName, &mut errors, true).and_then(|v| {
-            ok(
-                OrganizationName::parse(v),
-                p(Field::OrganizationName),
-                &mut errors,
-            )
-        });
-        let org_unit = check(Field::OrganizationUnit, &mut errors, true).and_then(|v| {
-            let unit = ok(OrganizationUnit::parse(v), p(Field::OrganizationUnit), &mut errors)?;
-            match &vat {
-                Some(vat)
-                    if vat.is_group()
-                        && !(v.len() == 10 && v.bytes().all(|b| b.is_ascii_digit())) =>
-                {
-                    errors.push(ValidationError::new(
-                        ErrorCode::GroupVatOrgUnit,
-                        p(Field::OrganizationUnit),
-                        format!(
-                            "{} is a VAT group number (11th digit 1), so the organization unit must be the group member's 10-digit TIN, e.g. 3999999999; got {v:?}",
-                            vat.as_str()
-                        ),
-                    ));
-                    None
-                }
-                _ => Some(unit),
-            }
-        });
-        let country = check(Field::Country, &mut errors, true)
-            .and_then(|v| ok(CountryCode::parse(v), p(Field::Country), &mut errors));
-
-        let mut cn_derived = false;
-        let common_name = match cn_given {
-            Some(cn) => cn,
-            None if cn_optional && !has_problem(Field::CommonName) => match (&serial, &vat) {
-                (Some(serial), Some(vat)) => {
-                    cn_derived = true;
-                    let derived = derive_common_name(serial, vat);
-                    CommonName::parse(&derived)
-                        .map_err(|e| {
-                            errors.push(ValidationError::new(
-                                e.code,
-                                p(Field::CommonName),
-                                format!(
-                                    "this shape has no CommonName, and the one derived from the EGS serial's model and serial number and the VAT number ({derived:?}) is not valid: {}; add Device.CommonName",
-                                    e.message
-                                ),
-                            ));
-                        })
-                        .ok()
-                }
-                _ => None,
-            },
-            None => None,
+        let common_name_optional = run.shape == InputShape::Provider;
+        let common_name_given = run
+            .value(Field::CommonName, !common_name_optional)
+            .map(|v| run.parsed(Field::CommonName, CommonName::parse(v)));
+        let serial = run.parse_field(Field::EgsSerial, |v| EgsSerial::parse(v, options.profile));
+        let location = run.parse_field(Field::Location, Location::parse);
+        let industry = run.parse_field(Field::Industry, Industry::parse);
+        let (invoice_types, invoice_types_defaulted) = run.invoice_types(options.profile);
+        let vat = run.parse_field(Field::Vat, Vat::parse);
+        let organization_name = run.parse_field(Field::OrganizationName, OrganizationName::parse);
+        let organization_unit = run.organization_unit(vat.as_ref());
+        let country = run.parse_field(Field::Country, CountryCode::parse);
+        let (common_name, common_name_derived) = match common_name_given {
+            Some(given) => (given, false),
+            None if common_name_optional => run.derived_common_name(serial.as_ref(), vat.as_ref()),
+            None => (None, false),
         };
+        let environment = run.environment(options);
+        let invoice_format = run.invoice_format();
+        run.otp(environment);
 
-        let request_env = check(Field::Environment, &mut errors, false).and_then(|v| {
-            v.parse::<Environment>()
-                .map_err(|m| {
-                    errors.push(ValidationError::new(
-                        ErrorCode::EnvironmentUnknown,
-                        p(Field::Environment),
-                        m,
-                    ));
-                })
-                .ok()
-        });
-        let env_failed = has_problem(Field::Environment)
-            || (self.get(Field::Environment).is_some() && request_env.is_none());
-        let environment = match (request_env, options.environment) {
-            (Some(r), Some(c)) if r != c => {
-                errors.push(conflict(shape, r, c));
-                None
-            }
-            (Some(e), _) | (None, Some(e)) => Some(e),
-            (None, None) => {
-                if options.require_environment && !env_failed {
-                    errors.push(ValidationError::new(
-                        ErrorCode::EnvironmentMissing,
-                        p(Field::Environment),
-                        "no environment given: name it in the request (Environment) or choose development, simulation or production (--env); it selects the certificate template and is never defaulted",
-                    ));
-                }
-                None
-            }
-        };
-        let invoice_format = check(Field::InvoiceFormat, &mut errors, false).and_then(|v| {
-            ok(
-                v.parse::<InvoiceFormat>(),
-                p(Field::InvoiceFormat),
-                &mut errors,
-            )
-        });
-        if has_problem(Field::Otp) {
-            check(Field::Otp, &mut errors, false);
-        } else if let Some(otp) = self.otp()
-            && !otp.is_well_formed()
-        {
-            errors.push(ValidationError::new(
-                ErrorCode::OtpFormat,
-                p(Field::Otp),
-                format!(
-                    "{} must be the 6-digit one-time password from the Fatoora portal (value not shown)",
-                    p(Field::Otp)
-                ),
-            ));
-        }
-
+        let Validation { shape, errors, .. } = run;
         match (
             common_name,
             serial,
             vat,
-            org_unit,
-            org_name,
+            organization_unit,
+            organization_name,
             country,
             invoice_types,
             location,
@@ -381,10 +229,219 @@ impl RequestInput {
                 environment,
                 invoice_format,
                 shape,
-                validation_profile: profile,
-                common_name_derived: cn_derived,
+                validation_profile: options.profile,
+                common_name_derived,
+                invoice_types_defaulted,
             }),
             _ => Err(errors),
         }
     }
+}
+
+/// One validation of one request: the errors found so far, in field order.
+struct Validation<'a> {
+    input: &'a RequestInput,
+    shape: InputShape,
+    errors: ValidationErrors,
+}
+
+impl<'a> Validation<'a> {
+    /// Starts with the reading problems that concern no single field.
+    fn new(input: &'a RequestInput) -> Self {
+        let mut errors = ValidationErrors::new();
+        for (field, e) in input.problems() {
+            if field.is_none() {
+                errors.push(e.clone());
+            }
+        }
+        Self {
+            input,
+            shape: input.shape(),
+            errors,
+        }
+    }
+
+    fn path(&self, field: Field) -> &'static str {
+        self.shape.path(field)
+    }
+
+    fn has_problem(&self, field: Field) -> bool {
+        self.input.problems().iter().any(|(f, _)| *f == Some(field))
+    }
+
+    fn push(&mut self, code: ErrorCode, field: Field, message: impl Into<String>) {
+        self.errors
+            .push(ValidationError::new(code, self.path(field), message));
+    }
+
+    /// The raw value of `field`, or `None` after reporting why there is none:
+    /// its reading problems first, else empty, else a control character (any
+    /// field: a value holding one is not what was meant, and the field's own
+    /// rules would only echo it), else (when `required`) missing.
+    fn value(&mut self, field: Field, required: bool) -> Option<&'a str> {
+        let path = self.path(field);
+        if self.has_problem(field) {
+            for (f, e) in self.input.problems() {
+                if *f == Some(field) {
+                    self.errors.push(e.clone());
+                }
+            }
+            return None;
+        }
+        match self.input.get(field) {
+            Some(v) if v.trim().is_empty() => {
+                self.push(ErrorCode::Empty, field, format!("{path} must not be empty"));
+                None
+            }
+            Some(v) => match refuse_control_characters(path, v) {
+                Ok(()) => Some(v),
+                Err(e) => {
+                    self.errors.push(e.at(path));
+                    None
+                }
+            },
+            None => {
+                if required {
+                    self.push(ErrorCode::Missing, field, format!("{path} is required"));
+                }
+                None
+            }
+        }
+    }
+
+    /// The value of a parse, or `None` after reporting its error at `field`.
+    fn parsed<T>(&mut self, field: Field, result: Result<T, ValidationError>) -> Option<T> {
+        let path = self.path(field);
+        result.map_err(|e| self.errors.push(e.at(path))).ok()
+    }
+
+    /// A required field, read and parsed.
+    fn parse_field<T>(
+        &mut self,
+        field: Field,
+        parse: impl FnOnce(&str) -> Result<T, ValidationError>,
+    ) -> Option<T> {
+        let value = self.value(field, true)?;
+        self.parsed(field, parse(value))
+    }
+
+    /// TSXY, and whether it was defaulted: a request (any of the three shapes)
+    /// that omits it, or gives JSON `null`, gets [`InvoiceTypes::DEFAULT`]; a
+    /// value that is given must be valid. Values read back from a CSR are not
+    /// defaulted: a CSR without its SAN title is reported, not repaired.
+    fn invoice_types(&mut self, profile: ValidationProfile) -> (Option<InvoiceTypes>, bool) {
+        let field = Field::InvoiceType;
+        let omitted = !self.has_problem(field) && self.input.get(field).is_none();
+        if omitted && self.shape != InputShape::Csr {
+            return (Some(InvoiceTypes::DEFAULT), true);
+        }
+        let parsed = self.parse_field(field, |v| InvoiceTypes::parse(v, profile));
+        (parsed, false)
+    }
+
+    /// The OU, with the SDK's VAT-group rule: a group number (11th digit `1`)
+    /// takes the member's 10-digit TIN.
+    fn organization_unit(&mut self, vat: Option<&Vat>) -> Option<OrganizationUnit> {
+        let field = Field::OrganizationUnit;
+        let v = self.value(field, true)?;
+        let unit = self.parsed(field, OrganizationUnit::parse(v))?;
+        match vat {
+            Some(vat) if vat.is_group() && !is_tin(v) => {
+                self.push(
+                    ErrorCode::GroupVatOrgUnit,
+                    field,
+                    format!(
+                        "{} is a VAT group number (11th digit 1), so the organization unit must be the group member's 10-digit TIN, e.g. 3999999999; got {v:?}",
+                        vat.as_str()
+                    ),
+                );
+                None
+            }
+            _ => Some(unit),
+        }
+    }
+
+    /// The common name of a shape that has none (see [`derive_common_name`]),
+    /// and whether it was derived. Needs a valid serial and VAT number.
+    fn derived_common_name(
+        &mut self,
+        serial: Option<&EgsSerial>,
+        vat: Option<&Vat>,
+    ) -> (Option<CommonName>, bool) {
+        if self.has_problem(Field::CommonName) {
+            return (None, false);
+        }
+        let (Some(serial), Some(vat)) = (serial, vat) else {
+            return (None, false);
+        };
+        let derived = derive_common_name(serial, vat);
+        match CommonName::parse(&derived) {
+            Ok(cn) => (Some(cn), true),
+            Err(e) => {
+                self.push(
+                    e.code,
+                    Field::CommonName,
+                    format!(
+                        "this shape has no CommonName, and the one derived from the EGS serial's model and serial number and the VAT number ({derived:?}) is not valid: {}; add Device.CommonName",
+                        e.message
+                    ),
+                );
+                (None, false)
+            }
+        }
+    }
+
+    /// The environment: the request's and the caller's, which must agree;
+    /// never defaulted (ZP061 when `require_environment` and neither names one).
+    fn environment(&mut self, options: &ValidateOptions) -> Option<Environment> {
+        let field = Field::Environment;
+        let request = self.value(field, false).and_then(|v| {
+            v.parse::<Environment>()
+                .map_err(|m| self.push(ErrorCode::EnvironmentUnknown, field, m))
+                .ok()
+        });
+        let request_failed =
+            self.has_problem(field) || (self.input.get(field).is_some() && request.is_none());
+        match (request, options.environment) {
+            (Some(r), Some(c)) if r != c => {
+                self.errors.push(conflict(self.shape, r, c));
+                None
+            }
+            (Some(e), _) | (None, Some(e)) => Some(e),
+            (None, None) => {
+                if options.require_environment && !request_failed {
+                    self.push(
+                        ErrorCode::EnvironmentMissing,
+                        field,
+                        "no environment given: name it in the request (Environment) or choose development, simulation or production (--env); it selects the certificate template and is never defaulted",
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// The second provider's optional `InvoiceFormat`.
+    fn invoice_format(&mut self) -> Option<InvoiceFormat> {
+        let value = self.value(Field::InvoiceFormat, false)?;
+        self.parsed(Field::InvoiceFormat, value.parse::<InvoiceFormat>())
+    }
+
+    /// The OTP, under the rule of `environment` ([`crate::Otp::check`]); its
+    /// value is never shown.
+    fn otp(&mut self, environment: Option<Environment>) {
+        let field = Field::Otp;
+        if self.has_problem(field) {
+            self.value(field, false);
+        } else if let Some(otp) = self.input.otp()
+            && let Err(e) = otp.check(environment)
+        {
+            self.push(e.code(), field, e.to_string());
+        }
+    }
+}
+
+/// Ten ASCII digits: a TIN, as a VAT group member's OU.
+fn is_tin(s: &str) -> bool {
+    s.len() == 10 && s.bytes().all(|b| b.is_ascii_digit())
 }

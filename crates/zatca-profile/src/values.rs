@@ -139,11 +139,12 @@ pub struct EgsSerial {
 }
 
 impl EgsSerial {
-    /// Upper bound in UTF-8 bytes (X.520 `ub-name` 32768: the SAN SN is surname, 2.5.4.4).
-    pub const MAX_BYTES: usize = 32768;
+    /// Upper bound in characters (X.520 `ub-name` 32768: the SAN SN is surname, 2.5.4.4).
+    pub const MAX_CHARS: usize = 32768;
 
     /// Validates an EGS serial under `profile`.
     pub fn parse(s: &str, profile: ValidationProfile) -> Result<Self, ValidationError> {
+        refuse_control_characters("the EGS serial number", s)?;
         let format_err = || {
             err(
                 ErrorCode::SerialFormat,
@@ -154,13 +155,13 @@ impl EgsSerial {
             )
         };
         let split = Self::split_sdk(s).ok_or_else(format_err)?;
-        if s.len() > Self::MAX_BYTES {
+        let chars = s.chars().count();
+        if chars > Self::MAX_CHARS {
             return Err(err(
                 ErrorCode::TooLong,
                 format!(
-                    "the EGS serial number is {} bytes in UTF-8, over the X.520 name limit of {} bytes",
-                    s.len(),
-                    Self::MAX_BYTES
+                    "the EGS serial number is {chars} characters, over the X.520 name limit of {} characters",
+                    Self::MAX_CHARS
                 ),
             ));
         }
@@ -261,6 +262,11 @@ impl InvoiceTypes {
     pub const SIMPLIFIED: Self = Self(0b0100);
     /// Both: `1100`.
     pub const BOTH: Self = Self(0b1100);
+    /// What a request that omits its invoice type gets: `1100`, both. ClearTax's
+    /// register-device documents `InvoiceType` as optional with "Default: 1100";
+    /// the other provider's documents it as optional with the same TSXY pattern;
+    /// and the SDK's example configs carry `1100` since R3.3.3 (spec §1.3).
+    pub const DEFAULT: Self = Self::BOTH;
 
     /// Reads TSXY (`1100`) or a name (`Standard`, `Simplified`, `Both`, any case).
     pub fn parse(s: &str, profile: ValidationProfile) -> Result<Self, ValidationError> {
@@ -422,13 +428,69 @@ serialize_as_str!(InvoiceFormat);
 /// Characters the SDK forbids in CN, O, OU, location and industry (spec §1.3).
 pub const FORBIDDEN_CHARACTERS: [char; 9] = ['!', '@', '#', '$', '%', '&', '*', '_', '<'];
 
-fn check_text(s: &str, what: &str, max_bytes: usize) -> Result<(), ValidationError> {
+/// Whether `c` is a control character, refused in every field (ZP052): C0
+/// (U+0000–U+001F, tab and line feed included), DEL (U+007F), C1
+/// (U+0080–U+009F), and the bidirectional embedding, override and isolate
+/// controls (U+202A–U+202E, U+2066–U+2069).
+///
+/// They would be copied into the certificate's subject, where nobody can see
+/// them, and print raw to a terminal (an ESC starts an escape sequence); a
+/// bidi override makes a name display in an order other than the one signed,
+/// the "Trojan Source" spoof. The bidi *marks* (U+200E, U+200F, U+061C) are
+/// allowed: they only nudge neutral characters, and Arabic text uses them.
+///
+/// ```
+/// use zatca_profile::is_control_character;
+/// assert!(is_control_character('\u{1b}') && is_control_character('\u{202e}'));
+/// assert!(!is_control_character('\u{200f}') && !is_control_character('ب'));
+/// ```
+pub const fn is_control_character(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// At most this many control characters are named in one message.
+const CONTROL_CHARACTERS_SHOWN: usize = 5;
+
+/// Refuses `s` if it holds a control character (ZP052), naming each as an
+/// escape (`U+001B`) with its position; `what` names the field.
+pub(crate) fn refuse_control_characters(what: &str, s: &str) -> Result<(), ValidationError> {
+    let mut found = s
+        .chars()
+        .enumerate()
+        .filter(|(_, c)| is_control_character(*c));
+    let Some(first) = found.next() else {
+        return Ok(());
+    };
+    let shown: Vec<String> = std::iter::once(first)
+        .chain(found.by_ref().take(CONTROL_CHARACTERS_SHOWN - 1))
+        .map(|(i, c)| format!("U+{:04X} at character {}", u32::from(c), i + 1))
+        .collect();
+    let more = if found.next().is_some() {
+        ", and more"
+    } else {
+        ""
+    };
+    let plural = if shown.len() == 1 { "" } else { "s" };
+    Err(err(
+        ErrorCode::ControlCharacter,
+        format!(
+            "{what} contains the control character{plural} {}{more}; control characters (U+0000-U+001F, U+007F-U+009F, bidirectional overrides and isolates U+202A-U+202E, U+2066-U+2069) are refused in every field: they would reach the certificate unseen and print raw to terminals; remove them",
+            shown.join(", ")
+        ),
+    ))
+}
+
+/// The SDK's rules for CN, O, OU, location and industry, and the X.520 upper
+/// bound `max_chars`, counted in characters (Unicode scalar values) as X.520
+/// counts them, not in UTF-8 bytes.
+fn check_text(s: &str, what: &str, max_chars: usize) -> Result<(), ValidationError> {
     if s.trim().is_empty() {
         return Err(err(
             ErrorCode::Empty,
             format!("the {what} must not be empty"),
         ));
     }
+    refuse_control_characters(&format!("the {what}"), s)?;
     let bad: String = s
         .chars()
         .filter(|c| FORBIDDEN_CHARACTERS.contains(c))
@@ -441,12 +503,12 @@ fn check_text(s: &str, what: &str, max_bytes: usize) -> Result<(), ValidationErr
             ),
         ));
     }
-    if s.len() > max_bytes {
+    let chars = s.chars().count();
+    if chars > max_chars {
         return Err(err(
             ErrorCode::TooLong,
             format!(
-                "the {what} is {} bytes in UTF-8, over its X.520 limit of {max_bytes} bytes (Arabic letters take 2 bytes each); shorten it",
-                s.len()
+                "the {what} is {chars} characters, over its X.520 limit of {max_chars} characters; shorten it"
             ),
         ));
     }
@@ -460,10 +522,10 @@ macro_rules! text_newtype {
         pub struct $name(String);
 
         impl $name {
-            /// Upper bound in UTF-8 bytes.
-            pub const MAX_BYTES: usize = $max;
+            /// Upper bound in characters (Unicode scalar values), X.520's.
+            pub const MAX_CHARS: usize = $max;
 
-            /// Validates: non-empty, none of [`FORBIDDEN_CHARACTERS`], at most [`Self::MAX_BYTES`] bytes.
+            /// Validates: non-empty, no control character ([`is_control_character`]), none of [`FORBIDDEN_CHARACTERS`], at most [`Self::MAX_CHARS`] characters.
             pub fn parse(s: &str) -> Result<Self, ValidationError> {
                 check_text(s, $what, $max)?;
                 Ok(Self(s.to_owned()))

@@ -161,6 +161,101 @@ fn zp004_missing_field() {
 }
 
 #[test]
+fn an_omitted_invoice_type_defaults_to_1100_in_every_request_shape() {
+    // ClearTax: absent, or null.
+    let mut v = base();
+    v["DeviceDetails"]
+        .as_object_mut()
+        .unwrap()
+        .remove("InvoiceType");
+    for request in [v, with("DeviceDetails.InvoiceType", Value::Null)] {
+        for profile in [SDK, STRICT] {
+            let p = validate(&request, profile).unwrap();
+            assert_eq!(p.invoice_types().as_str(), "1100");
+            assert!(p.invoice_types_defaulted());
+        }
+    }
+    // The other provider's shape.
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(testdata("profile/provider-sim.json")).unwrap())
+            .unwrap();
+    v["Device"].as_object_mut().unwrap().remove("InvoiceType");
+    let p = validate(&v, SDK).unwrap();
+    assert_eq!(p.invoice_types(), zatca_profile::InvoiceTypes::DEFAULT);
+    assert!(p.invoice_types_defaulted());
+    // The SDK's properties.
+    let props =
+        std::fs::read_to_string(testdata("csr/sdk-r3.3.3/csr-config-example-EN.properties"))
+            .unwrap();
+    let without: String = props
+        .lines()
+        .filter(|l| !l.starts_with("csr.invoice.type"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(without.len(), props.len());
+    let p = RequestInput::from_bytes(without.as_bytes())
+        .unwrap()
+        .validate(SDK)
+        .unwrap();
+    assert_eq!(p.invoice_types().as_str(), "1100");
+    assert!(p.invoice_types_defaulted());
+    // A value that is given is not defaulted, and must be valid.
+    assert!(!validate(&base(), SDK).unwrap().invoice_types_defaulted());
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!(""),
+        SDK,
+        ErrorCode::Empty,
+    );
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!("0000"),
+        SDK,
+        ErrorCode::InvoiceTypeNone,
+    );
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!("12"),
+        SDK,
+        ErrorCode::InvoiceTypeFormat,
+    );
+    fails(
+        "DeviceDetails.InvoiceType",
+        json!(1100),
+        SDK,
+        ErrorCode::WrongType,
+    );
+    let text = without.replace("csr.country.name", "csr.invoice.type=\ncsr.country.name");
+    let err = RequestInput::from_bytes(text.as_bytes())
+        .unwrap()
+        .validate(SDK)
+        .unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::Empty]);
+    assert_eq!(err.errors()[0].path, "csr.invoice.type");
+}
+
+#[test]
+fn values_read_back_from_a_csr_get_no_default_invoice_type() {
+    let input = RequestInput::new(InputShape::Csr)
+        .with(Field::CommonName, "TST-886431145-399999999900003")
+        .with(Field::EgsSerial, "1-TST|2-TST|3-ed22f1d8")
+        .with(Field::Location, "RRRD2929")
+        .with(Field::Industry, "Supply activities")
+        .with(Field::Vat, "399999999900003")
+        .with(Field::OrganizationName, "Maximum Speed Tech Supply LTD")
+        .with(Field::OrganizationUnit, "Riyadh Branch")
+        .with(Field::Country, "SA");
+    let err = input.validate(SDK).unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::Missing]);
+    assert_eq!(err.errors()[0].path, "subjectAltName.title");
+    let p = input
+        .with(Field::InvoiceType, "0100")
+        .validate(SDK)
+        .unwrap();
+    assert_eq!(p.invoice_types().as_str(), "0100");
+}
+
+#[test]
 fn zp005_empty_field() {
     for path in [
         "DeviceDetails.CommonName",
@@ -273,7 +368,8 @@ fn zp020_serial_format() {
         "1-TST|2-TST|3-",
         "TST|TST|x",
         "2-a|1-b|3-c",
-        "1-a|2-b|3-c\nd",
+        // Java's `.` stops at every line terminator; LF is refused earlier (ZP052).
+        "1-a|2-b|3-c\u{2028}d",
     ] {
         fails(
             "DeviceDetails.EgsSerialNumber",
@@ -468,7 +564,7 @@ fn zp050_sdk_forbidden_characters() {
 }
 
 #[test]
-fn zp051_x520_bounds_in_bytes() {
+fn zp051_x520_bounds_in_characters() {
     fails(
         "DeviceDetails.CommonName",
         json!("a".repeat(65)),
@@ -476,13 +572,35 @@ fn zp051_x520_bounds_in_bytes() {
         ErrorCode::TooLong,
     );
     passes("DeviceDetails.CommonName", &"a".repeat(64));
-    // Arabic counts per byte: 32 letters = 64 bytes passes, 33 = 66 bytes fails.
-    passes("OrganizationDetails.OrganizationName", &"ب".repeat(32));
-    fails(
-        "OrganizationDetails.OrganizationName",
-        json!("ب".repeat(33)),
+    // X.520 counts characters: 64 Arabic letters (128 bytes) pass, 65 fail; so do
+    // 64 three-byte and four-byte characters.
+    for letter in ["ب", "€", "𠀀"] {
+        passes("OrganizationDetails.OrganizationName", &letter.repeat(64));
+        passes(
+            "OrganizationDetails.OrganizationUnitName",
+            &letter.repeat(64),
+        );
+        passes("DeviceDetails.CommonName", &letter.repeat(64));
+        fails(
+            "OrganizationDetails.OrganizationName",
+            json!(letter.repeat(65)),
+            SDK,
+            ErrorCode::TooLong,
+        );
+    }
+    let err = validate(
+        &with(
+            "OrganizationDetails.OrganizationName",
+            json!("ب".repeat(65)),
+        ),
         SDK,
-        ErrorCode::TooLong,
+    )
+    .unwrap_err();
+    assert!(
+        err.errors()[0]
+            .message
+            .contains("is 65 characters, over its X.520 limit of 64 characters"),
+        "{err}"
     );
     fails(
         "DeviceDetails.Industry",
@@ -491,6 +609,13 @@ fn zp051_x520_bounds_in_bytes() {
         ErrorCode::TooLong,
     );
     passes("DeviceDetails.Industry", &"a".repeat(128));
+    passes("DeviceDetails.Industry", &"ت".repeat(128));
+    fails(
+        "DeviceDetails.Industry",
+        json!("ت".repeat(129)),
+        SDK,
+        ErrorCode::TooLong,
+    );
     fails(
         "DeviceDetails.Location",
         json!("a".repeat(181)),
@@ -498,25 +623,231 @@ fn zp051_x520_bounds_in_bytes() {
         ErrorCode::TooLong,
     );
     passes("DeviceDetails.Location", &"a".repeat(180));
+    passes("DeviceDetails.Location", &"ر".repeat(180));
+    fails(
+        "DeviceDetails.Location",
+        json!("ر".repeat(181)),
+        SDK,
+        ErrorCode::TooLong,
+    );
     fails(
         "OrganizationDetails.OrganizationUnitName",
         json!("a".repeat(65)),
         SDK,
         ErrorCode::TooLong,
     );
+    // The EGS serial: X.520 ub-name, 32768 characters (here 65526 bytes).
+    let serial = |n: usize| format!("1-a|2-b|3-{}", "س".repeat(n - 10));
+    assert_eq!(
+        codes(
+            &with("DeviceDetails.EgsSerialNumber", json!(serial(32768))),
+            SDK
+        ),
+        []
+    );
+    fails(
+        "DeviceDetails.EgsSerialNumber",
+        json!(serial(32769)),
+        SDK,
+        ErrorCode::TooLong,
+    );
 }
 
 #[test]
-fn the_sdk_arabic_example_is_over_the_byte_bound() {
-    // 42 Arabic characters, 79 bytes: within X.520's 64 characters, over 64 bytes.
+fn the_sdk_arabic_examples_are_accepted() {
+    // SDK R3.3.3's Arabic organization name: 42 characters, 79 bytes, within
+    // X.520's 64 characters (it used to be refused as over 64 bytes).
+    for rel in [
+        "csr/sdk-r3.3.3/csr-config-example-AR.properties",
+        "csr/sdk-r3.3.3/csr-config-example-AR-VAT-Group.properties",
+        "csr/sdk-r3.2.7/csr-config-example-AR.properties",
+        "csr/sdk-r3.2.7/csr-config-example-AR-VAT-Group.properties",
+    ] {
+        let input = RequestInput::from_bytes(&std::fs::read(testdata(rel)).unwrap()).unwrap();
+        let p = input.validate(SDK).unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(p.shape(), InputShape::SdkProperties);
+    }
     let input = RequestInput::from_bytes(
         &std::fs::read(testdata("csr/sdk-r3.3.3/csr-config-example-AR.properties")).unwrap(),
     )
     .unwrap();
-    let err = input.validate(SDK).unwrap_err();
-    assert_eq!(err.codes(), [ErrorCode::TooLong]);
-    assert_eq!(err.errors()[0].path, "csr.organization.name");
-    assert!(err.errors()[0].message.contains("79 bytes"));
+    let p = input.validate(SDK).unwrap();
+    let name = p.organization_name().as_str();
+    assert_eq!(name, "شركة توريد التكنولوجيا بأقصى سرعة المحدودة");
+    assert_eq!((name.chars().count(), name.len()), (42, 79));
+    assert_eq!(p.organization_unit().as_str(), "فرع الرياض");
+    assert_eq!(p.industry().as_str(), "أنشطة توريدات");
+    assert_eq!(p.invoice_types().as_str(), "1100");
+    let group = RequestInput::from_bytes(
+        &std::fs::read(testdata(
+            "csr/sdk-r3.3.3/csr-config-example-AR-VAT-Group.properties",
+        ))
+        .unwrap(),
+    )
+    .unwrap()
+    .validate(SDK)
+    .unwrap();
+    assert!(group.vat().is_group());
+    assert_eq!(group.organization_name(), p.organization_name());
+}
+
+/// The fields of the ClearTax shape, each with a valid value to spoil.
+const CLEARTAX_FIELDS: [(&str, &str); 9] = [
+    ("DeviceDetails.CommonName", "TST-886431145-399999999900003"),
+    (
+        "DeviceDetails.EgsSerialNumber",
+        "1-TST|2-TST|3-ed22f1d8e6a211189b58d9a8f11e445f",
+    ),
+    ("DeviceDetails.Location", "RRRD2929"),
+    ("DeviceDetails.Industry", "Supply activities"),
+    ("DeviceDetails.InvoiceType", "1100"),
+    ("OrganizationDetails.Vat", "399999999900003"),
+    (
+        "OrganizationDetails.OrganizationName",
+        "Maximum Speed Tech Supply LTD",
+    ),
+    ("OrganizationDetails.OrganizationUnitName", "فرع الرياض"),
+    ("OrganizationDetails.CountryCode", "SA"),
+];
+
+/// `value` with `c` put after its second character.
+fn spoiled(value: &str, c: char) -> String {
+    let mut chars: Vec<char> = value.chars().collect();
+    chars.insert(2, c);
+    chars.into_iter().collect()
+}
+
+#[test]
+fn zp052_control_characters_refused_in_every_field() {
+    let controls = [
+        ('\u{0}', "U+0000"),
+        ('\t', "U+0009"),
+        ('\n', "U+000A"),
+        ('\u{1b}', "U+001B"),
+        ('\u{7f}', "U+007F"),
+        ('\u{85}', "U+0085"),
+        ('\u{9b}', "U+009B"),
+        ('\u{202e}', "U+202E"),
+        ('\u{2066}', "U+2066"),
+        ('\u{2069}', "U+2069"),
+    ];
+    for (path, good) in CLEARTAX_FIELDS {
+        for (c, escape) in controls {
+            let value = spoiled(good, c);
+            fails(path, json!(value), SDK, ErrorCode::ControlCharacter);
+            let err = validate(&with(path, json!(value)), STRICT).unwrap_err();
+            assert_eq!(
+                err.codes(),
+                [ErrorCode::ControlCharacter],
+                "{path} {escape}"
+            );
+            let message = &err.errors()[0].message;
+            assert!(message.contains(path), "{message}");
+            assert!(
+                message.contains(&format!("{escape} at character 3")),
+                "{message}"
+            );
+            // Neither the character nor the value is echoed raw.
+            assert!(!message.contains(c), "{path} {escape}");
+            assert!(!err.to_json().to_string().contains(c), "{path} {escape}");
+        }
+    }
+    // The top-level fields too.
+    for key in ["Environment", "InvoiceFormat"] {
+        let mut v = base();
+        v[key] = json!("Sim\u{1b}[2Julation");
+        let err = validate(&v, SDK).unwrap_err();
+        assert_eq!(err.codes(), [ErrorCode::ControlCharacter], "{key}");
+        assert_eq!(err.errors()[0].path, key);
+    }
+}
+
+#[test]
+fn zp052_is_reported_with_every_other_fault() {
+    let mut v = with("DeviceDetails.CommonName", json!("EGS\u{0}1"));
+    v["DeviceDetails"]["EgsSerialNumber"] = json!("1-a|2-b|3-c\nd");
+    v["OrganizationDetails"]["Vat"] = json!("123");
+    v["OrganizationDetails"]["OrganizationName"] = json!("\u{202e}DTL ylppuS");
+    v["OrganizationDetails"]["CountryCode"] = json!("XX");
+    let err = validate(&v, SDK).unwrap_err();
+    assert_eq!(
+        err.codes(),
+        [
+            ErrorCode::ControlCharacter,
+            ErrorCode::ControlCharacter,
+            ErrorCode::VatFormat,
+            ErrorCode::ControlCharacter,
+            ErrorCode::Country
+        ]
+    );
+    let paths: Vec<&str> = err.errors().iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "DeviceDetails.CommonName",
+            "DeviceDetails.EgsSerialNumber",
+            "OrganizationDetails.Vat",
+            "OrganizationDetails.OrganizationName",
+            "OrganizationDetails.CountryCode"
+        ]
+    );
+    assert!(err.errors()[0].message.contains("U+0000 at character 4"));
+    assert!(err.errors()[1].message.contains("U+000A at character 12"));
+    assert!(err.errors()[3].message.contains("U+202E at character 1"));
+}
+
+#[test]
+fn zp052_in_sdk_properties_and_in_the_newtypes() {
+    // A `\uXXXX` escape and a `\t` escape in a properties file are read, then refused.
+    let mut props =
+        std::fs::read_to_string(testdata("csr/sdk-r3.3.3/csr-config-example-EN.properties"))
+            .unwrap();
+    props = props.replace("csr.common.name=TST-", "csr.common.name=TST\\u001b[31m-");
+    props = props.replace("csr.location.address=RRRD", "csr.location.address=RR\\tRD");
+    let err = RequestInput::from_bytes(props.as_bytes())
+        .unwrap()
+        .validate(SDK)
+        .unwrap_err();
+    assert_eq!(
+        err.codes(),
+        [ErrorCode::ControlCharacter, ErrorCode::ControlCharacter]
+    );
+    assert_eq!(err.errors()[0].path, "csr.common.name");
+    assert!(err.errors()[0].message.contains("U+001B at character 4"));
+    assert_eq!(err.errors()[1].path, "csr.location.address");
+    assert!(err.errors()[1].message.contains("U+0009"));
+    // The newtypes refuse them on their own, whoever builds them.
+    use zatca_profile::{
+        CommonName, EgsSerial, Industry, Location, OrganizationName, OrganizationUnit,
+    };
+    for e in [
+        CommonName::parse("a\u{1b}b").unwrap_err(),
+        OrganizationName::parse("a\u{85}").unwrap_err(),
+        OrganizationUnit::parse("\u{2067}a").unwrap_err(),
+        Location::parse("a\rb").unwrap_err(),
+        Industry::parse("a\u{7f}").unwrap_err(),
+        EgsSerial::parse("1-a|2-b|3-\u{0}", SDK).unwrap_err(),
+    ] {
+        assert_eq!(e.code, ErrorCode::ControlCharacter, "{e}");
+    }
+    // Many are named up to five, then "and more".
+    let e = CommonName::parse(&"a\u{1}".repeat(7)).unwrap_err();
+    assert!(
+        e.message.contains("U+0001 at character 10, and more"),
+        "{e}"
+    );
+    assert!(!e.message.contains("character 12"), "{e}");
+}
+
+#[test]
+fn bidi_marks_and_arabic_are_not_control_characters() {
+    // RLM, LRM and the Arabic letter mark steer neutral characters; Arabic text uses them.
+    for name in ["شركة\u{200f} (الرياض)", "ABC\u{200e}-1", "فرع\u{61c}1"] {
+        passes("OrganizationDetails.OrganizationName", name);
+    }
+    assert!(!zatca_profile::is_control_character(' '));
+    assert!(zatca_profile::is_control_character('\u{9f}'));
+    assert!(!zatca_profile::is_control_character('\u{a0}'));
 }
 
 #[test]
@@ -618,6 +949,120 @@ fn zp080_otp_six_digits_never_echoed() {
     assert_eq!(format!("{:?}", input.otp().unwrap()), "Otp(<redacted>)");
     assert!(!format!("{input:?}").contains("123345"));
     assert_eq!(input.take_otp().unwrap().expose(), "123345");
+}
+
+/// The other provider's request (seed 003) with `environment` and `otp`.
+fn provider_request(environment: &str, otp: &str) -> RequestInput {
+    let mut v: Value =
+        serde_json::from_slice(&std::fs::read(testdata("profile/provider-sim.json")).unwrap())
+            .unwrap();
+    v["Environment"] = json!(environment);
+    v["OTP"] = json!(otp);
+    RequestInput::from_bytes(v.to_string().as_bytes()).unwrap()
+}
+
+#[test]
+fn zp080_the_otp_rule_follows_the_environment() {
+    // The developer portal takes any string, as the other provider documents.
+    for otp in ["any-string", "12ab5", "123345", "1234567"] {
+        let p = provider_request("Development", otp).validate(SDK).unwrap();
+        assert_eq!(p.environment(), Some(Environment::Development));
+    }
+    // Simulation and production need their portal's 6 digits.
+    for env in ["Simulation", "Production"] {
+        assert!(provider_request(env, "918273").validate(SDK).is_ok());
+        for otp in ["any-string", "12345", "1234567", "١٢٣٤٥٦", "12 345"] {
+            let err = provider_request(env, otp).validate(SDK).unwrap_err();
+            assert_eq!(err.codes(), [ErrorCode::OtpFormat], "{env} {otp:?}");
+            assert_eq!(err.errors()[0].path, "OTP");
+            let message = &err.errors()[0].message;
+            assert!(message.contains(&env.to_lowercase()), "{message}");
+            assert!(!err.to_json().to_string().contains(otp));
+        }
+    }
+    // No environment named: only an OTP every environment accepts; the caller's
+    // environment counts as the request's.
+    let mut v = base();
+    v["Otp"] = json!("any-string");
+    let input = RequestInput::from_bytes(v.to_string().as_bytes()).unwrap();
+    let err = input.validate(SDK).unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::OtpFormat]);
+    assert!(err.errors()[0].message.contains("no environment is named"));
+    let p = input
+        .validate_with(&ValidateOptions {
+            environment: Some(Environment::Development),
+            ..ValidateOptions::default()
+        })
+        .unwrap();
+    assert_eq!(p.environment(), Some(Environment::Development));
+    let err = input
+        .validate_with(&ValidateOptions {
+            environment: Some(Environment::Production),
+            ..ValidateOptions::default()
+        })
+        .unwrap_err();
+    assert_eq!(err.codes(), [ErrorCode::OtpFormat]);
+}
+
+#[test]
+fn a_blank_otp_or_one_with_a_control_character_fails_everywhere() {
+    for env in ["Development", "Simulation", "Production"] {
+        for blank in ["", "   "] {
+            let err = provider_request(env, blank).validate(SDK).unwrap_err();
+            assert_eq!(err.codes(), [ErrorCode::Empty], "{env} {blank:?}");
+            assert_eq!(err.errors()[0].path, "OTP");
+        }
+        for otp in ["123\u{1b}56", "12345\n", "\u{202e}654321"] {
+            let err = provider_request(env, otp).validate(SDK).unwrap_err();
+            assert_eq!(err.codes(), [ErrorCode::ControlCharacter], "{env} {otp:?}");
+            let message = &err.errors()[0].message;
+            assert!(
+                message.contains("the OTP holds a control character"),
+                "{message}"
+            );
+            assert!(
+                !message.contains("U+") && !message.contains("123"),
+                "{message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn otp_check_is_the_one_rule() {
+    use zatca_profile::{Otp, OtpError};
+    let otp = |s: &str| Otp::new(s.to_owned());
+    for env in Environment::ALL {
+        let environment = Some(env);
+        assert_eq!(otp("123456").check(environment), Ok(()));
+        assert_eq!(otp("").check(environment), Err(OtpError::Empty));
+        assert_eq!(otp("\t").check(environment), Err(OtpError::Empty));
+        assert_eq!(
+            otp("12\u{0}456").check(environment),
+            Err(OtpError::ControlCharacter)
+        );
+        let any = otp("sandbox-otp").check(environment);
+        if env == Environment::Development {
+            assert_eq!(any, Ok(()));
+        } else {
+            assert_eq!(any, Err(OtpError::NotSixDigits { environment }));
+            assert_eq!(any.unwrap_err().code(), ErrorCode::OtpFormat);
+        }
+    }
+    assert_eq!(
+        otp("sandbox-otp").check(None),
+        Err(OtpError::NotSixDigits { environment: None })
+    );
+    assert_eq!(OtpError::Empty.code(), ErrorCode::Empty);
+    assert_eq!(
+        OtpError::ControlCharacter.code(),
+        ErrorCode::ControlCharacter
+    );
+    assert!(
+        !OtpError::NotSixDigits { environment: None }
+            .to_string()
+            .contains("sandbox")
+    );
 }
 
 #[test]

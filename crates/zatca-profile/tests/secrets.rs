@@ -5,7 +5,13 @@
 
 use zatca_profile::{Otp, RequestInput, ValidationProfile};
 
-const OTPS: [&str; 4] = ["918273", "9182x3", "91827364519", "  918273  "];
+const OTPS: [&str; 5] = [
+    "918273",
+    "9182x3",
+    "91827364519",
+    "  918273  ",
+    "9182\u{1b}73",
+];
 
 fn requests(otp: &str) -> Vec<Vec<u8>> {
     let otp_json = serde_json::to_string(otp).unwrap();
