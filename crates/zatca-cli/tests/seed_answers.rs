@@ -143,3 +143,69 @@ fn every_json_failure_prints_a_failed_document_on_stdout() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(json(&out)["ErrorList"][0]["ErrorCode"], "ZO005");
 }
+
+fn testdata(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+}
+
+#[test]
+fn an_omitted_invoice_type_defaults_to_1100() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("store");
+    let s = s.to_str().unwrap();
+    let request = dir.path().join("r.json");
+    let body = std::fs::read_to_string(sample()).unwrap().replace(",\n    \"InvoiceType\": \"1100\"", "");
+    assert!(!body.contains("InvoiceType"), "{body}");
+    std::fs::write(&request, body).unwrap();
+    let out = zatca(&["validate", request.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = zatca(&["onboard", request.to_str().unwrap(), "--env", "development", "--store", s, "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let id = json(&out)["DeviceId"].as_str().unwrap().to_owned();
+    let out = zatca(&["device", "show", &id, "--store", s, "--json"]);
+    let view = json(&out);
+    assert_eq!(view["InvoiceTypes"], "1100");
+    assert_eq!(view["ComplianceResults"].as_array().unwrap().len(), 6);
+}
+
+#[test]
+fn the_sdk_arabic_examples_validate_and_onboard() {
+    for config in [
+        "csr/sdk-r3.3.3/csr-config-example-AR.properties",
+        "csr/sdk-r3.3.3/csr-config-example-AR-VAT-Group.properties",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let s = dir.path().join("store");
+        let path = testdata(config);
+        let out = zatca(&["validate", path.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{config}: {}", text(&out));
+        let out = zatca(&["onboard", path.to_str().unwrap(), "--env", "development", "--store", s.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{config}: {}", text(&out));
+        assert_eq!(json(&out)["Status"], "GENERATED");
+    }
+}
+
+#[test]
+fn validate_and_register_apply_one_otp_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = dir.path().join("store");
+    let request = dir.path().join("seed-003.json");
+    std::fs::write(
+        &request,
+        r#"{"Device":{"EgsSerialNumber":"1-TST|2-TST|3-ed22f1d8","Location":"Riyadh","Industry":"Retail","InvoiceType":"1100","CommonName":"TST-886431145-399999999900003"},
+            "Organization":{"Vat":"399999999900003","OrganizationName":"Maximum Speed Tech Supply LTD","OrganizationUnitName":"Riyadh Branch","CountryCode":"SA"},
+            "Environment":"Development","OTP":"any-string","InvoiceFormat":"Xml"}"#,
+    )
+    .unwrap();
+    let out = zatca(&["validate", request.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = zatca(&["device", "register", request.to_str().unwrap(), "--store", s.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(json(&out)["Status"], "GENERATED");
+    // In simulation the same OTP is refused by both, before anything is sent.
+    let sim = std::fs::read_to_string(&request).unwrap().replace("Development", "Simulation");
+    std::fs::write(&request, sim).unwrap();
+    let out = zatca(&["validate", request.to_str().unwrap(), "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("ZP080"));
+}

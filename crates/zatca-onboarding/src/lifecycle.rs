@@ -197,14 +197,14 @@ pub struct Onboarding<F: Fatoora, D: SampleDocuments> {
     options: Options,
 }
 
-/// The OTP rules: development takes any OTP; simulation and production the
-/// 6-digit OTP of their portal.
+/// The OTP rule ([`Otp::check`], the one the request validation applies):
+/// development takes any OTP that is not blank; simulation and production
+/// the 6-digit OTP of their portal. Blank is `ZO002`, any other misfit `ZO001`.
 pub fn check_otp(environment: Environment, otp: &Otp) -> Result<(), OnboardingError> {
-    match environment {
-        Environment::Development => Ok(()),
-        _ if otp.is_well_formed() => Ok(()),
-        _ => Err(OnboardingError::OtpFormat { environment }),
-    }
+    otp.check(Some(environment)).map_err(|e| match e {
+        zatca_profile::OtpError::Empty => OnboardingError::OtpMissing,
+        _ => OnboardingError::OtpFormat { environment },
+    })
 }
 
 /// Renewal planning for a certificate expiring at `not_after`.

@@ -183,9 +183,10 @@ fn otp_rules_per_environment() {
         .register_device(&request("1100", "1"), Some(Environment::Simulation), now())
         .unwrap()
         .device_id;
-    for bad in ["12345", "1234567", "12345a", ""] {
+    for bad in ["12345", "1234567", "12345a", "", " "] {
         let err = ob.generate_pcsid(&id, &otp(bad), now()).unwrap_err();
-        assert_eq!(err.code(), "ZO001", "{bad:?}");
+        let expected = if bad.trim().is_empty() { "ZO002" } else { "ZO001" };
+        assert_eq!(err.code(), expected, "{bad:?}");
         assert_eq!(err.error_source(), ErrorSource::Local);
         assert!(
             err.activity_id().is_none(),
