@@ -25,6 +25,7 @@
 pub mod ca;
 pub mod checker;
 pub mod fatoora;
+mod random;
 
 pub use ca::{CaError, CaKind, IssuedCertificate, TestCa};
 pub use checker::UblDocumentChecker;
