@@ -25,7 +25,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use der::asn1::{Any, Ia5StringRef, ObjectIdentifier, OctetString, PrintableStringRef, Utf8StringRef};
+use der::asn1::{
+    Any, Ia5StringRef, ObjectIdentifier, OctetString, PrintableStringRef, Utf8StringRef,
+};
 use der::{Decode as _, Encode as _};
 use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::profile::BuilderProfile;
@@ -42,7 +44,8 @@ use zatca_csr::{Csr, oid};
 use zatca_keys::{Curve, PrivateKey, PublicKey};
 
 /// domainComponent (DC), the AD CS issuer's first three RDNs.
-const DOMAIN_COMPONENT: ObjectIdentifier = ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25");
+const DOMAIN_COMPONENT: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25");
 /// id-kp-codeSigning, the first EKU of ZATCA's AD CS certificates.
 const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
 /// id-kp-clientAuth, the second.
@@ -330,7 +333,9 @@ fn extension<T>(critical: bool, value: &T, subject: &Name) -> Result<Extension, 
 where
     T: der::Encode + der::oid::AssociatedOid,
 {
-    (critical, value).to_extension(subject, &[]).map_err(build_err)
+    (critical, value)
+        .to_extension(subject, &[])
+        .map_err(build_err)
 }
 
 /// The key identifier of an SPKI: the first 20 bytes of its SHA-256.
