@@ -469,7 +469,10 @@ impl Simulator {
     fn check_otp(&self, state: &State, otp: &Otp) -> Result<(), FatooraError> {
         let value = otp.expose();
         if value.is_empty() {
-            return Err(rejected("Missing-OTP", "OTP is required field"));
+            return Err(FatooraError::rejected(
+                "Missing-OTP",
+                "OTP is required field",
+            ));
         }
         let ok = match self.config.environment {
             Environment::Development => true,
@@ -480,7 +483,7 @@ impl Simulator {
             }
         };
         if !ok {
-            return Err(rejected("Invalid-OTP", "OTP is not valid"));
+            return Err(FatooraError::rejected("Invalid-OTP", "OTP is not valid"));
         }
         Ok(())
     }
@@ -512,7 +515,7 @@ impl Simulator {
         if facts.template_name.as_deref() == Some(expected) {
             return Ok(());
         }
-        Err(template_denied(
+        Err(FatooraError::template_denied(
             facts.template_name.as_deref().unwrap_or(""),
         ))
     }
@@ -699,17 +702,6 @@ fn invalid_csr() -> FatooraError {
     )
 }
 
-fn rejected(code: &str, message: &str) -> FatooraError {
-    FatooraError::Rejected {
-        status: 400,
-        errors: ZatcaErrors::from(vec![ZatcaError {
-            category: None,
-            code: Some(code.to_owned()),
-            message: message.to_owned(),
-        }]),
-    }
-}
-
 fn rejected_category(category: &str, message: &str) -> FatooraError {
     FatooraError::Rejected {
         status: 400,
@@ -717,19 +709,6 @@ fn rejected_category(category: &str, message: &str) -> FatooraError {
             category: Some(category.to_owned()),
             code: Some("400".to_owned()),
             message: message.to_owned(),
-        }]),
-    }
-}
-
-fn template_denied(template: &str) -> FatooraError {
-    FatooraError::Rejected {
-        status: 400,
-        errors: ZatcaErrors::from(vec![ZatcaError {
-            category: None,
-            code: None,
-            message: format!(
-                "unable to submit and sign the csr in zatca side, caused : Denied by Policy Module 0x80094800, The request was for a certificate template that is not supported by the Active Directory Certificate Services policy: {template}."
-            ),
         }]),
     }
 }
@@ -753,9 +732,11 @@ impl Fatoora for Simulator {
         self.with_state(|state| {
             match Self::take_failure(state, &[Failure::InvalidOtp, Failure::TemplateDenied]) {
                 Some(Failure::InvalidOtp) => {
-                    return Err(rejected("Invalid-OTP", "OTP is not valid"));
+                    return Err(FatooraError::rejected("Invalid-OTP", "OTP is not valid"));
                 }
-                Some(Failure::TemplateDenied) => return Err(template_denied("scripted")),
+                Some(Failure::TemplateDenied) => {
+                    return Err(FatooraError::template_denied("scripted"));
+                }
                 Some(_) => return Err(server("scripted server error")),
                 None => {}
             }
@@ -855,29 +836,25 @@ impl Fatoora for Simulator {
             }
             let (request_id, record) = Self::authenticate(state, compliance_csid)?;
             if request_id != &request.compliance_request_id {
-                return Err(rejected(
+                return Err(FatooraError::rejected(
                     "Invalid-Request-ID",
                     "The compliance request ID is not the one issued with this compliance CSID",
                 ));
             }
             if record.production_issued {
-                return Err(rejected(
+                return Err(FatooraError::rejected(
                     "Already-Issued",
                     "A production CSID was already issued for this compliance request",
                 ));
             }
             let types = InvoiceTypes::parse(&record.invoice_types, ValidationProfile::Sdk)
                 .map_err(|e| server(&e.to_string()))?;
-            let missing: Vec<&str> = ComplianceStep::required_for(types)
+            let missing: Vec<ComplianceStep> = ComplianceStep::required_for(types)
                 .into_iter()
-                .map(ComplianceStep::name)
-                .filter(|s| !record.passed.contains(*s))
+                .filter(|s| !record.passed.contains(s.name()))
                 .collect();
             if !missing.is_empty() {
-                return Err(rejected(
-                    "Missing-ComplianceSteps",
-                    &format!("Compliance steps missing: [{}]", missing.join(", ")),
-                ));
+                return Err(FatooraError::missing_compliance_steps(&missing));
             }
             record.production_issued = true;
             let certificate = compliance_csid.certificate().der().to_vec();
@@ -905,7 +882,7 @@ impl Fatoora for Simulator {
             }
             match scripted {
                 Some(Failure::InvalidOtp) => {
-                    return Err(rejected("Invalid-OTP", "OTP is not valid"));
+                    return Err(FatooraError::rejected("Invalid-OTP", "OTP is not valid"));
                 }
                 Some(Failure::ServerError) => return Err(server("scripted server error")),
                 _ => {}
