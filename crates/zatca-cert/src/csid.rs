@@ -81,6 +81,20 @@ impl ZatcaErrors {
     }
 }
 
+impl From<Vec<ZatcaError>> for ZatcaErrors {
+    /// The errors of a response that an implementation of ZATCA's API (the
+    /// simulator) sends, in order.
+    fn from(list: Vec<ZatcaError>) -> Self {
+        Self(list)
+    }
+}
+
+impl FromIterator<ZatcaError> for ZatcaErrors {
+    fn from_iter<I: IntoIterator<Item = ZatcaError>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
 impl fmt::Display for ZatcaErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.0.iter().enumerate() {
@@ -268,6 +282,26 @@ pub struct CsidResponse {
     pub warnings: ZatcaErrors,
     /// Whether the body was wrapped in `{"value":{…}}` (the renewal 428 answer).
     pub renewal_wrapper: bool,
+}
+
+impl CsidResponse {
+    /// The `tokenType` ZATCA sends with a CSID: the WS-Security X.509 v3 token
+    /// profile's URI (ISB Swagger examples in `testdata/api/`).
+    pub const X509_V3_TOKEN_TYPE: &'static str =
+        "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
+
+    /// A CSID answer as ZATCA issues it: `csid` with `disposition` (`ISSUED`, or
+    /// `NOT_COMPLIANT` for a renewal's compliance-grade CSID), the X.509 v3
+    /// token type, no errors, and not wrapped.
+    pub fn issued(csid: Csid, disposition: &str) -> Self {
+        Self {
+            csid,
+            disposition: Some(disposition.to_owned()),
+            token_type: Some(Self::X509_V3_TOKEN_TYPE.to_owned()),
+            warnings: ZatcaErrors::default(),
+            renewal_wrapper: false,
+        }
+    }
 }
 
 fn parse_json(input: &[u8]) -> Result<Value, CertError> {

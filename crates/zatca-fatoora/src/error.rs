@@ -2,9 +2,11 @@
 
 use std::fmt;
 
-use zatca_cert::ZatcaErrors;
+use zatca_cert::{ZatcaError, ZatcaErrors};
 use zatca_types::ZatcaCode;
 use zatca_types::codes::TEMPLATE_DENIED_TEXT;
+
+use crate::ComplianceStep;
 
 /// What kind of refusal ZATCA's answer means, so callers can act on it
 /// (`shared/spec/zatca-formats.md` §1.6 and §2.2).
@@ -73,6 +75,67 @@ pub enum FatooraError {
 }
 
 impl FatooraError {
+    /// ZATCA's HTTP 400 refusal with one error of `code` and `message`: the
+    /// `{"errors":[{"code","message"}]}` body of §2.2, e.g. `Invalid-OTP`.
+    ///
+    /// ```
+    /// use zatca_fatoora::{ErrorKind, FatooraError};
+    /// let refused = FatooraError::rejected("Invalid-OTP", "OTP is not valid");
+    /// assert_eq!(refused.kind(), ErrorKind::InvalidOtp);
+    /// ```
+    pub fn rejected(code: &str, message: &str) -> Self {
+        Self::Rejected {
+            status: 400,
+            errors: ZatcaErrors::from(vec![ZatcaError {
+                category: None,
+                code: Some(code.to_owned()),
+                message: message.to_owned(),
+            }]),
+        }
+    }
+
+    /// ZATCA's `Missing-ComplianceSteps` refusal listing the steps not passed
+    /// yet, in its message form `[step, step]` (§2.4), which [`Self::kind`]
+    /// reads back.
+    ///
+    /// ```
+    /// use zatca_fatoora::{ComplianceStep, ErrorKind, FatooraError};
+    /// let refused = FatooraError::missing_compliance_steps(&[ComplianceStep::SimplifiedInvoice]);
+    /// assert_eq!(
+    ///     refused.kind(),
+    ///     ErrorKind::MissingComplianceSteps(vec!["simplified-compliant".to_owned()])
+    /// );
+    /// ```
+    pub fn missing_compliance_steps(missing: &[ComplianceStep]) -> Self {
+        let names: Vec<&str> = missing.iter().map(|s| s.name()).collect();
+        Self::rejected(
+            ZatcaCode::MissingComplianceSteps.as_str(),
+            &format!("Compliance steps missing: [{}]", names.join(", ")),
+        )
+    }
+
+    /// The AD CS policy module's denial of a CSR whose certificate template is
+    /// not this environment's (`requestID -2`, §1.2), with ZATCA's message,
+    /// which [`Self::kind`] reads as [`ErrorKind::TemplateDenied`].
+    ///
+    /// ```
+    /// use zatca_fatoora::{ErrorKind, FatooraError};
+    /// let refused = FatooraError::template_denied("TSTZATCA-Code-Signing");
+    /// assert_eq!(refused.kind(), ErrorKind::TemplateDenied);
+    /// ```
+    pub fn template_denied(template: &str) -> Self {
+        Self::Rejected {
+            status: 400,
+            errors: ZatcaErrors::from(vec![ZatcaError {
+                category: None,
+                code: None,
+                message: format!(
+                    "unable to submit and sign the csr in zatca side, caused : Denied by Policy Module 0x80094800, The request was for a certificate template that is not supported by the Active Directory Certificate Services policy: {template}."
+                ),
+            }]),
+        }
+    }
+
     /// Classifies ZATCA's refusal.
     pub fn kind(&self) -> ErrorKind {
         let errors = match self {

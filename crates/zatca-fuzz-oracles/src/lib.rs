@@ -46,7 +46,6 @@ pub const TARGETS: &[(&str, Oracle)] = &[
     ("verify_invoice", verify_invoice),
     ("compliance_report", compliance_report),
     ("store_json", store_json),
-    ("sim_read_csr", sim_read_csr),
 ];
 
 /// Private-key import in every form: never panics; a key that parses re-encodes
@@ -424,30 +423,4 @@ pub fn store_json(data: &[u8]) -> bool {
         accepted = true;
     }
     accepted
-}
-
-/// The simulator CA's CSR reader: never panics; a CSR it accepts is one the
-/// CSR crate also parses and verifies.
-pub fn sim_read_csr(data: &[u8]) -> bool {
-    let Ok(_facts) = zatca_simulator::ca::read_csr(data) else {
-        return false;
-    };
-    match Csr::from_der(data.to_vec()) {
-        Ok(csr) => {
-            if let Err(e) = csr.verify() {
-                panic!("the simulator accepted a CSR that does not verify: {e}");
-            }
-        }
-        // The CSR crate insists on canonical DER; the simulator, like a CA, reads BER.
-        Err(_) if !is_canonical_csr_der(data) => {}
-        Err(e) => panic!("the simulator accepted a CSR the CSR crate refuses: {e}"),
-    }
-    true
-}
-
-/// Whether `der` decodes as a CSR structure that re-encodes to the same bytes.
-fn is_canonical_csr_der(der: &[u8]) -> bool {
-    x509_cert::request::CertReq::from_der(der)
-        .and_then(|r| r.to_der())
-        .is_ok_and(|again| again == der)
 }

@@ -5,33 +5,51 @@
 //! | | [`CaKind::DeveloperPortal`] (compliance CSIDs of the sandbox) | [`CaKind::AdCs`] (simulation and production) |
 //! |---|---|---|
 //! | issuer | `CN=eInvoicing` (UTF8String) | `DC=local, DC=gov, DC=extgazt, CN=<CA>` (DC IA5String, CN PrintableString) |
-//! | serial | a millisecond timestamp, 6 bytes | 19 bytes starting `11` |
+//! | serial | 6 bytes (ZATCA's are a millisecond timestamp) | 19 bytes starting `11` |
 //! | subject | copied from the CSR | rebuilt C, O, OU, CN (PrintableString where the value allows) |
 //! | SAN | the CSR's, copied verbatim | the CSR's, copied verbatim |
 //! | other extensions | basicConstraints critical CA:FALSE | SKI, AKI, keyUsage critical digitalSignature, EKU codeSigning + clientAuth |
+//!
+//! Serials keep those lengths but are drawn from the OS random number generator
+//! (positive, DER-minimal, at most 20 octets as RFC 5280 §4.1.2.2 allows), never
+//! from a clock or counter: certificates issued by separate processes sharing
+//! nothing must not repeat a serial. The 6-byte serial has 46 random bits (the
+//! first byte is `0x40..=0x7f`), the 19-byte one 144.
+//!
+//! CSRs are read by `zatca-csr` ([`Csr`], the workspace's one CSR parser) and
+//! certificates built from x509-cert's typed extensions; no DER is written by hand.
 //!
 //! Certificates are valid five years from an injected start time (PCSIDs are
 //! valid five years, §2.5); the CA never reads the clock.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use der::asn1::{AnyRef, BitStringRef, ObjectIdentifier, OctetString};
+use der::asn1::{
+    Any, Ia5StringRef, ObjectIdentifier, OctetString, PrintableStringRef, Utf8StringRef,
+};
 use der::{Decode as _, Encode as _};
+use x509_cert::attr::AttributeTypeAndValue;
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder as _, CertificateBuilder};
-use x509_cert::ext::Extension;
-use x509_cert::name::Name;
-use x509_cert::request::CertReq;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+    SubjectKeyIdentifier,
+};
+use x509_cert::ext::{Extension, ToExtension as _};
+use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
+use zatca_csr::{Csr, oid};
 use zatca_keys::{Curve, PrivateKey, PublicKey};
 
-const OID_EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
-const OID_SAN: &str = "2.5.29.17";
-const OID_TEMPLATE_NAME: &str = "1.3.6.1.4.1.311.20.2";
-const OID_ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+/// domainComponent (DC), the AD CS issuer's first three RDNs.
+const DOMAIN_COMPONENT: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("0.9.2342.19200300.100.1.25");
+/// id-kp-codeSigning, the first EKU of ZATCA's AD CS certificates.
+const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+/// id-kp-clientAuth, the second.
+const CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
 const FIVE_YEARS: Duration = Duration::from_secs(1826 * 24 * 3600);
 
 /// Why the CA refused a request.
@@ -111,71 +129,54 @@ pub struct CsrFacts {
     pub spki_der: Vec<u8>,
     /// The subjectAltName extension, verbatim.
     pub subject_alt_name: Extension,
-    /// The certificate template name (1.3.6.1.4.1.311.20.2), if present and a string.
+    /// The certificate template name (1.3.6.1.4.1.311.20.2), if present as the
+    /// UTF8String ZATCA's CSRs carry (spec §1.1).
     pub template_name: Option<String>,
 }
 
-/// Reads and verifies a DER CSR: signature over the TBS bytes as received
-/// (stack notes trap 6), secp256k1 key, a subjectAltName to copy.
-pub fn read_csr(csr_der: &[u8]) -> Result<CsrFacts, CaError> {
-    #[derive(der::Sequence)]
-    struct Signed<'a> {
-        tbs: AnyRef<'a>,
-        algorithm: spki::AlgorithmIdentifierRef<'a>,
-        signature: BitStringRef<'a>,
+impl CsrFacts {
+    /// Reads what the CA needs from a CSR parsed by `zatca-csr`, after checking
+    /// it: a secp256k1 key, an ecdsa-with-SHA256 signature that verifies over the
+    /// TBS bytes as received, and a subjectAltName to copy.
+    pub fn from_csr(csr: &Csr) -> Result<Self, CaError> {
+        let public_key = csr.public_key().map_err(|_| CaError::NotSecp256k1)?;
+        if public_key.curve() != Curve::Secp256k1 {
+            return Err(CaError::NotSecp256k1);
+        }
+        csr.verify().map_err(|_| CaError::BadCsrSignature)?;
+        let spki_der = csr.request().info.public_key.to_der().map_err(malformed)?;
+        let subject_alt_name = csr
+            .extensions()
+            .map_err(malformed)?
+            .into_iter()
+            .find(|e| e.extn_id == oid::SUBJECT_ALT_NAME)
+            .ok_or(CaError::MissingSubjectAltName)?;
+        let template_name = csr
+            .template_name()
+            .map_err(malformed)?
+            .filter(|(_, string_type)| *string_type == "UTF8String")
+            .map(|(name, _)| name);
+        Ok(Self {
+            subject: csr.request().info.subject.clone(),
+            public_key,
+            spki_der,
+            subject_alt_name,
+            template_name,
+        })
     }
-    let malformed = |e: der::Error| CaError::MalformedCsr {
-        reason: e.to_string(),
-    };
-    let signed = Signed::from_der(csr_der).map_err(malformed)?;
-    let tbs = signed.tbs.to_der().map_err(malformed)?;
-    let req = CertReq::from_der(csr_der).map_err(malformed)?;
-    let spki_der = req.info.public_key.to_der().map_err(malformed)?;
-    let public_key = PublicKey::from_spki_der(&spki_der).map_err(|_| CaError::NotSecp256k1)?;
-    if public_key.curve() != Curve::Secp256k1 {
-        return Err(CaError::NotSecp256k1);
-    }
-    if signed.algorithm.oid.to_string() != OID_ECDSA_SHA256 {
-        return Err(CaError::BadCsrSignature);
-    }
-    // A signature BIT STRING with unused bits is malformed, whatever its bytes say.
-    let signature = signed
-        .signature
-        .as_bytes()
-        .ok_or(CaError::BadCsrSignature)?;
-    public_key
-        .verify_sha256(&tbs, signature)
-        .map_err(|_| CaError::BadCsrSignature)?;
+}
 
-    let mut san = None;
-    let mut template_name = None;
-    for attr in req.info.attributes.iter() {
-        if attr.oid.to_string() != OID_EXTENSION_REQUEST {
-            continue;
-        }
-        for value in attr.values.iter() {
-            let exts: Vec<Extension> = value.decode_as().map_err(malformed)?;
-            for ext in exts {
-                match ext.extn_id.to_string().as_str() {
-                    OID_SAN => san = Some(ext),
-                    OID_TEMPLATE_NAME => {
-                        template_name =
-                            der::asn1::Utf8StringRef::from_der(ext.extn_value.as_bytes())
-                                .ok()
-                                .map(|s| s.as_str().to_owned());
-                    }
-                    _ => {}
-                }
-            }
-        }
+fn malformed(e: impl fmt::Display) -> CaError {
+    CaError::MalformedCsr {
+        reason: e.to_string(),
     }
-    Ok(CsrFacts {
-        subject: req.info.subject,
-        public_key,
-        spki_der,
-        subject_alt_name: san.ok_or(CaError::MissingSubjectAltName)?,
-        template_name,
-    })
+}
+
+/// Reads and checks a DER CSR with `zatca-csr` ([`Csr::from_der`], which
+/// insists on canonical DER), then [`CsrFacts::from_csr`].
+pub fn read_csr(csr_der: &[u8]) -> Result<CsrFacts, CaError> {
+    let csr = Csr::from_der(csr_der.to_vec()).map_err(malformed)?;
+    CsrFacts::from_csr(&csr)
 }
 
 /// A certificate the test CA issued.
@@ -213,7 +214,6 @@ pub struct TestCa {
     key: PrivateKey,
     kind: CaKind,
     issuer: Name,
-    issued: AtomicU64,
 }
 
 impl fmt::Debug for TestCa {
@@ -237,20 +237,15 @@ impl TestCa {
             return Err(CaError::CaKey);
         }
         let issuer = match &kind {
-            CaKind::DeveloperPortal => name(&[(OID_CN, Str::Utf8("eInvoicing"))])?,
+            CaKind::DeveloperPortal => name(&[(oid::COMMON_NAME, Str::Utf8("eInvoicing"))])?,
             CaKind::AdCs { ca_name } => name(&[
-                (OID_DC, Str::Ia5("local")),
-                (OID_DC, Str::Ia5("gov")),
-                (OID_DC, Str::Ia5("extgazt")),
-                (OID_CN, Str::Best(ca_name)),
+                (DOMAIN_COMPONENT, Str::Ia5("local")),
+                (DOMAIN_COMPONENT, Str::Ia5("gov")),
+                (DOMAIN_COMPONENT, Str::Ia5("extgazt")),
+                (oid::COMMON_NAME, Str::Best(ca_name)),
             ])?,
         };
-        Ok(Self {
-            key,
-            kind,
-            issuer,
-            issued: AtomicU64::new(0),
-        })
+        Ok(Self { key, kind, issuer })
     }
 
     /// The CA's public key (what its certificates' signatures verify under).
@@ -264,47 +259,31 @@ impl TestCa {
     }
 
     /// Issues a certificate for a verified CSR, valid five years from
-    /// `not_before_unix` (seconds since the epoch).
+    /// `not_before_unix` (seconds since the epoch), under a fresh random serial.
     pub fn issue(
         &self,
         csr: &CsrFacts,
         not_before_unix: u64,
     ) -> Result<IssuedCertificate, CaError> {
-        let n = self.issued.fetch_add(1, Ordering::Relaxed);
         let (serial, subject, extensions) = match &self.kind {
             CaKind::DeveloperPortal => {
-                let millis = not_before_unix.saturating_mul(1000).saturating_add(n);
-                let bytes = millis.to_be_bytes();
-                let serial =
-                    SerialNumber::new(bytes.get(2..).unwrap_or(&bytes)).map_err(build_err)?;
-                let basic_constraints = Extension {
-                    extn_id: oid("2.5.29.19")?,
-                    critical: true,
-                    // SEQUENCE {} : cA defaults to FALSE.
-                    extn_value: OctetString::new(vec![0x30, 0x00]).map_err(build_err)?,
+                let basic_constraints = BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
                 };
                 (
-                    serial,
+                    random_serial::<6>(None)?,
                     csr.subject.clone(),
-                    vec![basic_constraints, csr.subject_alt_name.clone()],
+                    vec![
+                        extension(true, &basic_constraints, &csr.subject)?,
+                        csr.subject_alt_name.clone(),
+                    ],
                 )
             }
             CaKind::AdCs { .. } => {
-                // The CA's own key is in the seed: two CAs (compliance and production)
-                // issuing for one key at one time must not repeat a serial.
-                let mut seed = csr.spki_der.clone();
-                seed.extend_from_slice(&self.key.public_key().to_uncompressed_point());
-                seed.extend_from_slice(&n.to_be_bytes());
-                seed.extend_from_slice(&not_before_unix.to_be_bytes());
-                let digest = zatca_keys::sha256(&seed);
-                let mut serial_bytes = vec![0x11];
-                serial_bytes.extend_from_slice(digest.get(..18).unwrap_or(&digest));
-                let serial = SerialNumber::new(&serial_bytes).map_err(build_err)?;
-                (
-                    serial,
-                    rebuilt_subject(&csr.subject)?,
-                    self.ad_cs_extensions(csr)?,
-                )
+                let subject = rebuilt_subject(&csr.subject)?;
+                let extensions = self.ad_cs_extensions(csr, &subject)?;
+                (random_serial::<18>(Some(0x11))?, subject, extensions)
             }
         };
         let start = Duration::from_secs(not_before_unix);
@@ -326,36 +305,64 @@ impl TestCa {
         })
     }
 
-    fn ad_cs_extensions(&self, csr: &CsrFacts) -> Result<Vec<Extension>, CaError> {
-        let key_id = |spki: &[u8]| {
-            zatca_keys::sha256(spki)
-                .get(..20)
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default()
-        };
+    /// SKI, AKI, keyUsage (critical, digitalSignature), EKU (codeSigning,
+    /// clientAuth) and the SAN copied verbatim, in that order.
+    fn ad_cs_extensions(&self, csr: &CsrFacts, subject: &Name) -> Result<Vec<Extension>, CaError> {
         let ca_spki = self.key.public_key().to_spki_der().map_err(build_err)?;
-        let ski = tlv(0x04, &key_id(&csr.spki_der));
-        let aki = tlv(0x30, &tlv(0x80, &key_id(&ca_spki)));
-        // BIT STRING, 7 unused bits, digitalSignature (bit 0).
-        let key_usage = vec![0x03, 0x02, 0x07, 0x80];
-        let code_signing = oid("1.3.6.1.5.5.7.3.3")?.to_der().map_err(build_err)?;
-        let client_auth = oid("1.3.6.1.5.5.7.3.2")?.to_der().map_err(build_err)?;
-        let eku = tlv(0x30, &[code_signing, client_auth].concat());
-        let ext = |id: &str, critical: bool, value: Vec<u8>| -> Result<Extension, CaError> {
-            Ok(Extension {
-                extn_id: oid(id)?,
-                critical,
-                extn_value: OctetString::new(value).map_err(build_err)?,
-            })
+        let ski = SubjectKeyIdentifier(key_id(&csr.spki_der)?);
+        let aki = AuthorityKeyIdentifier {
+            key_identifier: Some(key_id(&ca_spki)?),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
         };
+        let key_usage = KeyUsage(KeyUsages::DigitalSignature.into());
+        let eku = ExtendedKeyUsage(vec![CODE_SIGNING, CLIENT_AUTH]);
         Ok(vec![
-            ext("2.5.29.14", false, ski)?,
-            ext("2.5.29.35", false, aki)?,
-            ext("2.5.29.15", true, key_usage)?,
-            ext("2.5.29.37", false, eku)?,
+            extension(false, &ski, subject)?,
+            extension(false, &aki, subject)?,
+            extension(true, &key_usage, subject)?,
+            extension(false, &eku, subject)?,
             csr.subject_alt_name.clone(),
         ])
     }
+}
+
+/// An extension of a typed value, with its criticality as a decision in code
+/// rather than the type's default.
+fn extension<T>(critical: bool, value: &T, subject: &Name) -> Result<Extension, CaError>
+where
+    T: der::Encode + der::oid::AssociatedOid,
+{
+    (critical, value)
+        .to_extension(subject, &[])
+        .map_err(build_err)
+}
+
+/// The key identifier of an SPKI: the first 20 bytes of its SHA-256.
+fn key_id(spki_der: &[u8]) -> Result<OctetString, CaError> {
+    let digest = zatca_keys::sha256(spki_der);
+    OctetString::new(digest.get(..20).unwrap_or(&digest)).map_err(build_err)
+}
+
+/// A serial of `N` bytes from the OS RNG, after `prefix` if given: positive
+/// (the first byte's top bit is clear) and of exactly its length (the first
+/// byte is never zero), so ZATCA's serial lengths are kept and no counter or
+/// clock is involved.
+fn random_serial<const N: usize>(prefix: Option<u8>) -> Result<SerialNumber, CaError> {
+    let mut random = crate::random::bytes::<N>().ok_or_else(|| CaError::Build {
+        reason: "the operating system's random number generator failed".to_owned(),
+    })?;
+    let mut bytes = Vec::with_capacity(N + 1);
+    match prefix {
+        Some(first) => bytes.push(first),
+        None => {
+            if let Some(first) = random.first_mut() {
+                *first = (*first & 0x7f) | 0x40;
+            }
+        }
+    }
+    bytes.extend_from_slice(&random);
+    SerialNumber::new(&bytes).map_err(build_err)
 }
 
 struct Issuance {
@@ -383,24 +390,24 @@ impl BuilderProfile for Issuance {
     }
 }
 
-const OID_C: &str = "2.5.4.6";
-const OID_O: &str = "2.5.4.10";
-const OID_OU: &str = "2.5.4.11";
-const OID_CN: &str = "2.5.4.3";
-const OID_DC: &str = "0.9.2342.19200300.100.1.25";
-
 /// The AD CS subject: C, O, OU, CN, each from the CSR, PrintableString where possible.
 fn rebuilt_subject(requested: &Name) -> Result<Name, CaError> {
-    let mut values: Vec<(&str, String)> = Vec::new();
-    for wanted in [OID_C, OID_O, OID_OU, OID_CN] {
+    let mut values: Vec<(ObjectIdentifier, String)> = Vec::new();
+    for wanted in [
+        oid::COUNTRY,
+        oid::ORGANIZATION,
+        oid::ORGANIZATIONAL_UNIT,
+        oid::COMMON_NAME,
+    ] {
         for atv in requested.iter() {
-            if atv.oid.to_string() == wanted {
+            if atv.oid == wanted {
                 let text = String::from_utf8_lossy(atv.value.value()).into_owned();
                 values.push((wanted, text));
             }
         }
     }
-    let parts: Vec<(&str, Str<'_>)> = values.iter().map(|(o, v)| (*o, Str::Best(v))).collect();
+    let parts: Vec<(ObjectIdentifier, Str<'_>)> =
+        values.iter().map(|(o, v)| (*o, Str::Best(v))).collect();
     name(&parts)
 }
 
@@ -411,55 +418,28 @@ enum Str<'a> {
     Best(&'a str),
 }
 
-fn is_printable(s: &str) -> bool {
-    s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || " '()+,-./:=?".contains(c))
-}
-
-/// Encodes a Name with one attribute per RDN, in the order given.
-fn name(parts: &[(&str, Str<'_>)]) -> Result<Name, CaError> {
-    let mut rdns = Vec::new();
-    for (id, value) in parts {
-        let (tag, text) = match value {
-            Str::Utf8(s) => (0x0c, *s),
-            Str::Ia5(s) => (0x16, *s),
-            Str::Best(s) if is_printable(s) => (0x13, *s),
-            Str::Best(s) => (0x0c, *s),
-        };
-        let atv = [
-            oid(id)?.to_der().map_err(build_err)?,
-            tlv(tag, text.as_bytes()),
-        ]
-        .concat();
-        rdns.extend(tlv(0x31, &tlv(0x30, &atv)));
+/// A Name with one attribute per RDN, in the order given.
+fn name(parts: &[(ObjectIdentifier, Str<'_>)]) -> Result<Name, CaError> {
+    let mut rdns = Vec::with_capacity(parts.len());
+    for (id, text) in parts {
+        let value = match text {
+            Str::Utf8(s) => Any::encode_from(&Utf8StringRef::new(s).map_err(build_err)?),
+            Str::Ia5(s) => Any::encode_from(&Ia5StringRef::new(s).map_err(build_err)?),
+            Str::Best(s) => match PrintableStringRef::new(s) {
+                Ok(printable) => Any::encode_from(&printable),
+                Err(_) => Any::encode_from(&Utf8StringRef::new(s).map_err(build_err)?),
+            },
+        }
+        .map_err(build_err)?;
+        let atv = AttributeTypeAndValue { oid: *id, value };
+        rdns.push(RelativeDistinguishedName::try_from(vec![atv]).map_err(build_err)?);
     }
-    Name::from_der(&tlv(0x30, &rdns)).map_err(build_err)
-}
-
-fn oid(dotted: &str) -> Result<ObjectIdentifier, CaError> {
-    ObjectIdentifier::new(dotted).map_err(build_err)
+    Ok(Name::hazmat_from_rdn_sequence(RdnSequence::from(rdns)))
 }
 
 fn time(since_epoch: Duration) -> Result<Time, CaError> {
     let dt = der::DateTime::from_unix_duration(since_epoch).map_err(build_err)?;
     Ok(Time::from(dt))
-}
-
-/// DER tag-length-value with a definite length.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let len = content.len();
-    let mut out = vec![tag];
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        let significant = bytes.get(skip..).unwrap_or(&[]);
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(significant);
-    }
-    out.extend_from_slice(content);
-    out
 }
 
 /// The ZATCA values a SAN carries that the simulator needs.
@@ -471,50 +451,35 @@ pub struct SanValues {
     pub invoice_types: String,
 }
 
-/// Reads the VAT and TSXY from the directoryName of a subjectAltName.
-pub fn san_values(facts: &CsrFacts) -> Result<SanValues, CaError> {
-    use x509_cert::ext::pkix::SubjectAltName;
-    use x509_cert::ext::pkix::name::GeneralName;
-    let malformed = |reason: &str| CaError::MalformedCsr {
-        reason: reason.to_owned(),
-    };
-    let san = SubjectAltName::from_der(facts.subject_alt_name.extn_value.as_bytes())
-        .map_err(|e| malformed(&e.to_string()))?;
-    let mut vat = None;
-    let mut types = None;
-    for name in san.0.iter() {
-        if let GeneralName::DirectoryName(dn) = name {
-            for atv in dn.iter() {
-                let text = std::str::from_utf8(atv.value.value())
-                    .map(str::to_owned)
-                    .ok();
-                match atv.oid.to_string().as_str() {
-                    "0.9.2342.19200300.100.1.1" => vat = text,
-                    "2.5.4.12" => types = text,
-                    _ => {}
-                }
-            }
-        }
+impl SanValues {
+    /// The VAT and TSXY of a CSR's subjectAltName directoryName, as `zatca-csr` reads it.
+    pub fn from_csr(csr: &Csr) -> Result<Self, CaError> {
+        let attributes = csr.san_directory_name().map_err(malformed)?;
+        let value = |wanted: ObjectIdentifier| {
+            let wanted = wanted.to_string();
+            attributes
+                .iter()
+                .find(|a| a.oid == wanted)
+                .map(|a| a.value.clone())
+        };
+        Ok(Self {
+            vat: value(oid::USER_ID).ok_or_else(|| malformed("the SAN has no UID (VAT number)"))?,
+            invoice_types: value(oid::TITLE)
+                .ok_or_else(|| malformed("the SAN has no title (invoice types)"))?,
+        })
     }
-    Ok(SanValues {
-        vat: vat.ok_or_else(|| malformed("the SAN has no UID (VAT number)"))?,
-        invoice_types: types.ok_or_else(|| malformed("the SAN has no title (invoice types)"))?,
-    })
 }
 
 /// The issuance inputs of an existing certificate (its subject, key and SAN), so
 /// the production CSID can be issued for the key and SAN of the compliance CSID.
 pub fn facts_from_certificate(der: &[u8]) -> Result<CsrFacts, CaError> {
-    let malformed = |e: der::Error| CaError::MalformedCsr {
-        reason: e.to_string(),
-    };
     let cert = x509_cert::Certificate::from_der(der).map_err(malformed)?;
     let tbs = cert.tbs_certificate();
     let spki_der = tbs.subject_public_key_info().to_der().map_err(malformed)?;
     let public_key = PublicKey::from_spki_der(&spki_der).map_err(|_| CaError::NotSecp256k1)?;
     let san = tbs
         .extensions()
-        .and_then(|exts| exts.iter().find(|e| e.extn_id.to_string() == OID_SAN))
+        .and_then(|exts| exts.iter().find(|e| e.extn_id == oid::SUBJECT_ALT_NAME))
         .cloned()
         .ok_or(CaError::MissingSubjectAltName)?;
     Ok(CsrFacts {

@@ -23,24 +23,56 @@
 //!   as ZATCA does (§2.5), or 200 with a production CSID when configured so.
 //!
 //! Scripted failures ([`Failure`]) make the next matching call fail the way
-//! ZATCA fails, for tests. State can persist in a directory so separate CLI
-//! processes share one simulated ZATCA.
+//! ZATCA fails, for tests.
+//!
+//! # Credentials
+//!
+//! Certificate serials and CSID secrets come from the OS random number
+//! generator (a secret is base64 of 32 random bytes, the length of ZATCA's), so
+//! neither can be predicted from a certificate, a request id or the time. The
+//! simulator keeps only the SHA-256 of each secret (a 256-bit random secret
+//! needs no slow hash) and compares a presented secret's digest with it in
+//! constant time.
+//!
+//! # State directory
+//!
+//! With [`SimulatorConfig::state_dir`] the simulated ZATCA is shared between
+//! processes: `compliance-ca.key` and `production-ca.key` (the CA keys, SEC1
+//! PEM), `state.json` (request ids, used OTPs, issued CSIDs by token with their
+//! secrets' digests, scripted failures) and `state.lock`, the lock every read
+//! and write of them happens under. Everything the simulator creates there is
+//! private: directories 0700, files 0600. Opening the directory removes, under
+//! the lock, the temporary files a killed process may have left (`.state.json.tmp-…`
+//! and the keys' `.….tmp-…`, written by `zatca_keys::fs::write_atomic`), since
+//! they can hold CA keys and state.
+//!
+//! `state.json` carries `"format": 2`. A state file of an older simulator, which
+//! kept CSID secrets in clear (and derived them from the token and request id),
+//! is refused with [`SimulatorError::OutdatedState`] naming the file rather than
+//! re-hashed: its secrets are computable by anyone holding the certificate, so
+//! they must not keep working. Delete the directory to start a fresh simulated
+//! ZATCA. Every state error names the file and what was expected.
 
+use zatca_types::ZatcaCode;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq as _;
+use zatca_csr::{Csr, CsrForm};
 use zatca_fatoora::{
-    ComplianceReport, ComplianceStep, CsidResponse, CsrSubmission, Fatoora, FatooraError,
+    ComplianceReport, ComplianceStep, Csid, CsidResponse, CsrSubmission, Fatoora, FatooraError,
     InvoiceSubmission, Otp, ProductionCsidRequest, Renewal, ValidationMessage, ValidationResults,
     ZatcaError, ZatcaErrors,
 };
 use zatca_keys::{Curve, PrivateKey};
 use zatca_profile::{Environment, InvoiceTypes, ValidationProfile};
+use zeroize::Zeroizing;
 
-use crate::ca::{CaKind, CsrFacts, TestCa, read_csr};
+use crate::ca::{CaError, CaKind, CsrFacts, SanValues, TestCa};
 
 /// The issuing CA names of the simulated environments. They follow ZATCA's
 /// naming (so the environment can be inferred from the issuer) with a
@@ -98,29 +130,65 @@ pub trait DocumentChecker: Send + Sync {
     fn check(&self, xml: &[u8], certificate_der: &[u8]) -> Vec<ValidationMessage>;
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The version of `state.json`'s layout; 2 is the first to keep only secret digests.
+const STATE_FORMAT: u32 = 2;
+/// The largest `state.json` read (thousands of CSIDs fit in far less).
+const MAX_STATE_BYTES: usize = 64 * 1024 * 1024;
+const STATE_FILE: &str = "state.json";
+const LOCK_FILE: &str = "state.lock";
+const COMPLIANCE_CA_KEY: &str = "compliance-ca.key";
+const PRODUCTION_CA_KEY: &str = "production-ca.key";
+/// The files written through `zatca_keys::fs::write_atomic`, whose temporary
+/// files are `.<name>.tmp-<pid>-<n>` next to them.
+const ATOMIC_FILES: [&str; 3] = [STATE_FILE, COMPLIANCE_CA_KEY, PRODUCTION_CA_KEY];
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ComplianceRecord {
     token: String,
-    secret: String,
+    secret_sha256: String,
     vat: String,
     invoice_types: String,
     passed: BTreeSet<String>,
     production_issued: bool,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ProductionRecord {
-    secret: String,
+    secret_sha256: String,
     retired: bool,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct State {
+    format: u32,
     next_request_id: u64,
     used_otps: BTreeSet<String>,
     compliance: BTreeMap<String, ComplianceRecord>,
     production: BTreeMap<String, ProductionRecord>,
     script: VecDeque<Failure>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self {
+            format: STATE_FORMAT,
+            next_request_id: 0,
+            used_otps: BTreeSet::new(),
+            compliance: BTreeMap::new(),
+            production: BTreeMap::new(),
+            script: VecDeque::new(),
+        }
+    }
+}
+
+/// Only the format of a state file, read first so an old file gets a clear error.
+#[derive(Deserialize)]
+struct StateFormat {
+    #[serde(default)]
+    format: Option<u32>,
 }
 
 /// The offline Fatoora.
@@ -140,39 +208,107 @@ impl std::fmt::Debug for Simulator {
     }
 }
 
-/// Why the simulator could not start.
-#[derive(Debug)]
-pub struct SimulatorError(String);
+/// Why the simulator could not start, or could not read or write its state.
+/// Every variant about a file names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimulatorError {
+    /// A file or directory of the state could not be created, read, written or locked.
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// A state file does not hold what this simulator writes there.
+    DamagedState {
+        /// The file.
+        path: PathBuf,
+        /// What the file should hold.
+        expected: &'static str,
+        /// What the reader found wrong.
+        reason: String,
+    },
+    /// `state.json` was written by an older simulator that kept CSID secrets in
+    /// clear (module docs); it is not migrated.
+    OutdatedState {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A CA key file does not hold a secp256k1 key, or could not be written.
+    CaKey {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// The CA could not be set up (a key of the wrong curve, the OS RNG failed).
+    Ca(CaError),
+}
 
 impl std::fmt::Display for SimulatorError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "simulator: {}", self.0)
+        match self {
+            Self::Io { path, reason } => {
+                write!(f, "simulator state {}: {reason}", path.display())
+            }
+            Self::DamagedState {
+                path,
+                expected,
+                reason,
+            } => write!(
+                f,
+                "simulator state {} is damaged: expected {expected}, but {reason}; delete its directory to start a fresh simulated ZATCA",
+                path.display()
+            ),
+            Self::OutdatedState { path } => write!(
+                f,
+                "simulator state {} was written by an older simulator that kept CSID secrets in clear (expected \"format\": {STATE_FORMAT}); its CSIDs are not carried over: delete its directory to start a fresh simulated ZATCA",
+                path.display()
+            ),
+            Self::CaKey { path, reason } => {
+                write!(f, "simulator CA key {}: {reason}", path.display())
+            }
+            Self::Ca(e) => write!(f, "simulator CA: {e}"),
+        }
     }
 }
 
 impl std::error::Error for SimulatorError {}
 
+impl From<SimulatorError> for FatooraError {
+    /// A state failure stops the call before any answer is sent.
+    fn from(e: SimulatorError) -> Self {
+        FatooraError::Connection {
+            reason: e.to_string(),
+        }
+    }
+}
+
 impl Simulator {
     /// Starts a simulator; with a `state_dir`, its CA keys and issued CSIDs are
-    /// read from there and kept there.
+    /// read from there and kept there (module docs), and the temporary files of
+    /// a killed process are removed.
     pub fn new(config: SimulatorConfig) -> Result<Self, SimulatorError> {
-        let err = |e: &dyn std::fmt::Display| SimulatorError(e.to_string());
         let (compliance_key, production_key, state) = match &config.state_dir {
             Some(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
-                let ck = load_or_create_key(&dir.join("compliance-ca.key")).map_err(|e| err(&e))?;
-                let pk = load_or_create_key(&dir.join("production-ca.key")).map_err(|e| err(&e))?;
-                let state = match std::fs::read(dir.join("state.json")) {
-                    Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| err(&e))?,
-                    Err(_) => State::default(),
-                };
-                (ck, pk, state)
+                let store = StateDir::create(dir)?;
+                let _lock = store.lock()?;
+                store.remove_stale_temp_files()?;
+                let ck = load_or_create_key(&dir.join(COMPLIANCE_CA_KEY))?;
+                let pk = load_or_create_key(&dir.join(PRODUCTION_CA_KEY))?;
+                (ck, pk, store.read()?.unwrap_or_default())
             }
-            None => (
-                PrivateKey::generate(Curve::Secp256k1).map_err(|e| err(&e))?,
-                PrivateKey::generate(Curve::Secp256k1).map_err(|e| err(&e))?,
-                State::default(),
-            ),
+            None => {
+                let generate = || {
+                    PrivateKey::generate(Curve::Secp256k1).map_err(|e| {
+                        SimulatorError::Ca(CaError::Build {
+                            reason: e.to_string(),
+                        })
+                    })
+                };
+                (generate()?, generate()?, State::default())
+            }
         };
         let production_kind = CaKind::AdCs {
             ca_name: match config.environment {
@@ -186,9 +322,9 @@ impl Simulator {
         };
         Ok(Self {
             compliance_ca: TestCa::with_key(compliance_kind, compliance_key)
-                .map_err(|e| err(&e))?,
+                .map_err(SimulatorError::Ca)?,
             production_ca: TestCa::with_key(production_kind, production_key)
-                .map_err(|e| err(&e))?,
+                .map_err(SimulatorError::Ca)?,
             config,
             checker: None,
             state: Mutex::new(state),
@@ -235,31 +371,19 @@ impl Simulator {
         let Some(dir) = &self.config.state_dir else {
             return f(&mut guard);
         };
-        let io = |e: &dyn std::fmt::Display| FatooraError::Connection {
-            reason: format!("simulator state: {e}"),
-        };
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(dir.join("state.lock"))
-            .map_err(|e| io(&e))?;
-        lock.lock().map_err(|e| io(&e))?;
-        if let Ok(bytes) = std::fs::read(dir.join("state.json")) {
-            *guard = serde_json::from_slice(&bytes).map_err(|e| io(&e))?;
+        let store = StateDir::create(dir)?;
+        let lock = store.lock()?;
+        if let Some(state) = store.read()? {
+            *guard = state;
         }
         let result = f(&mut guard);
-        let json = serde_json::to_vec_pretty(&*guard).map_err(|e| io(&e))?;
-        zatca_keys::fs::write_atomic(
-            &dir.join("state.json"),
-            &json,
-            zatca_keys::fs::WriteOptions::SECRET.overwrite(true),
-        )
-        .map_err(|e| io(&e))?;
+        store.write(&guard)?;
         drop(lock);
         result
     }
 
+    /// Issues a certificate from `ca` and its CSID under a fresh random secret;
+    /// returns the answer and the secret's digest, the only form the state keeps.
     fn issue_csid(
         &self,
         ca: &TestCa,
@@ -267,25 +391,19 @@ impl Simulator {
         request_id: u64,
         not_before: u64,
         disposition: &str,
-    ) -> Result<(CsidResponse, String, String), FatooraError> {
+    ) -> Result<(CsidResponse, String), FatooraError> {
         let cert = ca
             .issue(facts, not_before)
             .map_err(|e| server(&e.to_string()))?;
-        let token = cert.binary_security_token();
-        let secret = base64::engine::general_purpose::STANDARD.encode(zatca_keys::sha256(
-            format!("{token}{request_id}").as_bytes(),
-        ));
-        let body = serde_json::json!({
-            "requestID": request_id,
-            "tokenType": "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3",
-            "dispositionMessage": disposition,
-            "binarySecurityToken": token,
-            "secret": secret,
-            "errors": null,
-        });
-        let response = zatca_fatoora::Csid::from_response_json(body.to_string().as_bytes())
-            .map_err(|e| server(&e.to_string()))?;
-        Ok((response, token, secret))
+        let secret = new_secret()?;
+        let secret_sha256 = secret_digest(&secret);
+        let csid = Csid::new(
+            &cert.binary_security_token(),
+            secret,
+            Some(request_id.to_string()),
+        )
+        .map_err(|e| server(&e.to_string()))?;
+        Ok((CsidResponse::issued(csid, disposition), secret_sha256))
     }
 
     /// Issues a compliance CSID and records it under a fresh request id, so its
@@ -294,13 +412,13 @@ impl Simulator {
         &self,
         state: &mut State,
         facts: &CsrFacts,
-        san: crate::ca::SanValues,
+        san: SanValues,
         not_before: u64,
         disposition: &str,
     ) -> Result<CsidResponse, FatooraError> {
         state.next_request_id += 1;
         let request_id = 1_234_567_000 + state.next_request_id;
-        let (response, token, secret) = self.issue_csid(
+        let (response, secret_sha256) = self.issue_csid(
             &self.compliance_ca,
             facts,
             request_id,
@@ -310,8 +428,8 @@ impl Simulator {
         state.compliance.insert(
             request_id.to_string(),
             ComplianceRecord {
-                token,
-                secret,
+                token: response.csid.token().to_owned(),
+                secret_sha256,
                 vat: san.vat,
                 invoice_types: san.invoice_types,
                 passed: BTreeSet::new(),
@@ -329,12 +447,12 @@ impl Simulator {
     ) -> Result<CsidResponse, FatooraError> {
         state.next_request_id += 1;
         let id = 30_000_000 + state.next_request_id;
-        let (response, token, secret) =
+        let (response, secret_sha256) =
             self.issue_csid(&self.production_ca, facts, id, self.config.now, "ISSUED")?;
         state.production.insert(
-            token,
+            response.csid.token().to_owned(),
             ProductionRecord {
-                secret,
+                secret_sha256,
                 retired: false,
             },
         );
@@ -352,7 +470,10 @@ impl Simulator {
     fn check_otp(&self, state: &State, otp: &Otp) -> Result<(), FatooraError> {
         let value = otp.expose();
         if value.is_empty() {
-            return Err(rejected("Missing-OTP", "OTP is required field"));
+            return Err(FatooraError::rejected(
+                ZatcaCode::MissingOtp.as_str(),
+                "OTP is required field",
+            ));
         }
         let ok = match self.config.environment {
             Environment::Development => true,
@@ -363,7 +484,7 @@ impl Simulator {
             }
         };
         if !ok {
-            return Err(rejected("Invalid-OTP", "OTP is not valid"));
+            return Err(FatooraError::rejected(ZatcaCode::InvalidOtp.as_str(), "OTP is not valid"));
         }
         Ok(())
     }
@@ -376,18 +497,15 @@ impl Simulator {
         }
     }
 
-    fn read_submitted_csr(&self, csr: &CsrSubmission) -> Result<CsrFacts, FatooraError> {
-        let invalid = || {
-            rejected_category(
-                "Invalid-CSR",
-                "The provided Certificate Signing Request (CSR) is invalid.",
-            )
-        };
-        let pem = base64::engine::general_purpose::STANDARD
-            .decode(csr.csr.trim())
-            .map_err(|_| invalid())?;
-        let (_, der) = der::pem::decode_vec(&pem).map_err(|_| invalid())?;
-        read_csr(&der).map_err(|_| invalid())
+    /// Reads the `csr` field: base64 of the PEM text (§1.5), parsed and
+    /// checked by `zatca-csr`; anything else is `Invalid-CSR`.
+    fn read_submitted_csr(&self, csr: &CsrSubmission) -> Result<(Csr, CsrFacts), FatooraError> {
+        let (parsed, form) = Csr::parse(csr.csr.as_bytes()).map_err(|_| invalid_csr())?;
+        if form != CsrForm::Base64Pem {
+            return Err(invalid_csr());
+        }
+        let facts = CsrFacts::from_csr(&parsed).map_err(|_| invalid_csr())?;
+        Ok((parsed, facts))
     }
 
     fn check_template(&self, facts: &CsrFacts) -> Result<(), FatooraError> {
@@ -398,40 +516,179 @@ impl Simulator {
         if facts.template_name.as_deref() == Some(expected) {
             return Ok(());
         }
-        Err(template_denied(
+        Err(FatooraError::template_denied(
             facts.template_name.as_deref().unwrap_or(""),
         ))
     }
 
+    /// The compliance record of `csid`: the token must be one issued and the
+    /// secret's digest equal, in constant time, to the recorded one.
     fn authenticate<'s>(
         state: &'s mut State,
-        csid: &zatca_fatoora::Csid,
+        csid: &Csid,
     ) -> Result<(&'s String, &'s mut ComplianceRecord), FatooraError> {
         state
             .compliance
             .iter_mut()
-            .find(|(_, r)| r.token == csid.token() && r.secret == csid.expose_secret())
+            .find(|(_, r)| r.token == csid.token())
+            .filter(|(_, r)| secret_matches(&r.secret_sha256, csid.expose_secret()))
             .ok_or(FatooraError::Unauthorized)
     }
 }
 
-fn load_or_create_key(path: &Path) -> Result<PrivateKey, zatca_keys::KeyError> {
-    if path.exists() {
-        return PrivateKey::read_file(path).map(|(k, _)| k);
+/// A fresh CSID secret: base64 of 32 bytes from the OS RNG.
+fn new_secret() -> Result<Zeroizing<String>, FatooraError> {
+    let raw = Zeroizing::new(
+        crate::random::bytes::<32>()
+            .ok_or_else(|| server("the operating system's random number generator failed"))?,
+    );
+    Ok(Zeroizing::new(
+        base64::engine::general_purpose::STANDARD.encode(raw.as_slice()),
+    ))
+}
+
+/// The form a secret is kept in: base64 of its SHA-256.
+fn secret_digest(secret: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(zatca_keys::sha256(secret.as_bytes()))
+}
+
+/// Whether `presented` is the secret of `recorded_digest`, compared in constant time.
+fn secret_matches(recorded_digest: &str, presented: &str) -> bool {
+    secret_digest(presented)
+        .as_bytes()
+        .ct_eq(recorded_digest.as_bytes())
+        .into()
+}
+
+/// A CA key from `path`, or a fresh one written there (0600). Called under the state lock.
+fn load_or_create_key(path: &Path) -> Result<PrivateKey, SimulatorError> {
+    let key_err = |e: zatca_keys::KeyError| SimulatorError::CaKey {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    if path.symlink_metadata().is_ok() {
+        return PrivateKey::read_file(path).map(|(k, _)| k).map_err(key_err);
     }
-    let key = PrivateKey::generate(Curve::Secp256k1)?;
-    match key.write_file(path, zatca_keys::OutputFormat::Sec1Pem, false) {
-        Ok(()) => Ok(key),
-        // Another process created it first: use theirs, so both sign with one CA key.
-        Err(zatca_keys::KeyError::FileExists { .. }) => PrivateKey::read_file(path).map(|(k, _)| k),
-        Err(e) => Err(e),
+    let key = PrivateKey::generate(Curve::Secp256k1).map_err(key_err)?;
+    key.write_file(path, zatca_keys::OutputFormat::Sec1Pem, false)
+        .map_err(key_err)?;
+    Ok(key)
+}
+
+/// The state directory: where the state lives and how it is locked, read and written.
+struct StateDir<'a> {
+    dir: &'a Path,
+}
+
+impl<'a> StateDir<'a> {
+    /// The directory, created (0700, with any missing parents) if missing.
+    fn create(dir: &'a Path) -> Result<Self, SimulatorError> {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| SimulatorError::Io {
+            path: dir.to_path_buf(),
+            reason: format!("could not create the state directory: {e}"),
+        })?;
+        Ok(Self { dir })
+    }
+
+    /// Takes the exclusive lock on `state.lock` (created 0600); it is released
+    /// when the returned file is dropped.
+    fn lock(&self) -> Result<File, SimulatorError> {
+        let path = self.dir.join(LOCK_FILE);
+        let io = |e: std::io::Error| SimulatorError::Io {
+            path: path.clone(),
+            reason: format!("could not lock the state: {e}"),
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(file)
+    }
+
+    /// Removes what a process killed while writing left behind: the temporary
+    /// files of [`ATOMIC_FILES`]. Only under the lock, so no live write is hit.
+    fn remove_stale_temp_files(&self) -> Result<(), SimulatorError> {
+        let io = |path: &Path, e: std::io::Error| SimulatorError::Io {
+            path: path.to_path_buf(),
+            reason: format!("could not remove a stale temporary file: {e}"),
+        };
+        let entries = std::fs::read_dir(self.dir).map_err(|e| io(self.dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io(self.dir, e))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            let stale = ATOMIC_FILES
+                .iter()
+                .any(|file| name.starts_with(&format!(".{file}.tmp-")));
+            if stale {
+                let path = entry.path();
+                std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The state, or `None` when there is no state file yet.
+    fn read(&self) -> Result<Option<State>, SimulatorError> {
+        let path = self.dir.join(STATE_FILE);
+        if path.symlink_metadata().is_err() {
+            return Ok(None);
+        }
+        let bytes = zatca_keys::fs::read_limited(&path, MAX_STATE_BYTES).map_err(|e| {
+            SimulatorError::Io {
+                path: path.clone(),
+                reason: format!("could not read the state: {e}"),
+            }
+        })?;
+        let damaged = |reason: String| SimulatorError::DamagedState {
+            path: path.clone(),
+            expected: "the JSON object this simulator writes",
+            reason,
+        };
+        let format: StateFormat =
+            serde_json::from_slice(&bytes).map_err(|e| damaged(format!("it is not: {e}")))?;
+        match format.format {
+            None => return Err(SimulatorError::OutdatedState { path }),
+            Some(STATE_FORMAT) => {}
+            Some(other) => {
+                return Err(damaged(format!(
+                    "it has \"format\": {other} where this simulator reads {STATE_FORMAT}"
+                )));
+            }
+        }
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| damaged(format!("it is not: {e}")))
+    }
+
+    /// Writes the state atomically (temporary file, fsync, rename), 0600.
+    fn write(&self, state: &State) -> Result<(), SimulatorError> {
+        let path = self.dir.join(STATE_FILE);
+        let io = |reason: String| SimulatorError::Io {
+            path: path.clone(),
+            reason,
+        };
+        let json = serde_json::to_vec_pretty(state)
+            .map_err(|e| io(format!("could not encode the state: {e}")))?;
+        zatca_keys::fs::write_atomic(
+            &path,
+            &json,
+            zatca_keys::fs::WriteOptions::SECRET.overwrite(true),
+        )
+        .map_err(|e| io(format!("could not write the state: {e}")))
     }
 }
 
 fn server(reason: &str) -> FatooraError {
     FatooraError::Server {
         status: 500,
-        errors: errors(vec![ZatcaError {
+        errors: ZatcaErrors::from(vec![ZatcaError {
             category: Some("HTTP-Errors".into()),
             code: Some("500".into()),
             message: reason.to_owned(),
@@ -439,46 +696,20 @@ fn server(reason: &str) -> FatooraError {
     }
 }
 
-fn errors(list: Vec<ZatcaError>) -> ZatcaErrors {
-    let body = serde_json::json!({
-        "errors": list.iter().map(|e| serde_json::json!({
-            "category": e.category, "code": e.code, "message": e.message,
-        })).collect::<Vec<_>>()
-    });
-    ZatcaErrors::from_json(body.to_string().as_bytes()).unwrap_or_default()
-}
-
-fn rejected(code: &str, message: &str) -> FatooraError {
-    FatooraError::Rejected {
-        status: 400,
-        errors: errors(vec![ZatcaError {
-            category: None,
-            code: Some(code.to_owned()),
-            message: message.to_owned(),
-        }]),
-    }
+fn invalid_csr() -> FatooraError {
+    rejected_category(
+        ZatcaCode::InvalidCsr.as_str(),
+        "The provided Certificate Signing Request (CSR) is invalid.",
+    )
 }
 
 fn rejected_category(category: &str, message: &str) -> FatooraError {
     FatooraError::Rejected {
         status: 400,
-        errors: errors(vec![ZatcaError {
+        errors: ZatcaErrors::from(vec![ZatcaError {
             category: Some(category.to_owned()),
             code: Some("400".to_owned()),
             message: message.to_owned(),
-        }]),
-    }
-}
-
-fn template_denied(template: &str) -> FatooraError {
-    FatooraError::Rejected {
-        status: 400,
-        errors: errors(vec![ZatcaError {
-            category: None,
-            code: None,
-            message: format!(
-                "unable to submit and sign the csr in zatca side, caused : Denied by Policy Module 0x80094800, The request was for a certificate template that is not supported by the Active Directory Certificate Services policy: {template}."
-            ),
         }]),
     }
 }
@@ -502,16 +733,18 @@ impl Fatoora for Simulator {
         self.with_state(|state| {
             match Self::take_failure(state, &[Failure::InvalidOtp, Failure::TemplateDenied]) {
                 Some(Failure::InvalidOtp) => {
-                    return Err(rejected("Invalid-OTP", "OTP is not valid"));
+                    return Err(FatooraError::rejected(ZatcaCode::InvalidOtp.as_str(), "OTP is not valid"));
                 }
-                Some(Failure::TemplateDenied) => return Err(template_denied("scripted")),
+                Some(Failure::TemplateDenied) => {
+                    return Err(FatooraError::template_denied("scripted"));
+                }
                 Some(_) => return Err(server("scripted server error")),
                 None => {}
             }
             self.check_otp(state, otp)?;
-            let facts = self.read_submitted_csr(csr)?;
+            let (parsed, facts) = self.read_submitted_csr(csr)?;
             self.check_template(&facts)?;
-            let san = submitted_san(&facts)?;
+            let san = submitted_san(&parsed)?;
             self.consume_otp(state, otp);
             let mut not_before = self.config.now;
             if state.script.front() == Some(&Failure::ExpiredCertificate) {
@@ -524,7 +757,7 @@ impl Fatoora for Simulator {
 
     fn compliance_invoice(
         &self,
-        compliance_csid: &zatca_fatoora::Csid,
+        compliance_csid: &Csid,
         document: &InvoiceSubmission,
     ) -> Result<ComplianceReport, FatooraError> {
         self.with_state(|state| {
@@ -595,7 +828,7 @@ impl Fatoora for Simulator {
 
     fn production_csid(
         &self,
-        compliance_csid: &zatca_fatoora::Csid,
+        compliance_csid: &Csid,
         request: &ProductionCsidRequest,
     ) -> Result<CsidResponse, FatooraError> {
         self.with_state(|state| {
@@ -604,29 +837,25 @@ impl Fatoora for Simulator {
             }
             let (request_id, record) = Self::authenticate(state, compliance_csid)?;
             if request_id != &request.compliance_request_id {
-                return Err(rejected(
-                    "Invalid-Request-ID",
+                return Err(FatooraError::rejected(
+                    ZatcaCode::InvalidRequestId.as_str(),
                     "The compliance request ID is not the one issued with this compliance CSID",
                 ));
             }
             if record.production_issued {
-                return Err(rejected(
-                    "Already-Issued",
+                return Err(FatooraError::rejected(
+                    ZatcaCode::AlreadyIssued.as_str(),
                     "A production CSID was already issued for this compliance request",
                 ));
             }
             let types = InvoiceTypes::parse(&record.invoice_types, ValidationProfile::Sdk)
                 .map_err(|e| server(&e.to_string()))?;
-            let missing: Vec<&str> = ComplianceStep::required_for(types)
+            let missing: Vec<ComplianceStep> = ComplianceStep::required_for(types)
                 .into_iter()
-                .map(ComplianceStep::name)
-                .filter(|s| !record.passed.contains(*s))
+                .filter(|s| !record.passed.contains(s.name()))
                 .collect();
             if !missing.is_empty() {
-                return Err(rejected(
-                    "Missing-ComplianceSteps",
-                    &format!("Compliance steps missing: [{}]", missing.join(", ")),
-                ));
+                return Err(FatooraError::missing_compliance_steps(&missing));
             }
             record.production_issued = true;
             let certificate = compliance_csid.certificate().der().to_vec();
@@ -637,7 +866,7 @@ impl Fatoora for Simulator {
 
     fn renew_production_csid(
         &self,
-        production_csid: &zatca_fatoora::Csid,
+        production_csid: &Csid,
         otp: &Otp,
         csr: &CsrSubmission,
     ) -> Result<Renewal, FatooraError> {
@@ -647,20 +876,22 @@ impl Fatoora for Simulator {
                 &[Failure::InvalidOtp, Failure::RenewalIssuesDirectly],
             );
             match state.production.get(production_csid.token()) {
-                Some(r) if r.secret == production_csid.expose_secret() && !r.retired => {}
+                Some(r)
+                    if !r.retired
+                        && secret_matches(&r.secret_sha256, production_csid.expose_secret()) => {}
                 _ => return Err(FatooraError::Unauthorized),
             }
             match scripted {
                 Some(Failure::InvalidOtp) => {
-                    return Err(rejected("Invalid-OTP", "OTP is not valid"));
+                    return Err(FatooraError::rejected(ZatcaCode::InvalidOtp.as_str(), "OTP is not valid"));
                 }
                 Some(Failure::ServerError) => return Err(server("scripted server error")),
                 _ => {}
             }
             self.check_otp(state, otp)?;
-            let facts = self.read_submitted_csr(csr)?;
+            let (parsed, facts) = self.read_submitted_csr(csr)?;
             self.check_template(&facts)?;
-            let san = submitted_san(&facts)?;
+            let san = submitted_san(&parsed)?;
             self.consume_otp(state, otp);
             if scripted == Some(Failure::RenewalIssuesDirectly) {
                 let response = self.issue_production_csid(state, &facts)?;
@@ -681,7 +912,7 @@ impl Simulator {
         &self,
         xml: &[u8],
         document: &InvoiceSubmission,
-        csid: &zatca_fatoora::Csid,
+        csid: &Csid,
         vat: &str,
         problems: &mut Vec<ValidationMessage>,
     ) -> Option<ComplianceStep> {
@@ -714,7 +945,7 @@ impl Simulator {
         match invoice.seller_vat() {
             Some(seller) if seller == vat => {}
             _ => problems.push(message(
-                "certificate-permissions",
+                ZatcaCode::CertificatePermissions.as_str(),
                 "AUTHORIZATION",
                 "User only allowed to use the vat number that exists in the authentication certificate",
             )),
@@ -737,13 +968,8 @@ impl Simulator {
 }
 
 /// The VAT and TSXY of a submitted CSR; a CSR without them is `Invalid-CSR`.
-fn submitted_san(facts: &CsrFacts) -> Result<crate::ca::SanValues, FatooraError> {
-    crate::ca::san_values(facts).map_err(|_| {
-        rejected_category(
-            "Invalid-CSR",
-            "The provided Certificate Signing Request (CSR) is invalid.",
-        )
-    })
+fn submitted_san(csr: &Csr) -> Result<SanValues, FatooraError> {
+    SanValues::from_csr(csr).map_err(|_| invalid_csr())
 }
 
 fn facts_from_certificate(der: &[u8]) -> Result<CsrFacts, FatooraError> {

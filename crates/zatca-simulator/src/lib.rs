@@ -5,10 +5,19 @@
 //! (`shared/spec/zatca-formats.md` §3.2), so the whole toolkit can be exercised
 //! end to end without a network, and tests can make certificates for any key.
 //!
+//! The [`fatoora`] module serves ZATCA's onboarding endpoints on top of it, with
+//! random CSID secrets kept only as digests and a private, lockable state
+//! directory shared between processes.
+//!
 //! Why each dependency: `x509-cert` (with `builder`) assembles and signs the
-//! certificates (rcgen cannot handle secp256k1); `der`/`spki` encode the names and
-//! extensions explicitly; `k256` is the CA's signer type the builder needs;
-//! `base64` writes the token forms; `zatca-keys` holds the CA key and hashes.
+//! certificates from its typed extensions (rcgen cannot handle secp256k1);
+//! `der`/`spki` type the names and the SPKI; `zatca-csr` is the one CSR parser
+//! (parse, verify, read extensions and SAN); `k256` is the CA's signer type the
+//! builder needs; `base64` writes the token and secret forms; `zatca-keys` holds
+//! the CA keys, hashes and writes files atomically; `getrandom` draws serials and
+//! secrets from the OS RNG; `subtle` compares secret digests in constant time;
+//! `zeroize` wipes secrets; `serde`/`serde_json` keep the state file;
+//! `zatca-types` gives ZATCA's error codes and the compliance steps.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (issue 5): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
@@ -25,6 +34,7 @@
 pub mod ca;
 pub mod checker;
 pub mod fatoora;
+mod random;
 
 pub use ca::{CaError, CaKind, IssuedCertificate, TestCa};
 pub use checker::UblDocumentChecker;

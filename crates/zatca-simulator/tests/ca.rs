@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 
 use base64::Engine as _;
-use der::{Decode as _, Encode as _};
+use der::{Decode as _, Encode as _, Tagged as _};
 use zatca_simulator::ca::{CaKind, TestCa, read_csr};
 
 /// SDK R3.4.8's own CSR (simulation template), base64 of PEM text: testdata/keys/README.
@@ -164,5 +164,125 @@ print("ok")
             String::from_utf8_lossy(&out.stderr)
         ),
         Err(_) => eprintln!("skipped the Python check: python3 is not installed"),
+    }
+}
+
+fn extension<'a>(cert: &'a x509_cert::Certificate, oid: &str) -> &'a x509_cert::ext::Extension {
+    cert.tbs_certificate()
+        .extensions()
+        .unwrap()
+        .iter()
+        .find(|e| e.extn_id.to_string() == oid)
+        .unwrap()
+}
+
+fn key_id(spki_der: &[u8]) -> Vec<u8> {
+    zatca_keys::sha256(spki_der)[..20].to_vec()
+}
+
+/// The typed extensions and names encode to the bytes ZATCA's CAs write.
+#[test]
+fn extensions_and_names_keep_their_encoding() {
+    let csr = read_csr(&sdk_csr_der()).unwrap();
+    let ca = TestCa::new(CaKind::AdCs {
+        ca_name: "SIMZEINVOICESCA-CA".into(),
+    })
+    .unwrap();
+    let cert = x509_cert::Certificate::from_der(ca.issue(&csr, JAN_2025).unwrap().der()).unwrap();
+    let order: Vec<(String, bool)> = cert
+        .tbs_certificate()
+        .extensions()
+        .unwrap()
+        .iter()
+        .map(|e| (e.extn_id.to_string(), e.critical))
+        .collect();
+    let expected = [
+        ("2.5.29.14", false),
+        ("2.5.29.35", false),
+        ("2.5.29.15", true),
+        ("2.5.29.37", false),
+        ("2.5.29.17", false),
+    ]
+    .map(|(o, c)| (o.to_owned(), c));
+    assert_eq!(order, expected);
+    // keyUsage: BIT STRING, 7 unused bits, digitalSignature.
+    assert_eq!(
+        extension(&cert, "2.5.29.15").extn_value.as_bytes(),
+        [0x03, 0x02, 0x07, 0x80]
+    );
+    // EKU: codeSigning, clientAuth.
+    let mut eku = vec![
+        0x30, 0x14, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x03,
+    ];
+    eku.extend([0x06, 0x08, 0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02]);
+    assert_eq!(extension(&cert, "2.5.29.37").extn_value.as_bytes(), eku);
+    let mut ski = vec![0x04, 0x14];
+    ski.extend(key_id(&csr.spki_der));
+    assert_eq!(extension(&cert, "2.5.29.14").extn_value.as_bytes(), ski);
+    let mut aki = vec![0x30, 0x16, 0x80, 0x14];
+    aki.extend(key_id(&ca.public_key().to_spki_der().unwrap()));
+    assert_eq!(extension(&cert, "2.5.29.35").extn_value.as_bytes(), aki);
+    // Issuer: DC as IA5String, CN as PrintableString; subject PrintableString.
+    let tags: Vec<der::Tag> = cert
+        .tbs_certificate()
+        .issuer()
+        .iter()
+        .map(|a| a.value.tag())
+        .collect();
+    use der::Tag::{Ia5String, PrintableString};
+    assert_eq!(tags, [Ia5String, Ia5String, Ia5String, PrintableString]);
+
+    let portal = TestCa::new(CaKind::DeveloperPortal).unwrap();
+    let cert =
+        x509_cert::Certificate::from_der(portal.issue(&csr, JAN_2025).unwrap().der()).unwrap();
+    let basic = extension(&cert, "2.5.29.19");
+    assert!(basic.critical);
+    assert_eq!(
+        basic.extn_value.as_bytes(),
+        [0x30, 0x00],
+        "CA:FALSE by default"
+    );
+    let issuer = cert.tbs_certificate().issuer().to_der().unwrap();
+    assert_eq!(
+        issuer,
+        [
+            &[
+                0x30, 0x15, 0x31, 0x13, 0x30, 0x11, 0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, 0x0a
+            ][..],
+            b"eInvoicing"
+        ]
+        .concat()
+    );
+}
+
+/// Serials are positive, of ZATCA's lengths, and differ for one CSR at one time.
+#[test]
+fn serials_are_random_positive_and_of_zatca_lengths() {
+    let csr = read_csr(&sdk_csr_der()).unwrap();
+    for (kind, len) in [
+        (CaKind::DeveloperPortal, 6),
+        (
+            CaKind::AdCs {
+                ca_name: "SIMZEINVOICESCA-CA".into(),
+            },
+            19,
+        ),
+    ] {
+        let ca = TestCa::new(kind.clone()).unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..50 {
+            let cert =
+                x509_cert::Certificate::from_der(ca.issue(&csr, JAN_2025).unwrap().der()).unwrap();
+            let serial = cert.tbs_certificate().serial_number().as_bytes().to_vec();
+            assert_eq!(serial.len(), len, "{kind:?}");
+            assert!(
+                serial[0] != 0 && serial[0] < 0x80,
+                "{kind:?}: {serial:02x?}"
+            );
+            if len == 19 {
+                assert_eq!(serial[0], 0x11);
+            }
+            assert!(seen.insert(serial), "{kind:?}: a serial repeated");
+        }
     }
 }

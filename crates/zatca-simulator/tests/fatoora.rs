@@ -2,39 +2,15 @@
 //! missing compliance steps, renewal 428.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::Path;
+mod common;
 
-use zatca_csr::Csr;
+use common::{NOW, csr_for, otp};
 use zatca_fatoora::{
-    ComplianceStep, CsrSubmission, ErrorKind, Fatoora, FatooraError, Otp, ProductionCsidRequest,
-    Renewal,
+    ComplianceStep, ErrorKind, Fatoora, FatooraError, ProductionCsidRequest, Renewal,
 };
 use zatca_keys::{Curve, PrivateKey};
-use zatca_profile::{Environment, RequestInput, ValidateOptions, ValidationProfile};
+use zatca_profile::Environment;
 use zatca_simulator::{Failure, Simulator, SimulatorConfig};
-
-const NOW: u64 = 1_767_225_600; // 2026-01-01
-
-fn csr_for(env: Environment, key: &PrivateKey) -> CsrSubmission {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json");
-    let input = RequestInput::from_bytes(&std::fs::read(path).unwrap()).unwrap();
-    let profile = input
-        .validate_with(&ValidateOptions {
-            profile: ValidationProfile::Sdk,
-            environment: Some(env),
-            require_environment: true,
-        })
-        .unwrap();
-    let csr = Csr::build(&profile, key).unwrap();
-    CsrSubmission {
-        csr: csr.to_base64_pem().unwrap(),
-    }
-}
-
-fn otp(s: &str) -> Otp {
-    Otp::new(s.to_owned())
-}
 
 #[test]
 fn compliance_csid_is_issued_for_our_key_with_our_san() {
