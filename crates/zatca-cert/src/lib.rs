@@ -35,8 +35,8 @@
 //! ```
 //!
 //! Why each dependency: `x509-cert`/`der` parse the certificate (audited
-//! RustCrypto ASN.1); `zatca-keys` gives the public-key type, SHA-256 and the
-//! size-limited file read; `base64` reads and writes
+//! RustCrypto ASN.1); `zatca-keys` gives the public-key type and SHA-256;
+//! `zatca-fs` the size-limited, regular-files-only read; `base64` reads and writes
 //! the token forms; `serde_json` reads CSID responses; `zeroize` wipes the
 //! CSID secret.
 #![forbid(unsafe_code)]

@@ -8,6 +8,8 @@
 
 mod cmd;
 mod exit;
+mod input;
+mod term;
 
 use clap::{Parser, Subcommand};
 

@@ -250,10 +250,10 @@ impl Simulator {
         }
         let result = f(&mut guard);
         let json = serde_json::to_vec_pretty(&*guard).map_err(|e| io(&e))?;
-        zatca_keys::fs::write_atomic(
+        zatca_fs::write_atomic(
             &dir.join("state.json"),
             &json,
-            zatca_keys::fs::WriteOptions::SECRET.overwrite(true),
+            zatca_fs::WriteOptions::SECRET.overwrite(true),
         )
         .map_err(|e| io(&e))?;
         drop(lock);

@@ -8,7 +8,8 @@
 //! Why each dependency: `x509-cert` (with `builder`) assembles and signs the
 //! certificates (rcgen cannot handle secp256k1); `der`/`spki` encode the names and
 //! extensions explicitly; `k256` is the CA's signer type the builder needs;
-//! `base64` writes the token forms; `zatca-keys` holds the CA key and hashes.
+//! `base64` writes the token forms; `zatca-keys` holds the CA key and hashes;
+//! `zatca-fs` writes the state file atomically.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (issue 5): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
