@@ -10,11 +10,24 @@ use std::path::Path;
 
 use zatca_cert::Certificate;
 use zatca_fs::FsError;
-use zatca_keys::PrivateKey;
+use zatca_keys::{InputForm, KeyError, PrivateKey};
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Code};
 use crate::term;
+
+/// Reads a private key in any form `zatca_keys` reads; an encrypted PKCS#8 key is
+/// decrypted with `ZATCA_KEY_PASSPHRASE` when that is set (and not empty), as
+/// the device store's keys are.
+pub fn decode_private_key(bytes: &[u8]) -> Result<(PrivateKey, InputForm), KeyError> {
+    match std::env::var_os(crate::cmd::device::KEY_PASSPHRASE_VAR) {
+        Some(p) if !p.is_empty() => {
+            let passphrase = Zeroizing::new(p.into_encoded_bytes());
+            PrivateKey::from_bytes_with_passphrase(bytes, &passphrase)
+        }
+        _ => PrivateKey::from_bytes(bytes),
+    }
+}
 
 /// A file named on the command line: by a flag (`--key FILE`) or by position.
 #[derive(Debug, Clone, Copy)]
@@ -60,12 +73,17 @@ impl<'a> FileArg<'a> {
             .map_err(|e| self.fs_error(&e))
     }
 
-    /// Reads the file as a private key, in any form `zatca_keys` reads.
+    /// Reads the file as a private key, in any form [`decode_private_key`] reads.
     pub fn private_key(&self) -> Result<PrivateKey, CliError> {
         let bytes = self.read(zatca_keys::MAX_KEY_FILE_BYTES, "private key")?;
-        PrivateKey::from_bytes(&bytes)
-            .map(|(key, _)| key)
-            .map_err(|e| self.error(e))
+        match decode_private_key(&bytes) {
+            Ok((key, _)) => Ok(key),
+            Err(KeyError::Empty) => Err(self.invalid(
+                Code::Invalid,
+                "the file is empty; expected a private key (SEC1 or PKCS#8, as PEM, DER or bare base64)",
+            )),
+            Err(e) => Err(self.error(e)),
+        }
     }
 
     /// Reads the file as a certificate, in any form `zatca_cert` reads.

@@ -44,7 +44,7 @@ fn describe(bytes: &[u8], as_json: bool) -> Result<(), CliError> {
     if let Some(result) = super::csr::inspect(bytes, as_json) {
         return result;
     }
-    match PrivateKey::from_bytes(bytes) {
+    match crate::input::decode_private_key(bytes) {
         Ok((key, form)) => return print_key(&key, form, as_json),
         Err(zatca_keys::KeyError::NotAPrivateKey { .. })
         | Err(zatca_keys::KeyError::Unrecognized) => {}
