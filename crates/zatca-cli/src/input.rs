@@ -78,7 +78,7 @@ impl<'a> FileArg<'a> {
         let bytes = self.read(zatca_keys::MAX_KEY_FILE_BYTES, "private key")?;
         match decode_private_key(&bytes) {
             Ok((key, _)) => Ok(key),
-            Err(KeyError::Empty) => Err(self.invalid(
+            Err(KeyError::Empty) => Err(self.error_with(
                 Code::Invalid,
                 "the file is empty; expected a private key (SEC1 or PKCS#8, as PEM, DER or bare base64)",
             )),
@@ -119,8 +119,8 @@ impl<'a> FileArg<'a> {
         CliError::new(code, message)
     }
 
-    /// An error of kind `code` about this file.
-    pub fn invalid(&self, code: Code, message: impl std::fmt::Display) -> CliError {
+    /// A new error with exit code `code` about this file.
+    pub fn error_with(&self, code: Code, message: impl std::fmt::Display) -> CliError {
         CliError::new(code, format!("{}: {message}", self.label()))
     }
 }

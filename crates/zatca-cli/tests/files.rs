@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{arg, char_device, kind, mkfifo, stderr, testdata, zatca};
+use common::{arg, char_device, kind, mkfifo, stderr, testdata, zatca, zatca_with_env};
 
 const REQUEST: &str = "requests/sample-device.json";
 const KEY: &str = "keys/sdk-r3.3.3-priv-key.b64";
@@ -19,7 +19,12 @@ const INVOICE: &str = "invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice
 
 /// Asserts the run failed with `code` and printed exactly `message` as its error.
 fn assert_error(args: &[&str], code: i32, message: &str) {
-    let out = zatca(args);
+    assert_error_with_env(args, &[], code, message);
+}
+
+/// [`assert_error`] with extra environment variables.
+fn assert_error_with_env(args: &[&str], env: &[(&str, &str)], code: i32, message: &str) {
+    let out = zatca_with_env(args, env);
     assert_eq!(
         out.status.code(),
         Some(code),
@@ -485,4 +490,38 @@ fn key_and_certificate_errors_name_the_flag_and_the_file() {
         stderr(&out_sign)
     );
     assert!(!out.exists());
+}
+
+#[test]
+fn an_encrypted_key_file_is_read_with_the_passphrase_the_message_names() {
+    let encrypted = testdata("keys/openssl-encrypted-pkcs8.pem");
+    let hash = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let plain = zatca(&[
+        "sign-hash",
+        "--key",
+        &testdata("keys/openssl-pkcs8-secp256k1.pem"),
+        "--hash",
+        hash,
+    ]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    let out = zatca_with_env(
+        &["sign-hash", "--key", &encrypted, "--hash", hash],
+        &[("ZATCA_KEY_PASSPHRASE", "fixture")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // RFC 6979: the same key and hash give the same signature.
+    assert_eq!(out.stdout, plain.stdout);
+    let out = zatca_with_env(
+        &["inspect", &encrypted],
+        &[("ZATCA_KEY_PASSPHRASE", "fixture")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_error_with_env(
+        &["sign-hash", "--key", &encrypted, "--hash", hash],
+        &[("ZATCA_KEY_PASSPHRASE", "wrong")],
+        1,
+        &format!(
+            "--key {encrypted}: the passphrase does not decrypt the private key (or the encrypted key is damaged)"
+        ),
+    );
 }

@@ -24,7 +24,8 @@ pub struct Args {
     /// The device's EGS request (ClearTax JSON, Device/Organization JSON or SDK .properties).
     #[arg(long, value_name = "REQUEST")]
     request: PathBuf,
-    /// The private key of the compliance CSID.
+    /// The private key of the compliance CSID (encrypted PKCS#8 is read with
+    /// ZATCA_KEY_PASSPHRASE).
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
     /// The compliance CSID's certificate (any form `inspect` reads, or the CSID response JSON).
@@ -53,7 +54,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let request = request_file.read(zatca_profile::MAX_REQUEST_BYTES, "EGS request")?;
     let profile = RequestInput::from_bytes(&request)
         .and_then(|input| input.validate(ValidationProfile::Sdk))
-        .map_err(|e| request_file.invalid(Code::Invalid, crate::term::escape(&e.to_string())))?;
+        .map_err(|e| request_file.error_with(Code::Invalid, crate::term::escape(&e.to_string())))?;
     let key = FileArg::flag("--key", &args.key).private_key()?;
     let cert = FileArg::flag("--cert", &args.cert).certificate()?;
     let time = super::invoice::signing_time(args.time.as_deref())?;

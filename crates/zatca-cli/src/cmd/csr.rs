@@ -19,7 +19,8 @@ pub struct Args {
     /// The request (any of the three shapes; see `zatca validate`).
     #[arg(value_name = "REQUEST")]
     request: PathBuf,
-    /// The secp256k1 private key (SEC1 or PKCS#8; PEM, DER or the SDK's bare base64).
+    /// The secp256k1 private key (SEC1 or PKCS#8; PEM, DER or the SDK's bare base64;
+    /// encrypted PKCS#8 is read with ZATCA_KEY_PASSPHRASE).
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
     /// development (developer portal), simulation or production. Required unless the

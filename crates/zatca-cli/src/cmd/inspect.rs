@@ -32,7 +32,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let file = FileArg::positional(&args.file);
     let bytes = file.read(MAX_INPUT_BYTES, "file to inspect")?;
     if bytes.trim_ascii().is_empty() {
-        return Err(file.invalid(Code::Invalid, format_args!("the file is empty; {EXPECTED}")));
+        return Err(file.error_with(Code::Invalid, format_args!("the file is empty; {EXPECTED}")));
     }
     describe(&bytes, args.json).map_err(|e| file.error(e))
 }

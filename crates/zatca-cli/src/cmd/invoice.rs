@@ -45,7 +45,8 @@ struct SignArgs {
     /// The invoice XML (UBL 2.1, UTF-8, at most 10 MiB); a signed one is re-signed.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// The secp256k1 private key of the certificate (SEC1 or PKCS#8; PEM, DER or bare base64).
+    /// The secp256k1 private key of the certificate (SEC1 or PKCS#8; PEM, DER or bare
+    /// base64; encrypted PKCS#8 is read with ZATCA_KEY_PASSPHRASE).
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
     /// The certificate (PEM, DER, base64, binarySecurityToken or CSID response JSON).
@@ -194,10 +195,8 @@ fn hash(args: &HashArgs) -> Result<(), CliError> {
 }
 
 /// Reads an invoice file: a regular file of at most [`MAX_INVOICE_BYTES`].
-pub fn read_invoice(path: &Path) -> Result<Vec<u8>, CliError> {
-    FileArg::positional(path)
-        .read(MAX_INVOICE_BYTES, "invoice XML")
-        .map(|bytes| bytes.to_vec())
+pub fn read_invoice(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, CliError> {
+    FileArg::positional(path).read(MAX_INVOICE_BYTES, "invoice XML")
 }
 
 /// An invoice error, its message prefixed with the file name.

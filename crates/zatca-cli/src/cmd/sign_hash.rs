@@ -11,7 +11,8 @@ use crate::input::FileArg;
 /// Arguments of `zatca sign-hash`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The secp256k1 private key (SEC1 or PKCS#8; PEM, DER or the SDK's bare base64).
+    /// The secp256k1 private key (SEC1 or PKCS#8; PEM, DER or the SDK's bare base64;
+    /// encrypted PKCS#8 is read with ZATCA_KEY_PASSPHRASE).
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
     /// The invoice hash: base64 of the 32-byte SHA-256 (44 characters).
