@@ -100,7 +100,7 @@ impl Certificate {
 
     /// Reads a certificate file in any accepted form.
     pub fn read_file(path: &std::path::Path) -> Result<(Self, CertificateForm), CertError> {
-        let bytes = zatca_keys::fs::read_limited(path, decode::MAX_INPUT_BYTES)?;
+        let bytes = zatca_fs::read_regular(path, decode::MAX_INPUT_BYTES, "certificate")?;
         Self::from_bytes(&bytes)
     }
 

@@ -201,6 +201,21 @@ impl fmt::Display for CertError {
 
 impl std::error::Error for CertError {}
 
+impl From<zatca_fs::FsError> for CertError {
+    fn from(e: zatca_fs::FsError) -> Self {
+        match e {
+            zatca_fs::FsError::TooLarge { len, max, .. } => Self::TooLarge {
+                len: usize::try_from(len).unwrap_or(usize::MAX),
+                max,
+            },
+            other => Self::Io {
+                path: other.path().to_path_buf(),
+                reason: other.problem(),
+            },
+        }
+    }
+}
+
 impl From<zatca_keys::KeyError> for CertError {
     fn from(e: zatca_keys::KeyError) -> Self {
         match e {

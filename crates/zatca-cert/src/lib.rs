@@ -35,8 +35,9 @@
 //! ```
 //!
 //! Why each dependency: `x509-cert`/`der` parse the certificate (audited
-//! RustCrypto ASN.1); `zatca-keys` gives the public-key type and the
-//! size-limited file read; `zatca-types` the shared time, CA family, OIDs and digest forms; `base64` reads and writes
+//! RustCrypto ASN.1); `zatca-keys` gives the public-key type; `zatca-fs` the
+//! size-limited, regular-files-only read; `zatca-types` the shared time, CA family,
+//! OIDs and digest forms; `base64` reads and writes
 //! the token forms; `serde_json` reads CSID responses; `zeroize` wipes the
 //! CSID secret.
 #![forbid(unsafe_code)]

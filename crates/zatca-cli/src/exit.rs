@@ -98,6 +98,18 @@ impl From<zatca_keys::KeyError> for CliError {
     }
 }
 
+/// A file that could not be read or written: exit 4, except a file too large
+/// to be what it should be, which is invalid input (exit 1).
+impl From<zatca_fs::FsError> for CliError {
+    fn from(e: zatca_fs::FsError) -> Self {
+        let code = match &e {
+            zatca_fs::FsError::TooLarge { .. } => Code::Invalid,
+            _ => Code::Io,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
 impl From<zatca_ubl::UblError> for CliError {
     fn from(e: zatca_ubl::UblError) -> Self {
         use zatca_ubl::UblError as U;

@@ -77,11 +77,13 @@ pub enum KeyError {
         /// The file that would have been replaced.
         path: PathBuf,
     },
-    /// Reading or writing a file failed.
+    /// Reading or writing a file failed, or the file was refused (a FIFO,
+    /// device or directory is never read or replaced).
     Io {
         /// The file concerned.
         path: PathBuf,
-        /// The operating system's description of the failure.
+        /// What went wrong: the operating system's description, or why the file
+        /// was refused.
         reason: String,
     },
 }
@@ -149,3 +151,24 @@ impl fmt::Display for KeyError {
 }
 
 impl std::error::Error for KeyError {}
+
+/// A key file that could not be read or written. An existing destination stays
+/// [`KeyError::FileExists`] and an oversized file [`KeyError::TooLarge`]; every
+/// other file problem (a FIFO or device refused, a missing file, a failed
+/// write) becomes [`KeyError::Io`] with the file named.
+impl From<zatca_fs::FsError> for KeyError {
+    fn from(e: zatca_fs::FsError) -> Self {
+        use zatca_fs::FsError as F;
+        match e {
+            F::Exists { path } => Self::FileExists { path },
+            F::TooLarge { len, max, .. } => Self::TooLarge {
+                len: usize::try_from(len).unwrap_or(usize::MAX),
+                max,
+            },
+            other => Self::Io {
+                path: other.path().to_path_buf(),
+                reason: other.problem(),
+            },
+        }
+    }
+}

@@ -10,14 +10,15 @@
 //!   `Data/Certificates/ec-secp256k1-priv-key.pem`, PKCS#8 in what SDK R3.4.8
 //!   generates), detecting the form itself;
 //! - writes SEC1 PEM (default), PKCS#8 PEM, or the SDK's bare base64, through
-//!   [`fs::write_atomic`] with mode 0600;
+//!   [`zatca_fs::write_atomic`] with mode 0600 (and reads key files through
+//!   [`zatca_fs::read_regular`], so a FIFO or device is refused, not waited on);
 //! - signs and verifies with RFC 6979 deterministic nonces and low-S DER output.
 //!
 //! Secret hygiene: [`PrivateKey`] has no `Clone`, its `Debug` prints only the
 //! curve, it zeroizes on drop (the RustCrypto signing keys do), and every
 //! serialized form is returned inside [`Zeroizing`].
 //!
-//! Why each dependency: `k256`/`p256` are the audited RustCrypto curve
+//! Why each dependency: `zatca-fs` reads and writes the key files safely; `k256`/`p256` are the audited RustCrypto curve
 //! implementations (pure Rust, constant time); `sec1`/`pkcs8`/`spki`/`der` parse
 //! and write the key containers; `base64` reads the SDK's armourless form;
 //! `zeroize` wipes secrets; `sha2` is the digest ZATCA signs with.
@@ -47,7 +48,6 @@
 )]
 
 mod error;
-pub mod fs;
 mod import;
 
 use std::fmt;
@@ -231,9 +231,13 @@ impl PrivateKey {
         Ok((key, form))
     }
 
-    /// Reads a private key file (at most [`MAX_KEY_FILE_BYTES`]).
+    /// Reads a private key file (at most [`MAX_KEY_FILE_BYTES`], a regular file).
     pub fn read_file(path: &std::path::Path) -> Result<(Self, InputForm), KeyError> {
-        let bytes = Zeroizing::new(fs::read_limited(path, MAX_KEY_FILE_BYTES)?);
+        let bytes = Zeroizing::new(zatca_fs::read_regular(
+            path,
+            MAX_KEY_FILE_BYTES,
+            "private key",
+        )?);
         Self::from_bytes(&bytes)
     }
 
@@ -367,7 +371,8 @@ impl PrivateKey {
     }
 
     /// Writes the key to `path` in `format`, atomically, mode 0600, never
-    /// replacing an existing file unless `overwrite`.
+    /// replacing an existing file unless `overwrite`, and never anything but a
+    /// regular file (see [`zatca_fs`] for what happens to a symbolic link).
     pub fn write_file(
         &self,
         path: &std::path::Path,
@@ -375,11 +380,12 @@ impl PrivateKey {
         overwrite: bool,
     ) -> Result<(), KeyError> {
         let text = self.encode(format)?;
-        fs::write_atomic(
+        zatca_fs::write_atomic(
             path,
             text.as_bytes(),
-            fs::WriteOptions::SECRET.overwrite(overwrite),
+            zatca_fs::WriteOptions::SECRET.overwrite(overwrite),
         )
+        .map_err(KeyError::from)
     }
 
     /// Signs a 32-byte digest as given (no further hashing), with an RFC 6979
@@ -577,6 +583,27 @@ mod tests {
         let der = key.sign_sha256(b"sample").unwrap();
         let sig = p256::ecdsa::Signature::from_der(&der).unwrap();
         assert_eq!(sig.normalize_s(), sig);
+    }
+
+    #[test]
+    fn key_files_go_through_zatca_fs() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = PrivateKey::read_file(dir.path()).unwrap_err();
+        assert_eq!(
+            err,
+            KeyError::Io {
+                path: dir.path().to_path_buf(),
+                reason:
+                    "is a directory, not a regular file; the private key must be a regular file"
+                        .to_owned()
+            }
+        );
+        let key = PrivateKey::generate(Curve::Secp256k1).unwrap();
+        let err = key
+            .write_file(dir.path(), OutputFormat::Sec1Pem, true)
+            .unwrap_err();
+        assert!(matches!(err, KeyError::Io { .. }), "{err:?}");
+        assert!(dir.path().is_dir());
     }
 
     pub(crate) fn hex(s: &str) -> Vec<u8> {

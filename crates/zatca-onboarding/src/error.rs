@@ -570,6 +570,15 @@ impl From<zatca_csr::CsrError> for OnboardingError {
     }
 }
 
+impl From<zatca_fs::FsError> for OnboardingError {
+    fn from(e: zatca_fs::FsError) -> Self {
+        Self::Io {
+            path: e.path().to_path_buf(),
+            reason: e.problem(),
+        }
+    }
+}
+
 impl From<zatca_keys::KeyError> for OnboardingError {
     fn from(e: zatca_keys::KeyError) -> Self {
         match e {

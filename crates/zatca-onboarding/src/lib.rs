@@ -66,7 +66,7 @@
 //!
 //! # Dependencies
 //!
-//! The toolkit crates (`zatca-keys` keys, hashing and atomic writes;
+//! The toolkit crates (`zatca-fs` atomic writes and bounded reads; `zatca-keys` keys and hashing;
 //! `zatca-profile` requests; `zatca-csr` CSRs; `zatca-cert` CSIDs and
 //! pre-flight; `zatca-fatoora` the API contract; `zatca-sign` the first PIH);
 //! `serde`/`serde_json` for the store files and answers; `zeroize` for the

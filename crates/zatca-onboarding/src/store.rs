@@ -12,7 +12,7 @@
 //! <root>/activities/<activity-id>.json
 //! ```
 //!
-//! Every file is written through [`zatca_keys::fs::write_atomic`] (temporary
+//! Every file is written through [`zatca_fs::write_atomic`] (temporary
 //! file, fsync, rename): a crash leaves the old file or the new one, never a
 //! half-written one. `device.json` is written last in every operation and is
 //! the only file that says which generation is current, so files of a
@@ -47,8 +47,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
 use zatca_cert::Csid;
+use zatca_fs::{WriteOptions, write_atomic_with};
 use zatca_keys::PrivateKey;
-use zatca_keys::fs::{WriteOptions, write_atomic_with};
 use zatca_profile::Environment;
 use zeroize::Zeroizing;
 
@@ -283,9 +283,9 @@ impl Store {
     }
 
     fn read(&self, path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, OnboardingError> {
-        match zatca_keys::fs::read_limited(path, MAX_FILE_BYTES) {
+        match zatca_fs::read_regular(path, MAX_FILE_BYTES, "store file") {
             Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
-            Err(zatca_keys::KeyError::Io { .. }) if !path.exists() => Ok(None),
+            Err(zatca_fs::FsError::Unreadable { .. }) if !path.exists() => Ok(None),
             Err(e) => Err(e.into()),
         }
     }

@@ -43,7 +43,7 @@
 //! and write of them happens under. Everything the simulator creates there is
 //! private: directories 0700, files 0600. Opening the directory removes, under
 //! the lock, the temporary files a killed process may have left (`.state.json.tmp-…`
-//! and the keys' `.….tmp-…`, written by `zatca_keys::fs::write_atomic`), since
+//! and the keys' `.….tmp-…`, written by `zatca_fs::write_atomic`), since
 //! they can hold CA keys and state.
 //!
 //! `state.json` carries `"format": 2`. A state file of an older simulator, which
@@ -138,7 +138,7 @@ const STATE_FILE: &str = "state.json";
 const LOCK_FILE: &str = "state.lock";
 const COMPLIANCE_CA_KEY: &str = "compliance-ca.key";
 const PRODUCTION_CA_KEY: &str = "production-ca.key";
-/// The files written through `zatca_keys::fs::write_atomic`, whose temporary
+/// The files written through `zatca_fs::write_atomic`, whose temporary
 /// files are `.<name>.tmp-<pid>-<n>` next to them.
 const ATOMIC_FILES: [&str; 3] = [STATE_FILE, COMPLIANCE_CA_KEY, PRODUCTION_CA_KEY];
 
@@ -640,7 +640,7 @@ impl<'a> StateDir<'a> {
         if path.symlink_metadata().is_err() {
             return Ok(None);
         }
-        let bytes = zatca_keys::fs::read_limited(&path, MAX_STATE_BYTES).map_err(|e| {
+        let bytes = zatca_fs::read_regular(&path, MAX_STATE_BYTES, "the simulator state").map_err(|e| {
             SimulatorError::Io {
                 path: path.clone(),
                 reason: format!("could not read the state: {e}"),
@@ -676,10 +676,10 @@ impl<'a> StateDir<'a> {
         };
         let json = serde_json::to_vec_pretty(state)
             .map_err(|e| io(format!("could not encode the state: {e}")))?;
-        zatca_keys::fs::write_atomic(
+        zatca_fs::write_atomic(
             &path,
             &json,
-            zatca_keys::fs::WriteOptions::SECRET.overwrite(true),
+            zatca_fs::WriteOptions::SECRET.overwrite(true),
         )
         .map_err(|e| io(format!("could not write the state: {e}")))
     }

@@ -14,7 +14,7 @@
 //! `der`/`spki` type the names and the SPKI; `zatca-csr` is the one CSR parser
 //! (parse, verify, read extensions and SAN); `k256` is the CA's signer type the
 //! builder needs; `base64` writes the token and secret forms; `zatca-keys` holds
-//! the CA keys, hashes and writes files atomically; `getrandom` draws serials and
+//! the CA keys and hashes; `zatca-fs` writes files atomically; `getrandom` draws serials and
 //! secrets from the OS RNG; `subtle` compares secret digests in constant time;
 //! `zeroize` wipes secrets; `serde`/`serde_json` keep the state file;
 //! `zatca-types` gives ZATCA's error codes and the compliance steps.

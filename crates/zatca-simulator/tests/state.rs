@@ -270,7 +270,7 @@ fn temporary_files_of_a_killed_process_are_removed_on_open() {
     sim.compliance_csid(&otp("123456"), &csr_for(Environment::Simulation, &key))
         .unwrap();
     drop(sim);
-    // What zatca_keys::fs::write_atomic leaves when killed between create and rename.
+    // What zatca_fs::write_atomic leaves when killed between create and rename.
     let stale = [
         ".state.json.tmp-4242-0",
         ".compliance-ca.key.tmp-4242-1",

@@ -10,14 +10,13 @@
 use std::path::PathBuf;
 
 use serde_json::json;
-use zatca_cert::Certificate;
 use zatca_fatoora::ComplianceStep;
-use zatca_keys::PrivateKey;
-use zatca_keys::fs::{WriteOptions, write_atomic};
+use zatca_fs::WriteOptions;
 use zatca_profile::{RequestInput, ValidationProfile};
 use zatca_ubl::ComplianceSamples;
 
 use crate::exit::{CliError, Code};
+use crate::input::FileArg;
 
 /// Arguments of `zatca compliance-docs`.
 #[derive(Debug, clap::Args)]
@@ -25,7 +24,8 @@ pub struct Args {
     /// The device's EGS request (ClearTax JSON, Device/Organization JSON or SDK .properties).
     #[arg(long, value_name = "REQUEST")]
     request: PathBuf,
-    /// The private key of the compliance CSID.
+    /// The private key of the compliance CSID (encrypted PKCS#8 is read with
+    /// ZATCA_KEY_PASSPHRASE).
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
     /// The compliance CSID's certificate (any form `inspect` reads, or the CSID response JSON).
@@ -43,19 +43,20 @@ pub struct Args {
     /// The PIH of the first document (base64). Default: the genesis value.
     #[arg(long, value_name = "BASE64")]
     first_pih: Option<String>,
-    /// Replace existing files in `--out`.
+    /// Replace existing regular files in `--out` (never a device, FIFO or directory).
     #[arg(long)]
     force: bool,
 }
 
 /// Generates, signs and writes the documents.
 pub fn run(args: Args) -> Result<(), CliError> {
-    let request = zatca_keys::fs::read_limited(&args.request, zatca_profile::MAX_REQUEST_BYTES)?;
+    let request_file = FileArg::flag("--request", &args.request);
+    let request = request_file.read(zatca_profile::MAX_REQUEST_BYTES, "EGS request")?;
     let profile = RequestInput::from_bytes(&request)
         .and_then(|input| input.validate(ValidationProfile::Sdk))
-        .map_err(|e| CliError::new(Code::Invalid, format!("{}: {e}", args.request.display())))?;
-    let (key, _) = PrivateKey::read_file(&args.key)?;
-    let (cert, _) = Certificate::read_file(&args.cert)?;
+        .map_err(|e| request_file.error_with(Code::Invalid, crate::term::escape(&e.to_string())))?;
+    let key = FileArg::flag("--key", &args.key).private_key()?;
+    let cert = FileArg::flag("--cert", &args.cert).certificate()?;
     let time = super::invoice::signing_time(args.time.as_deref())?;
     let steps = ComplianceStep::required_for(profile.invoice_types());
     let first_pih = args.first_pih.as_deref().unwrap_or(zatca_sign::FIRST_PIH);
@@ -75,11 +76,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let mut bodies = Vec::with_capacity(docs.len());
     for (i, doc) in docs.iter().enumerate() {
         let name = format!("{:02}-{}.xml", i + 1, doc.step().name());
-        write_atomic(
-            &args.out.join(&name),
-            doc.signed().xml().as_bytes(),
-            options,
-        )?;
+        FileArg::flag("--out", &args.out.join(&name))
+            .write(doc.signed().xml().as_bytes(), options)?;
         let body = doc.submission();
         bodies.push(json!({
             "step": doc.step().name(),
@@ -92,6 +90,6 @@ pub fn run(args: Args) -> Result<(), CliError> {
         println!("{name}: {} {}", doc.signed().hash(), doc.signed().uuid());
     }
     let json = format!("{:#}\n", serde_json::Value::Array(bodies));
-    write_atomic(&args.out.join("submissions.json"), json.as_bytes(), options)?;
+    FileArg::flag("--out", &args.out.join("submissions.json")).write(json.as_bytes(), options)?;
     Ok(())
 }

@@ -5,12 +5,13 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use zatca_csr::{Csr, CsrError, OutputFormat};
-use zatca_keys::PrivateKey;
-use zatca_keys::fs::{WriteOptions, write_atomic};
+use zatca_fs::WriteOptions;
 use zatca_profile::{Environment, RequestInput, ValidateOptions, ValidationProfile};
 
 use crate::cmd::validate::{print_profile, read_request, report_invalid};
 use crate::exit::{CliError, Code};
+use crate::input::FileArg;
+use crate::term::escape;
 
 /// Arguments of `zatca csr`.
 #[derive(Debug, clap::Args)]
@@ -18,7 +19,8 @@ pub struct Args {
     /// The request (any of the three shapes; see `zatca validate`).
     #[arg(value_name = "REQUEST")]
     request: PathBuf,
-    /// The secp256k1 private key (SEC1 or PKCS#8; PEM, DER or the SDK's bare base64).
+    /// The secp256k1 private key (SEC1 or PKCS#8; PEM, DER or the SDK's bare base64;
+    /// encrypted PKCS#8 is read with ZATCA_KEY_PASSPHRASE).
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
     /// development (developer portal), simulation or production. Required unless the
@@ -34,7 +36,8 @@ pub struct Args {
     /// pem, der, or base64 (base64 of the PEM text: the value of ZATCA's `csr` field).
     #[arg(long, default_value = "pem", value_name = "FORMAT")]
     format: OutputFormat,
-    /// Replace FILE if it exists.
+    /// Replace FILE if it is a regular file. A symbolic link is replaced, not
+    /// written through; a device, FIFO, socket or directory is never replaced.
     #[arg(long)]
     force: bool,
     /// Print JSON instead of text.
@@ -60,14 +63,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Ok(p) => p,
         Err(errors) => return Err(report_invalid(&args.request, &errors, args.json)),
     };
-    let (key, _) = PrivateKey::read_file(&args.key)?;
-    let csr = Csr::build(&profile, &key)?;
+    let key_file = FileArg::flag("--key", &args.key);
+    let key = key_file.private_key()?;
+    let csr = Csr::build(&profile, &key).map_err(|e| match e {
+        // The request was valid: a key the CSR cannot use is the key file's fault.
+        CsrError::UnsupportedCurve { .. } => key_file.error(e),
+        other => other.into(),
+    })?;
     let bytes = csr.encode(args.format)?;
-    write_atomic(
-        &args.out,
-        &bytes,
-        WriteOptions::PUBLIC.overwrite(args.force),
-    )?;
+    FileArg::flag("--out", &args.out).write(&bytes, WriteOptions::PUBLIC.overwrite(args.force))?;
     let env = profile.environment().ok_or(CsrError::MissingEnvironment)?;
     if args.json {
         let doc = json!({
@@ -85,7 +89,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "wrote a {} CSR (template {}) to {} as {}",
             env.as_str(),
             env.template_name(),
-            args.out.display(),
+            escape(&args.out.display().to_string()),
             format!("{:?}", args.format).to_lowercase()
         );
         print_profile(&profile);
@@ -143,21 +147,35 @@ fn describe(csr: &Csr, form: zatca_csr::CsrForm, as_json: bool) -> Result<(), Cl
         println!("certificate signing request ({})", form.description());
         println!("  subject:");
         for a in &subject {
-            println!("    {:<5} {:<16} {}", a.short_name, a.string_type, a.value);
+            println!(
+                "    {:<5} {:<16} {}",
+                escape(&a.short_name),
+                a.string_type,
+                escape(&a.value)
+            );
         }
         println!("  ZATCA fields (subjectAltName directoryName):");
         for a in &san {
-            println!("    {:<18} {:<12} {}", a.short_name, a.string_type, a.value);
+            println!(
+                "    {:<18} {:<12} {}",
+                escape(&a.short_name),
+                a.string_type,
+                escape(&a.value)
+            );
         }
         match (&template, environment) {
             (Some((name, kind)), Some(env)) => {
                 println!(
-                    "  template:    {name} ({kind}) -> environment {}",
+                    "  template:    {} ({kind}) -> environment {}",
+                    escape(name),
                     env.as_str()
                 )
             }
             (Some((name, kind)), None) => {
-                println!("  template:    {name} ({kind}) -> not one of ZATCA's three templates")
+                println!(
+                    "  template:    {} ({kind}) -> not one of ZATCA's three templates",
+                    escape(name)
+                )
             }
             (None, _) => println!("  template:    none (ZATCA needs one)"),
         }
@@ -183,7 +201,7 @@ fn describe(csr: &Csr, form: zatca_csr::CsrForm, as_json: bool) -> Result<(), Cl
             }
         );
         if let Err(CsrError::Invalid(errors)) = &profile {
-            println!("  values:      {errors}");
+            println!("  values:      {}", escape(&errors.to_string()));
         }
     }
     match verified {

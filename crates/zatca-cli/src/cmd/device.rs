@@ -223,7 +223,7 @@ fn print_errors(entries: &[ErrorEntry]) {
 
 /// Reads and parses a request file (at most the profile crate's limit).
 pub fn read_request(path: &Path) -> Result<RequestInput, CliError> {
-    let bytes = zatca_keys::fs::read_limited(path, zatca_profile::MAX_REQUEST_BYTES + 1)?;
+    let bytes = zatca_fs::read_regular(path, zatca_profile::MAX_REQUEST_BYTES, "EGS request")?;
     RequestInput::from_bytes(&bytes).map_err(|e| {
         let mut error = CliError::new(
             Code::Invalid,

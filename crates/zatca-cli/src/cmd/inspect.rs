@@ -7,6 +7,7 @@ use serde_json::json;
 use zatca_keys::PrivateKey;
 
 use crate::exit::{CliError, Code};
+use crate::input::FileArg;
 
 /// The largest file `inspect` reads.
 const MAX_INPUT_BYTES: usize = 1024 * 1024;
@@ -22,28 +23,37 @@ pub struct Args {
     json: bool,
 }
 
-/// Detects the kind of file and describes it.
+/// What `inspect` reads, for messages.
+const EXPECTED: &str =
+    "expected a private key, CSR, certificate, binarySecurityToken or CSID response";
+
+/// Detects the kind of file and describes it. Every error names the file.
 pub fn run(args: Args) -> Result<(), CliError> {
-    let bytes = zeroize::Zeroizing::new(zatca_keys::fs::read_limited(&args.file, MAX_INPUT_BYTES)?);
-    if let Some(result) = super::inspect_cert::inspect(&bytes, args.json) {
+    let file = FileArg::positional(&args.file);
+    let bytes = file.read(MAX_INPUT_BYTES, "file to inspect")?;
+    if bytes.trim_ascii().is_empty() {
+        return Err(file.error_with(Code::Invalid, format_args!("the file is empty; {EXPECTED}")));
+    }
+    describe(&bytes, args.json).map_err(|e| file.error(e))
+}
+
+fn describe(bytes: &[u8], as_json: bool) -> Result<(), CliError> {
+    if let Some(result) = super::inspect_cert::inspect(bytes, as_json) {
         return result;
     }
-    if let Some(result) = super::csr::inspect(&bytes, args.json) {
+    if let Some(result) = super::csr::inspect(bytes, as_json) {
         return result;
     }
-    match PrivateKey::from_bytes(&bytes) {
-        Ok((key, form)) => return print_key(&key, form, args.json),
+    match crate::input::decode_private_key(bytes) {
+        Ok((key, form)) => return print_key(&key, form, as_json),
         Err(zatca_keys::KeyError::NotAPrivateKey { .. })
         | Err(zatca_keys::KeyError::Unrecognized) => {}
-        Err(e) if !looks_like_other_artifact(&bytes) => return Err(e.into()),
+        Err(e) if !looks_like_other_artifact(bytes) => return Err(e.into()),
         Err(_) => {}
     }
     Err(CliError::new(
         Code::Invalid,
-        format!(
-            "{}: not a recognised file; expected a private key, CSR, certificate, binarySecurityToken or CSID response",
-            args.file.display()
-        ),
+        format!("not a recognised file; {EXPECTED}"),
     ))
 }
 

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use zatca_cert::{CertError, Certificate, CertificateForm, Csid, CsidResponse, ZatcaErrors};
 
 use crate::exit::CliError;
+use crate::term::escape;
 
 /// Describes `bytes` if it is a certificate, token, CSID response or ZATCA
 /// error body; `None` if it is something else (for the other branches).
@@ -79,10 +80,13 @@ fn certificate_json(cert: &Certificate) -> Value {
 
 fn print_certificate_text(cert: &Certificate, indent: &str) {
     let san = cert.san();
-    let or_none = |v: &Option<String>| v.clone().unwrap_or_else(|| "(none)".to_owned());
-    println!("{indent}issuer:           {}", cert.issuer_name());
+    // Names and SAN values are the certificate's own text: made safe for the terminal.
+    fn or_none(v: &Option<String>) -> std::borrow::Cow<'_, str> {
+        v.as_deref().map_or("(none)".into(), escape)
+    }
+    println!("{indent}issuer:           {}", escape(cert.issuer_name()));
     println!("{indent}serial:           {}", cert.serial_decimal());
-    println!("{indent}subject:          {}", cert.subject_name());
+    println!("{indent}subject:          {}", escape(cert.subject_name()));
     println!(
         "{indent}validity:         {} → {}{}",
         cert.not_before(),
@@ -154,14 +158,17 @@ fn print_response(response: &CsidResponse, as_json: bool) -> Result<(), CliError
                 ""
             }
         );
-        println!("  request id:  {}", csid.request_id().unwrap_or("(none)"));
+        println!(
+            "  request id:  {}",
+            escape(csid.request_id().unwrap_or("(none)"))
+        );
         println!(
             "  disposition: {}",
-            response.disposition.as_deref().unwrap_or("(none)")
+            escape(response.disposition.as_deref().unwrap_or("(none)"))
         );
         println!("  secret:      present (not shown)");
         if !response.warnings.is_empty() {
-            println!("  errors:      {}", response.warnings);
+            println!("  errors:      {}", escape(&response.warnings.to_string()));
         }
         println!("  certificate:");
         print_certificate_text(csid.certificate(), "    ");
@@ -193,10 +200,12 @@ fn print_errors(
     } else {
         println!(
             "ZATCA error response{}",
-            disposition.map(|d| format!(" ({d})")).unwrap_or_default()
+            disposition
+                .map(|d| format!(" ({})", escape(d)))
+                .unwrap_or_default()
         );
         for e in errors.iter() {
-            println!("  {e}");
+            println!("  {}", escape(&e.to_string()));
         }
     }
     Ok(())

@@ -16,12 +16,11 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
-use zatca_cert::Certificate;
-use zatca_keys::PrivateKey;
-use zatca_keys::fs::{WriteOptions, write_atomic};
+use zatca_fs::WriteOptions;
 use zatca_ubl::{Invoice, MAX_INVOICE_BYTES, SigningTime, UblError};
 
 use crate::exit::{CliError, Code};
+use crate::input::FileArg;
 
 /// Arguments of `zatca invoice`.
 #[derive(Debug, clap::Args)]
@@ -46,7 +45,8 @@ struct SignArgs {
     /// The invoice XML (UBL 2.1, UTF-8, at most 10 MiB); a signed one is re-signed.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// The secp256k1 private key of the certificate (SEC1 or PKCS#8; PEM, DER or bare base64).
+    /// The secp256k1 private key of the certificate (SEC1 or PKCS#8; PEM, DER or bare
+    /// base64; encrypted PKCS#8 is read with ZATCA_KEY_PASSPHRASE).
     #[arg(long, value_name = "KEY")]
     key: PathBuf,
     /// The certificate (PEM, DER, base64, binarySecurityToken or CSID response JSON).
@@ -58,7 +58,8 @@ struct SignArgs {
     /// Where to write the signed XML.
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Replace `--out` if it exists.
+    /// Replace `--out` if it is a regular file. A symbolic link is replaced, not
+    /// written through; a device, FIFO, socket or directory is never replaced.
     #[arg(long)]
     force: bool,
     /// Print the API request body (`invoiceHash`, `uuid`, `invoice`) as JSON.
@@ -113,13 +114,12 @@ pub fn signing_time(arg: Option<&str>) -> Result<SigningTime, CliError> {
 
 fn sign(args: &SignArgs) -> Result<(), CliError> {
     let bytes = read_invoice(&args.file)?;
-    let (key, _) = PrivateKey::read_file(&args.key)?;
-    let (cert, _) = Certificate::read_file(&args.cert)?;
+    let key = FileArg::flag("--key", &args.key).private_key()?;
+    let cert = FileArg::flag("--cert", &args.cert).certificate()?;
     let time = signing_time(args.time.as_deref())?;
     let signed =
         zatca_ubl::sign_invoice(&bytes, &key, &cert, &time).map_err(|e| in_file(&args.file, e))?;
-    write_atomic(
-        &args.out,
+    FileArg::flag("--out", &args.out).write(
         signed.xml().as_bytes(),
         WriteOptions::PUBLIC.overwrite(args.force),
     )?;
@@ -194,20 +194,12 @@ fn hash(args: &HashArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Reads an invoice file, refusing one larger than [`MAX_INVOICE_BYTES`].
-pub fn read_invoice(path: &Path) -> Result<Vec<u8>, CliError> {
-    match zatca_keys::fs::read_limited(path, MAX_INVOICE_BYTES) {
-        Ok(bytes) => Ok(bytes),
-        Err(zatca_keys::KeyError::TooLarge { len, max }) => {
-            Err(in_file(path, UblError::TooLarge { len, max }))
-        }
-        Err(e) => Err(e.into()),
-    }
+/// Reads an invoice file: a regular file of at most [`MAX_INVOICE_BYTES`].
+pub fn read_invoice(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, CliError> {
+    FileArg::positional(path).read(MAX_INVOICE_BYTES, "invoice XML")
 }
 
 /// An invoice error, its message prefixed with the file name.
 pub fn in_file(path: &Path, e: UblError) -> CliError {
-    let mut err = CliError::from(e);
-    err.message = format!("{}: {}", path.display(), err.message);
-    err
+    FileArg::positional(path).error(e)
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use zatca_keys::{Curve, OutputFormat, PrivateKey};
 
 use crate::exit::CliError;
+use crate::input::FileArg;
 
 /// Arguments of `zatca keygen`.
 #[derive(Debug, clap::Args)]
@@ -18,7 +19,8 @@ pub struct Args {
     /// The file format: sec1 (PEM "EC PRIVATE KEY"), pkcs8 (PEM "PRIVATE KEY"), or sdk (bare base64 SEC1).
     #[arg(long, default_value = "sec1", value_name = "FORMAT")]
     format: OutputFormat,
-    /// Replace FILE if it exists.
+    /// Replace FILE if it is a regular file. A symbolic link is replaced, not
+    /// written through; a device, FIFO, socket or directory is never replaced.
     #[arg(long)]
     force: bool,
 }
@@ -26,11 +28,15 @@ pub struct Args {
 /// Generates and writes the key, then prints where and which public key.
 pub fn run(args: Args) -> Result<(), CliError> {
     let key = PrivateKey::generate(args.curve)?;
-    key.write_file(&args.out, args.format, args.force)?;
+    let text = key.encode(args.format)?;
+    FileArg::flag("--out", &args.out).write(
+        text.as_bytes(),
+        zatca_fs::WriteOptions::SECRET.overwrite(args.force),
+    )?;
     println!(
         "wrote a {} private key to {} (mode 0600)",
         key.curve(),
-        args.out.display()
+        crate::term::escape(&args.out.display().to_string())
     );
     Ok(())
 }

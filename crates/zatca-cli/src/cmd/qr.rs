@@ -5,6 +5,7 @@ use serde_json::json;
 use zatca_sign::qr::Qr;
 
 use crate::exit::CliError;
+use crate::term::escape;
 
 /// Arguments of `zatca qr`.
 #[derive(Debug, clap::Args)]
@@ -62,11 +63,12 @@ fn decode(text: &str, as_json: bool) -> Result<(), CliError> {
         println!("{doc:#}");
     } else {
         println!("QR code, tags 1–{tags}");
-        println!("  1 seller name:           {}", qr.seller_name);
-        println!("  2 VAT number:            {}", qr.vat_number);
-        println!("  3 timestamp:             {}", qr.timestamp);
-        println!("  4 total with VAT:        {}", qr.total_with_vat);
-        println!("  5 VAT total:             {}", qr.vat_total);
+        // Every value is the QR's own text: made safe for the terminal.
+        println!("  1 seller name:           {}", escape(&qr.seller_name));
+        println!("  2 VAT number:            {}", escape(&qr.vat_number));
+        println!("  3 timestamp:             {}", escape(&qr.timestamp));
+        println!("  4 total with VAT:        {}", escape(&qr.total_with_vat));
+        println!("  5 VAT total:             {}", escape(&qr.vat_total));
         let lines = [
             ("6 invoice hash:          ", qr.invoice_hash.clone()),
             ("7 signature:             ", qr.signature.clone()),
@@ -75,7 +77,7 @@ fn decode(text: &str, as_json: bool) -> Result<(), CliError> {
         ];
         for (label, value) in lines {
             if let Some(v) = value {
-                println!("  {label}{v}");
+                println!("  {label}{}", escape(&v));
             }
         }
     }

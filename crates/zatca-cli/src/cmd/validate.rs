@@ -1,7 +1,6 @@
 //! `zatca validate REQUEST [--profile sdk|strict] [--json]`: checks an EGS
 //! request in any of the three shapes and lists every problem.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -9,6 +8,8 @@ use zatca_profile::{EgsProfile, RequestInput, ValidationErrors, ValidationProfil
 use zeroize::Zeroizing;
 
 use crate::exit::{CliError, Code};
+use crate::input::FileArg;
+use crate::term::escape;
 
 /// Arguments of `zatca validate`.
 #[derive(Debug, clap::Args)]
@@ -38,7 +39,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             } else {
                 println!(
                     "{}: valid ({} shape, {} profile)",
-                    args.request.display(),
+                    escape(&args.request.display().to_string()),
                     profile.shape(),
                     profile.validation_profile().as_str()
                 );
@@ -50,24 +51,28 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
 }
 
-/// Reads a request file (it may hold an OTP, so the buffer is wiped after use).
-/// At most one byte over the limit is read, so the library reports ZP001.
+/// Reads a request file (it may hold an OTP, so the buffer is wiped after use):
+/// a regular file of at most [`zatca_profile::MAX_REQUEST_BYTES`].
 pub fn read_request(path: &Path) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    let io_err = |e: std::io::Error| CliError::new(Code::Io, format!("{}: {e}", path.display()));
-    let file = std::fs::File::open(path).map_err(io_err)?;
-    let mut buf = Zeroizing::new(Vec::new());
-    file.take(zatca_profile::MAX_REQUEST_BYTES as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(io_err)?;
-    Ok(buf)
+    FileArg::positional(path).read(zatca_profile::MAX_REQUEST_BYTES, "EGS request")
 }
 
-/// Prints every error (JSON on stdout, or text on stderr) and returns exit code 1.
+/// Prints every error (JSON on stdout, or text on stderr, one line each with the
+/// request's values made safe for a terminal) and returns exit code 1.
 pub fn report_invalid(path: &Path, errors: &ValidationErrors, as_json: bool) -> CliError {
     if as_json {
         println!("{:#}", errors.to_json());
     } else {
-        eprintln!("{}: {errors}", path.display());
+        let list: Vec<_> = errors.clone().into_iter().collect();
+        eprintln!(
+            "{}: {} validation error{}",
+            escape(&path.display().to_string()),
+            list.len(),
+            if list.len() == 1 { "" } else { "s" }
+        );
+        for e in list {
+            eprintln!("  {}", escape(&e.to_string()));
+        }
     }
     CliError::printed(Code::Invalid)
 }
@@ -86,15 +91,21 @@ pub fn print_profile(p: &EgsProfile) {
     };
     println!(
         "  CN  common name:     {}{derived}",
-        p.common_name().as_str()
+        escape(p.common_name().as_str())
     );
-    println!("  O   organization:    {}", p.organization_name().as_str());
-    println!("  OU  unit:            {}", p.organization_unit().as_str());
-    println!("  C   country:         {}", p.country().as_str());
-    println!("  SN  EGS serial:      {}", p.egs_serial().as_str());
+    println!(
+        "  O   organization:    {}",
+        escape(p.organization_name().as_str())
+    );
+    println!(
+        "  OU  unit:            {}",
+        escape(p.organization_unit().as_str())
+    );
+    println!("  C   country:         {}", escape(p.country().as_str()));
+    println!("  SN  EGS serial:      {}", escape(p.egs_serial().as_str()));
     println!(
         "  UID VAT:             {}{}",
-        p.vat().as_str(),
+        escape(p.vat().as_str()),
         if p.vat().is_group() {
             " (VAT group)"
         } else {
@@ -104,12 +115,12 @@ pub fn print_profile(p: &EgsProfile) {
     let t = p.invoice_types();
     println!(
         "  title invoice types: {} (standard {}, simplified {})",
-        t.as_str(),
+        escape(t.as_str()),
         yes_no(t.standard()),
         yes_no(t.simplified())
     );
-    println!("  registeredAddress:   {}", p.location().as_str());
-    println!("  businessCategory:    {}", p.industry().as_str());
+    println!("  registeredAddress:   {}", escape(p.location().as_str()));
+    println!("  businessCategory:    {}", escape(p.industry().as_str()));
     match p.environment() {
         Some(e) => println!(
             "  environment:         {} (template {})",

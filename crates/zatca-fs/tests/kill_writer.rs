@@ -1,5 +1,5 @@
 //! A writer killed mid-way (SIGKILL, no chance to clean up) leaves the file it
-//! was replacing intact and never a partial file under the real name (issue 5).
+//! was replacing intact and never a partial file under the real name.
 //!
 //! The test re-runs its own binary as the writer: the child writes half of the
 //! new contents into the temporary file, says so on stdout and waits; the
@@ -9,7 +9,7 @@
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::process::{Command, Stdio};
 
-use zatca_keys::fs::{WriteOptions, write_atomic_with};
+use zatca_fs::{WriteOptions, write_atomic_with};
 
 const CHILD_ENV: &str = "ZATCA_KILL_WRITER_TARGET";
 

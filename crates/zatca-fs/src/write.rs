@@ -1,23 +1,20 @@
-//! Crash-safe file writes: temporary file in the same directory, fsync, then rename.
-//!
-//! Every key, CSR and credential this toolkit writes goes through [`write_atomic`],
-//! so a crash or a failing write leaves either the old file or the new one, never
-//! a half-written one, and an existing file is never replaced unless asked.
+//! Crash-safe writes: temporary file in the same directory, fsync, then rename.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::KeyError;
+use crate::{FileKind, FsError};
 
 /// How [`write_atomic`] treats the destination.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Unix permission bits of the new file (`0o600` for secrets).
     pub mode: u32,
-    /// Replace an existing file. When `false`, an existing file is an error
-    /// and is left untouched.
+    /// Replace an existing regular file (or a link to one: the link is replaced).
+    /// When `false`, an existing file is an error and is left untouched. Anything
+    /// but a regular file is never replaced.
     pub overwrite: bool,
 }
 
@@ -41,38 +38,43 @@ impl WriteOptions {
 }
 
 /// Writes `contents` to `path` atomically. See [`write_atomic_with`].
-///
-/// ```
-/// use zatca_keys::fs::{write_atomic, WriteOptions};
-/// let dir = tempfile::tempdir()?;
-/// let path = dir.path().join("note.txt");
-/// write_atomic(&path, b"hello", WriteOptions::PUBLIC)?;
-/// assert!(write_atomic(&path, b"again", WriteOptions::PUBLIC).is_err());
-/// assert_eq!(std::fs::read(&path)?, b"hello");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn write_atomic(path: &Path, contents: &[u8], options: WriteOptions) -> Result<(), KeyError> {
+pub fn write_atomic(path: &Path, contents: &[u8], options: WriteOptions) -> Result<(), FsError> {
     write_atomic_with(path, options, |file| file.write_all(contents))
 }
 
 /// Writes a file atomically, letting `fill` produce its contents.
 ///
 /// The temporary file is created next to `path` (same file system, so the final
-/// rename is atomic) with `options.mode` from the start, so a secret is never
-/// readable by others, not even briefly. If `fill` or any later step fails, the
-/// temporary file is removed and the destination is untouched.
-pub fn write_atomic_with<F>(path: &Path, options: WriteOptions, fill: F) -> Result<(), KeyError>
+/// rename is atomic) with `options.mode` from the start. If `fill` or any later
+/// step fails, the temporary file is removed and the destination is untouched.
+/// What an existing destination may be is tabled in the crate docs.
+pub fn write_atomic_with<F>(path: &Path, options: WriteOptions, fill: F) -> Result<(), FsError>
 where
     F: FnOnce(&mut File) -> io::Result<()>,
 {
-    let io_err = |e: io::Error| KeyError::Io {
+    let unwritable = |e: io::Error| FsError::Unwritable {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
-    if !options.overwrite && path.symlink_metadata().is_ok() {
-        return Err(KeyError::FileExists {
-            path: path.to_path_buf(),
-        });
+    let existing = destination(path).map_err(unwritable)?;
+    match existing {
+        Destination::Absent => {}
+        Destination::Replaceable if options.overwrite => {}
+        Destination::Replaceable => {
+            return Err(FsError::Exists {
+                path: path.to_path_buf(),
+            });
+        }
+        Destination::Special {
+            kind,
+            through_symlink,
+        } => {
+            return Err(FsError::NotReplaceable {
+                path: path.to_path_buf(),
+                kind,
+                through_symlink,
+            });
+        }
     }
     let dir = parent_dir(path);
     let tmp = temp_path(&dir, path);
@@ -91,17 +93,52 @@ where
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
         if e.kind() == io::ErrorKind::AlreadyExists {
-            return Err(KeyError::FileExists {
+            return Err(FsError::Exists {
                 path: path.to_path_buf(),
             });
         }
-        return Err(io_err(e));
+        return Err(unwritable(e));
     }
     // Make the rename itself durable.
     if let Ok(d) = File::open(&dir) {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// What is at a destination path now.
+enum Destination {
+    Absent,
+    /// A regular file, a link to one, or a dangling link.
+    Replaceable,
+    Special {
+        kind: FileKind,
+        through_symlink: bool,
+    },
+}
+
+fn destination(path: &Path) -> io::Result<Destination> {
+    let own = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Destination::Absent),
+        Err(e) => return Err(e),
+    };
+    let (kind, through_symlink) = match FileKind::of(&own) {
+        FileKind::Symlink => match fs::metadata(path) {
+            Ok(target) => (FileKind::of(&target), true),
+            // A dangling link: replacing it writes nothing anywhere else.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Destination::Replaceable),
+            Err(e) => return Err(e),
+        },
+        kind => (kind, false),
+    };
+    Ok(match kind {
+        FileKind::RegularFile => Destination::Replaceable,
+        kind => Destination::Special {
+            kind,
+            through_symlink,
+        },
+    })
 }
 
 fn parent_dir(path: &Path) -> PathBuf {
@@ -123,7 +160,7 @@ fn temp_path(dir: &Path, path: &Path) -> PathBuf {
 
 #[cfg(unix)]
 fn create_new(path: &Path, mode: u32) -> io::Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::OpenOptionsExt as _;
     OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -134,27 +171,6 @@ fn create_new(path: &Path, mode: u32) -> io::Result<File> {
 #[cfg(not(unix))]
 fn create_new(path: &Path, _mode: u32) -> io::Result<File> {
     OpenOptions::new().write(true).create_new(true).open(path)
-}
-
-/// Reads a file of at most `max` bytes, refusing larger ones before reading them whole.
-pub fn read_limited(path: &Path, max: usize) -> Result<Vec<u8>, KeyError> {
-    use std::io::Read;
-    let io_err = |e: io::Error| KeyError::Io {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    };
-    let file = File::open(path).map_err(io_err)?;
-    let mut buf = Vec::new();
-    file.take(max as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(io_err)?;
-    if buf.len() > max {
-        return Err(KeyError::TooLarge {
-            len: buf.len(),
-            max,
-        });
-    }
-    Ok(buf)
 }
 
 #[cfg(test)]
@@ -171,7 +187,7 @@ mod tests {
             Err(io::Error::other("disk full"))
         })
         .unwrap_err();
-        assert!(matches!(err, KeyError::Io { .. }), "{err:?}");
+        assert!(matches!(err, FsError::Unwritable { .. }), "{err:?}");
         assert_eq!(fs::read(&path).unwrap(), b"old");
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "a temporary file was left behind");
@@ -183,10 +199,30 @@ mod tests {
         let path = dir.path().join("key.pem");
         fs::write(&path, b"old").unwrap();
         let err = write_atomic(&path, b"new", WriteOptions::SECRET).unwrap_err();
-        assert_eq!(err, KeyError::FileExists { path: path.clone() });
+        assert_eq!(err, FsError::Exists { path: path.clone() });
         assert_eq!(fs::read(&path).unwrap(), b"old");
         write_atomic(&path, b"new", WriteOptions::SECRET.overwrite(true)).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"new");
+    }
+
+    #[test]
+    fn a_directory_is_never_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out");
+        fs::create_dir(&target).unwrap();
+        for overwrite in [false, true] {
+            let err =
+                write_atomic(&target, b"x", WriteOptions::PUBLIC.overwrite(overwrite)).unwrap_err();
+            assert_eq!(
+                err,
+                FsError::NotReplaceable {
+                    path: target.clone(),
+                    kind: FileKind::Directory,
+                    through_symlink: false
+                }
+            );
+        }
+        assert!(target.is_dir());
     }
 
     #[cfg(unix)]
@@ -202,17 +238,5 @@ mod tests {
         write_atomic(&path, b"y", WriteOptions::SECRET.overwrite(true)).unwrap();
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-    }
-
-    #[test]
-    fn read_limited_refuses_large_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("big");
-        fs::write(&path, vec![b'a'; 11]).unwrap();
-        assert_eq!(
-            read_limited(&path, 10).unwrap_err(),
-            KeyError::TooLarge { len: 11, max: 10 }
-        );
-        assert_eq!(read_limited(&path, 11).unwrap().len(), 11);
     }
 }
