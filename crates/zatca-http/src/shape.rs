@@ -62,6 +62,15 @@ pub fn errors_json(errors: &ZatcaErrors) -> String {
     json!({ "errors": error_list(errors) }).to_string()
 }
 
+/// A list of `(code, message)` errors, built through ZATCA's own JSON shape
+/// so it reads back exactly as an answer from ZATCA would.
+pub(crate) fn zatca_errors(list: &[(&str, &str)]) -> ZatcaErrors {
+    let body = json!({
+        "errors": list.iter().map(|(code, message)| json!({"code": code, "message": message})).collect::<Vec<_>>()
+    });
+    ZatcaErrors::from_json(body.to_string().as_bytes()).unwrap_or_default()
+}
+
 fn error_list(errors: &ZatcaErrors) -> Value {
     Value::Array(
         errors
