@@ -30,7 +30,7 @@ enum SimulatorCommand {
     /// Serve the simulator over ZATCA's onboarding HTTP API (plain HTTP, loopback only).
     Serve {
         /// The address to listen on (loopback; port 0 picks a free port, printed first).
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", value_parser = loopback_address)]
         listen: SocketAddr,
         /// The environment simulated: development, simulation or production.
         #[arg(long, value_name = "ENV", default_value = "development")]
@@ -46,6 +46,19 @@ enum SimulatorCommand {
         #[arg(long, value_name = "N")]
         max_requests: Option<u64>,
     },
+}
+
+/// `--listen`: a socket address on loopback. Anything else is a usage error
+/// (exit 2): the server speaks plain HTTP, and credentials travel in its headers.
+fn loopback_address(text: &str) -> Result<SocketAddr, String> {
+    let addr: SocketAddr = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not IP:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)"))?;
+    if addr.ip().is_loopback() {
+        Ok(addr)
+    } else {
+        Err(zatca_http::HttpError::NotLoopback { addr }.to_string())
+    }
 }
 
 /// Runs `zatca simulator …`.
@@ -81,7 +94,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 "simulating the {} environment; stop with Ctrl-C",
                 env.as_str()
             );
-            server.serve(max_requests);
+            server.serve(max_requests)?;
             Ok(())
         }
     }
