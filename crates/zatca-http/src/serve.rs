@@ -49,8 +49,12 @@ use crate::{HttpError, MAX_BODY_BYTES, errors_json, shape::zatca_errors};
 /// hyper refuses a read buffer smaller than this; [`Limits::max_header_bytes`] is raised to it.
 const HYPER_MIN_BUF_BYTES: usize = 8 * 1024;
 
+/// Longer timeouts are cut to this, so that no deadline overflows the clock.
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// The resource limits of a server. [`Limits::default`] suits both of the
-/// toolkit's servers; tests shorten the timeouts.
+/// toolkit's servers; tests shorten the timeouts. Timeouts above a day are
+/// cut to a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// How long a client has, from connecting, to send the request line and
@@ -66,7 +70,9 @@ pub struct Limits {
     pub max_header_bytes: usize,
     /// The largest body accepted. Default [`MAX_BODY_BYTES`] (2 MiB).
     pub max_body_bytes: usize,
-    /// The most connections served at once (at least 1). Default 64.
+    /// The most connections served at once (at least 1). Default 64: far more
+    /// than the devices one operator onboards at once, few enough that their
+    /// buffers stay within a few megabytes.
     pub max_connections: usize,
     /// How long a stop waits for the requests in hand. Default 5 s.
     pub shutdown_grace: Duration,
@@ -227,10 +233,23 @@ pub fn start(
         addr,
         reason: format!("{what}: {e}"),
     };
+    // Out-of-range settings are brought into range rather than left to panic
+    // inside hyper or tokio.
+    let Limits {
+        header_read_timeout,
+        body_read_timeout,
+        max_header_bytes,
+        max_body_bytes,
+        max_connections,
+        shutdown_grace,
+    } = limits;
     let limits = Limits {
-        max_header_bytes: limits.max_header_bytes.max(HYPER_MIN_BUF_BYTES),
-        max_connections: limits.max_connections.max(1),
-        ..limits
+        header_read_timeout: header_read_timeout.min(LONGEST_TIMEOUT),
+        body_read_timeout: body_read_timeout.min(LONGEST_TIMEOUT),
+        max_header_bytes: max_header_bytes.max(HYPER_MIN_BUF_BYTES),
+        max_body_bytes,
+        max_connections: max_connections.clamp(1, Semaphore::MAX_PERMITS),
+        shutdown_grace: shutdown_grace.min(LONGEST_TIMEOUT),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()

@@ -89,13 +89,14 @@ impl Answer {
         }
     }
 
-    fn into_response(self) -> Response {
+    fn into_response(mut self) -> Response {
         let content_type = if self.json {
             "application/json"
         } else {
             "text/plain"
         };
-        let mut response = Response::new(Body::from(self.body.as_bytes().to_vec()));
+        // Moved, not copied: no second copy of a secret is left behind.
+        let mut response = Response::new(Body::from(std::mem::take(&mut *self.body)));
         *response.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         response

@@ -5,7 +5,9 @@
 //! The first line on stdout is `listening on http://ADDR` (with the port
 //! chosen when `--listen` asks for port 0); then one line per request on
 //! stderr: method, path, status (never a header or a body). Plain HTTP, on
-//! loopback addresses only. The simulator checks the compliance documents'
+//! loopback addresses only: any other `--listen` is a usage error (exit 2).
+//! Clients are served concurrently within `zatca_http::Limits`' defaults, so
+//! a client that stalls delays no other. The simulator checks the compliance documents'
 //! signatures as the in-process one does, and refuses a CSR made for another
 //! environment's template (`Denied-by-Policy-Module`).
 
