@@ -204,7 +204,8 @@ impl From<zatca_http::HttpError> for CliError {
     fn from(e: zatca_http::HttpError) -> Self {
         use zatca_http::HttpError as H;
         let code = match &e {
-            H::NotLoopback { .. } => Code::Refused,
+            // The CLI refuses a non-loopback address while parsing (exit 2);
+            // any other caller's is a bad input, not a refusal by ZATCA.
             H::Bind { .. } => Code::Io,
             _ => Code::Invalid,
         };

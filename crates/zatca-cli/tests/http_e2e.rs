@@ -7,7 +7,8 @@
 #![cfg(feature = "http")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
@@ -285,4 +286,66 @@ fn named_gateways_of_another_environment_are_refused_before_any_request() {
         s,
     ]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}
+
+#[test]
+fn a_stalled_client_does_not_hold_up_an_onboarding() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let request = request(dir.path());
+    let served = Served::start("development", &[]);
+    let addr = served.url.strip_prefix("http://").unwrap();
+    // Headers that promise 5000 body bytes, one byte, then silence.
+    let mut stalled = TcpStream::connect(addr).unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /compliance HTTP/1.1\r\nHost: {addr}\r\nAccept-Version: V2\r\nContent-Length: 5000\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+    let out = zatca(&[
+        "onboard",
+        request.to_str().unwrap(),
+        "--env",
+        "development",
+        "--otp",
+        "123345",
+        "--fatoora",
+        &served.url,
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("state:         PRODUCTION"),
+        "{}",
+        text(&out)
+    );
+    // The stalled client is answered 408 once the body timeout passes.
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut answer = String::new();
+    stalled.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+}
+
+#[test]
+fn a_listen_address_off_loopback_is_a_usage_error() {
+    for addr in ["0.0.0.0:0", "192.0.2.1:8080", "[::]:0"] {
+        let out = zatca(&[
+            "simulator",
+            "serve",
+            "--listen",
+            addr,
+            "--max-requests",
+            "1",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{addr}: {}", text(&out));
+        let message = String::from_utf8_lossy(&out.stderr);
+        assert!(message.contains("must be loopback"), "{addr}: {message}");
+        assert!(out.stdout.is_empty(), "nothing was served: {}", text(&out));
+    }
 }

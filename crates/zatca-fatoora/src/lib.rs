@@ -20,10 +20,15 @@
 //! classify it ([`ErrorKind`]) so the lifecycle can give actionable messages:
 //! an invalid OTP is not reported for a 400 that is really a bad CSR.
 //!
+//! The methods and paths live in one table, [`Route`], which the HTTP client
+//! and server both read. The trait is object-safe: `Box<dyn Fatoora>` and
+//! `&dyn Fatoora` are `Fatoora`s too, so a caller can pick an implementation
+//! at run time.
+//!
 //! Why each dependency: `zatca-cert` parses CSID answers and error bodies;
 //! `zatca-profile` holds the OTP type; `zatca-types` the compliance steps and ZATCA's error codes; `serde`/`serde_json` write and read the bodies.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input: these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),
@@ -36,9 +41,11 @@
 )]
 
 mod error;
+mod routes;
 mod wire;
 
 pub use error::{ErrorKind, FatooraError};
+pub use routes::{Method, Route};
 pub use zatca_types::ComplianceStep;
 pub use wire::{
     ComplianceReport, CsrSubmission, InvoiceSubmission, ProductionCsidRequest, ValidationMessage,
@@ -91,34 +98,106 @@ pub trait Fatoora {
     ) -> Result<Renewal, FatooraError>;
 }
 
-impl<T: Fatoora + ?Sized> Fatoora for &T {
-    fn compliance_csid(
-        &self,
-        otp: &Otp,
-        csr: &CsrSubmission,
-    ) -> Result<CsidResponse, FatooraError> {
-        (**self).compliance_csid(otp, csr)
+/// Forwards each call to the `Fatoora` behind a pointer.
+macro_rules! forward_through_pointer {
+    ($pointer:ty) => {
+        impl<T: Fatoora + ?Sized> Fatoora for $pointer {
+            fn compliance_csid(
+                &self,
+                otp: &Otp,
+                csr: &CsrSubmission,
+            ) -> Result<CsidResponse, FatooraError> {
+                (**self).compliance_csid(otp, csr)
+            }
+            fn compliance_invoice(
+                &self,
+                compliance_csid: &Csid,
+                document: &InvoiceSubmission,
+            ) -> Result<ComplianceReport, FatooraError> {
+                (**self).compliance_invoice(compliance_csid, document)
+            }
+            fn production_csid(
+                &self,
+                compliance_csid: &Csid,
+                request: &ProductionCsidRequest,
+            ) -> Result<CsidResponse, FatooraError> {
+                (**self).production_csid(compliance_csid, request)
+            }
+            fn renew_production_csid(
+                &self,
+                production_csid: &Csid,
+                otp: &Otp,
+                csr: &CsrSubmission,
+            ) -> Result<Renewal, FatooraError> {
+                (**self).renew_production_csid(production_csid, otp, csr)
+            }
+        }
+    };
+}
+
+forward_through_pointer!(&T);
+forward_through_pointer!(Box<T>);
+forward_through_pointer!(std::sync::Arc<T>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Refuses everything with the call's own route in the message.
+    struct Refuses;
+
+    fn refused(route: Route) -> FatooraError {
+        FatooraError::Connection {
+            reason: route.to_string(),
+        }
     }
-    fn compliance_invoice(
-        &self,
-        c: &Csid,
-        d: &InvoiceSubmission,
-    ) -> Result<ComplianceReport, FatooraError> {
-        (**self).compliance_invoice(c, d)
+
+    impl Fatoora for Refuses {
+        fn compliance_csid(
+            &self,
+            _: &Otp,
+            _: &CsrSubmission,
+        ) -> Result<CsidResponse, FatooraError> {
+            Err(refused(Route::ComplianceCsid))
+        }
+        fn compliance_invoice(
+            &self,
+            _: &Csid,
+            _: &InvoiceSubmission,
+        ) -> Result<ComplianceReport, FatooraError> {
+            Err(refused(Route::ComplianceInvoice))
+        }
+        fn production_csid(
+            &self,
+            _: &Csid,
+            _: &ProductionCsidRequest,
+        ) -> Result<CsidResponse, FatooraError> {
+            Err(refused(Route::ProductionCsid))
+        }
+        fn renew_production_csid(
+            &self,
+            _: &Csid,
+            _: &Otp,
+            _: &CsrSubmission,
+        ) -> Result<Renewal, FatooraError> {
+            Err(refused(Route::Renewal))
+        }
     }
-    fn production_csid(
-        &self,
-        c: &Csid,
-        r: &ProductionCsidRequest,
-    ) -> Result<CsidResponse, FatooraError> {
-        (**self).production_csid(c, r)
+
+    fn first_call<F: Fatoora>(fatoora: F) -> FatooraError {
+        let csr = CsrSubmission { csr: String::new() };
+        match fatoora.compliance_csid(&Otp::new("1".to_owned()), &csr) {
+            Ok(_) => FatooraError::Timeout,
+            Err(e) => e,
+        }
     }
-    fn renew_production_csid(
-        &self,
-        p: &Csid,
-        otp: &Otp,
-        csr: &CsrSubmission,
-    ) -> Result<Renewal, FatooraError> {
-        (**self).renew_production_csid(p, otp, csr)
+
+    #[test]
+    fn boxed_and_shared_trait_objects_forward_every_call() {
+        let boxed: Box<dyn Fatoora> = Box::new(Refuses);
+        assert_eq!(first_call(&*boxed), refused(Route::ComplianceCsid));
+        assert_eq!(first_call(boxed), refused(Route::ComplianceCsid));
+        let shared: std::sync::Arc<dyn Fatoora + Send + Sync> = std::sync::Arc::new(Refuses);
+        assert_eq!(first_call(shared), refused(Route::ComplianceCsid));
     }
 }

@@ -4,13 +4,15 @@ use std::fmt;
 use std::time::Duration;
 
 use zatca_cert::{CertError, Csid, CsidResponse, ZatcaErrors};
+use zatca_fatoora::Method;
 use zatca_fatoora::{
     ComplianceReport, CsrSubmission, Fatoora, FatooraError, InvoiceSubmission, Otp,
-    ProductionCsidRequest, Renewal,
+    ProductionCsidRequest, Renewal, Route,
 };
 use zeroize::Zeroizing;
 
 use crate::redact::{RedactedExchange, redact_header};
+use crate::shape::zatca_errors;
 use crate::{ACCEPT_VERSION, BaseUrl, HttpError, Language, MAX_BODY_BYTES};
 
 /// Receives a redacted copy of every exchange (one per try).
@@ -111,13 +113,21 @@ enum Repeat {
     Idempotent,
 }
 
+impl Repeat {
+    /// The retry policy of each call (crate docs, "Retries").
+    const fn of(route: Route) -> Self {
+        match route {
+            Route::ComplianceInvoice => Self::Idempotent,
+            Route::ComplianceCsid | Route::ProductionCsid | Route::Renewal => Self::IfNothingSent,
+        }
+    }
+}
+
 struct Call<'a> {
-    method: &'static str,
-    path: &'static str,
+    route: Route,
     authorization: Option<Zeroizing<String>>,
     otp: Option<&'a Otp>,
     body: Vec<u8>,
-    repeat: Repeat,
 }
 
 impl HttpFatoora {
@@ -178,8 +188,8 @@ impl HttpFatoora {
             let may_repeat = attempt <= self.config.retries;
             let repeat = match &result {
                 Err(FatooraError::Connection { .. }) => true,
-                Err(FatooraError::Timeout) => call.repeat == Repeat::Idempotent,
-                Ok((status, _)) => *status >= 500 && call.repeat == Repeat::Idempotent,
+                Err(FatooraError::Timeout) => Repeat::of(call.route) == Repeat::Idempotent,
+                Ok((status, _)) => *status >= 500 && Repeat::of(call.route) == Repeat::Idempotent,
                 Err(_) => false,
             };
             if !(repeat && may_repeat) {
@@ -197,7 +207,8 @@ impl HttpFatoora {
     }
 
     fn send_once(&self, attempt: u32, call: &Call<'_>) -> Result<(u16, Vec<u8>), FatooraError> {
-        let url = self.config.base_url.join(call.path);
+        let url = self.config.base_url.join(call.route.path());
+        let method = call.route.method();
         let mut headers: Vec<(&str, &str)> = vec![
             ("Accept-Version", ACCEPT_VERSION),
             ("Accept-Language", self.config.language.as_str()),
@@ -210,13 +221,12 @@ impl HttpFatoora {
         if let Some(otp) = call.otp.filter(|o| !o.expose().is_empty()) {
             headers.push(("OTP", otp.expose()));
         }
-        let mut record = self
-            .observer
-            .as_ref()
-            .map(|_| RedactedExchange::request(attempt, call.method, &url, &headers, &call.body));
-        let mut request = match call.method {
-            "PATCH" => self.agent.patch(&url),
-            _ => self.agent.post(&url),
+        let mut record = self.observer.as_ref().map(|_| {
+            RedactedExchange::request(attempt, method.as_str(), &url, &headers, &call.body)
+        });
+        let mut request = match method {
+            Method::Patch => self.agent.patch(&url),
+            Method::Post => self.agent.post(&url),
         };
         for (name, value) in &headers {
             request = request.header(*name, *value);
@@ -301,14 +311,6 @@ fn classify(e: ureq::Error) -> FatooraError {
     }
 }
 
-/// A list of errors, built through ZATCA's own JSON shape.
-fn errors_of(list: &[(&str, String)]) -> ZatcaErrors {
-    let body = serde_json::json!({
-        "errors": list.iter().map(|(code, message)| serde_json::json!({"code": code, "message": message})).collect::<Vec<_>>()
-    });
-    ZatcaErrors::from_json(body.to_string().as_bytes()).unwrap_or_default()
-}
-
 /// A CSID answer (200, or the renewal's 428).
 fn csid_answer(status: u16, body: &[u8]) -> Result<CsidResponse, FatooraError> {
     Csid::from_response_json(body).map_err(|e| match e {
@@ -318,9 +320,9 @@ fn csid_answer(status: u16, body: &[u8]) -> Result<CsidResponse, FatooraError> {
         } => FatooraError::Rejected {
             status,
             errors: if errors.is_empty() {
-                errors_of(&[(
+                zatca_errors(&[(
                     "dispositionMessage",
-                    disposition.unwrap_or_else(|| "no token issued".to_owned()),
+                    disposition.as_deref().unwrap_or("no token issued"),
                 )])
             } else {
                 errors
@@ -367,12 +369,10 @@ impl Fatoora for HttpFatoora {
         csr: &CsrSubmission,
     ) -> Result<CsidResponse, FatooraError> {
         let (status, body) = self.exchange(&Call {
-            method: "POST",
-            path: "/compliance",
+            route: Route::ComplianceCsid,
             authorization: None,
             otp: Some(otp),
             body: to_json(csr)?,
-            repeat: Repeat::IfNothingSent,
         })?;
         match status {
             200 => csid_answer(status, &body),
@@ -386,12 +386,10 @@ impl Fatoora for HttpFatoora {
         document: &InvoiceSubmission,
     ) -> Result<ComplianceReport, FatooraError> {
         let (status, body) = self.exchange(&Call {
-            method: "POST",
-            path: "/compliance/invoices",
+            route: Route::ComplianceInvoice,
             authorization: Some(compliance_csid.basic_authorization()),
             otp: None,
             body: to_json(document)?,
-            repeat: Repeat::Idempotent,
         })?;
         let is_report = serde_json::from_slice::<serde_json::Value>(&body)
             .is_ok_and(|v| v.get("validationResults").is_some());
@@ -408,12 +406,10 @@ impl Fatoora for HttpFatoora {
         request: &ProductionCsidRequest,
     ) -> Result<CsidResponse, FatooraError> {
         let (status, body) = self.exchange(&Call {
-            method: "POST",
-            path: "/production/csids",
+            route: Route::ProductionCsid,
             authorization: Some(compliance_csid.basic_authorization()),
             otp: None,
             body: to_json(request)?,
-            repeat: Repeat::IfNothingSent,
         })?;
         match status {
             200 => csid_answer(status, &body),
@@ -428,12 +424,10 @@ impl Fatoora for HttpFatoora {
         csr: &CsrSubmission,
     ) -> Result<Renewal, FatooraError> {
         let (status, body) = self.exchange(&Call {
-            method: "PATCH",
-            path: "/production/csids",
+            route: Route::Renewal,
             authorization: Some(production_csid.basic_authorization()),
             otp: Some(otp),
             body: to_json(csr)?,
-            repeat: Repeat::IfNothingSent,
         })?;
         match status {
             200 => csid_answer(status, &body).map(Renewal::Issued),

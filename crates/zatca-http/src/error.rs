@@ -55,7 +55,7 @@ impl fmt::Display for HttpError {
             }
             Self::NotLoopback { addr } => write!(
                 f,
-                "listen address {addr}: the server speaks plain HTTP and listens on loopback only (127.0.0.1 or [::1])"
+                "listen address {addr}: the address must be loopback (127.0.0.1 or [::1]): the server speaks plain HTTP"
             ),
             Self::Bind { addr, reason } => write!(f, "could not listen on {addr}: {reason}"),
         }

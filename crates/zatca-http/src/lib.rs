@@ -1,9 +1,13 @@
 //! ZATCA's Fatoora onboarding API over HTTP: a client that implements
-//! [`zatca_fatoora::Fatoora`] ([`HttpFatoora`], feature `client`) and a small
-//! blocking server that serves the same API from any `Fatoora`, such as the
-//! offline simulator ([`FatooraServer`], feature `server`).
+//! [`zatca_fatoora::Fatoora`] ([`HttpFatoora`], feature `client`), bounded
+//! HTTP serving of any axum router ([`serve`], feature `server`), and a server
+//! on it that serves the same API from any `Fatoora`, such as the offline
+//! simulator ([`FatooraServer`], feature `server`).
 //!
 //! # The wire (`shared/spec/zatca-formats.md` §2)
+//!
+//! The methods and paths come from [`zatca_fatoora::Route`], the one table the
+//! client and the server both read.
 //!
 //! | call | method and path | auth | extra header | body |
 //! |---|---|---|---|---|
@@ -64,14 +68,33 @@
 //! back into a [`zatca_cert::Csid`] and the `OTP` header into an
 //! [`zatca_fatoora::Otp`], and listens on loopback addresses only (plain HTTP).
 //! Paths may carry one of ZATCA's base paths (`/e-invoicing/core/compliance`).
+//! It serves many connections at once within [`serve::Limits`] (header and
+//! body read timeouts, header and body sizes, connection count: module
+//! [`serve`]), so a stalled or hostile client delays no other; the `Fatoora`
+//! calls run on tokio's blocking pool.
 //!
 //! # Dependencies
 //!
-//! `ureq` 3 (blocking, small) with `rustls` and the `ring` provider and
-//! `webpki-roots`: no OpenSSL, no cmake; `tiny_http` (pure Rust) for the
-//! server; `zatca-fatoora` the contract; `zatca-cert` CSIDs and error bodies;
-//! `zatca-profile` the environment; `serde_json` bodies and redaction; `base64`
-//! the Basic credentials on the server side; `zeroize` the parsed secrets.
+//! - `ureq` 3 (blocking, small) with `rustls` and the `ring` provider and
+//!   `webpki-roots`: the client; no OpenSSL, no cmake.
+//! - `axum` (no default features): the server's routing and middleware; the
+//!   maintained standard on hyper, shared with the onboarding service.
+//! - `hyper` (`server`, `http1`): the HTTP/1.1 connection, with the header
+//!   read timeout and the header size bound that the server relies on.
+//! - `hyper-util` (`tokio`, `service`, `server-graceful`, `http1`): hyper's
+//!   tokio I/O and timer, the tower-to-hyper service adapter, graceful stop.
+//! - `tokio` (`rt`, `net`, `time`, `sync`, `macros`): a single-threaded
+//!   runtime owned by the serving thread, its blocking pool for the `Fatoora`
+//!   calls, the connection semaphore and the stop signal.
+//! - `http-body-util`: reads a body under a byte limit (already in axum's tree).
+//!   `tower-http` is not used: its body timeout restarts at every frame (a
+//!   client trickling a byte at a time never times out) and its limit layer
+//!   answers plain text; reading the body once under one deadline and one
+//!   limit gives both in ZATCA's error shape.
+//! - `zatca-fatoora` the contract and route table; `zatca-cert` CSIDs and error
+//!   bodies; `zatca-profile` the environment; `serde_json` bodies and
+//!   redaction; `base64` the Basic credentials on the server side; `zeroize`
+//!   the parsed secrets.
 #![forbid(unsafe_code)]
 
 #[cfg(doc)]
@@ -85,6 +108,8 @@ mod shape;
 #[cfg(feature = "client")]
 mod client;
 #[cfg(feature = "server")]
+pub mod serve;
+#[cfg(feature = "server")]
 mod server;
 
 pub use endpoint::{BaseUrl, Endpoint, Language};
@@ -95,7 +120,9 @@ pub use shape::{csid_json, errors_json};
 #[cfg(feature = "client")]
 pub use client::{ClientConfig, HttpFatoora, Observer};
 #[cfg(feature = "server")]
-pub use server::{Clock, FatooraServer, RequestLog, Stopper};
+pub use serve::{Limits, Stopper};
+#[cfg(feature = "server")]
+pub use server::{Clock, FatooraServer, RequestLog};
 
 /// The request header that selects the API version; ZATCA answers 406 without it (§2.1).
 pub const ACCEPT_VERSION: &str = "V2";

@@ -1,17 +1,27 @@
-//! A blocking HTTP server that answers ZATCA's onboarding API from any [`Fatoora`].
+//! An HTTP server that answers ZATCA's onboarding API from any [`Fatoora`],
+//! on the bounded serving of [`crate::serve`].
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Read as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{MethodFilter, MethodRouter};
 use base64::Engine as _;
 use zatca_cert::{Csid, ZatcaErrors};
-use zatca_fatoora::{Fatoora, FatooraError, Otp, Renewal};
+use zatca_fatoora::{Fatoora, FatooraError, Method, Otp, Renewal, Route};
 use zeroize::Zeroizing;
 
-use crate::{ACCEPT_VERSION, BaseUrl, HttpError, MAX_BODY_BYTES, csid_json, errors_json};
+use crate::serve::{self, Limits, Stopper};
+use crate::shape::zatca_errors as errors;
+use crate::{ACCEPT_VERSION, BaseUrl, HttpError, csid_json, errors_json};
 
 /// ZATCA's base paths, accepted in front of the four API paths.
 const BASE_PATHS: [&str; 3] = [
@@ -26,7 +36,8 @@ pub type Clock = Box<dyn Fn() -> u64 + Send + Sync>;
 pub type RequestLog = Box<dyn Fn(&str, &str, u16) + Send + Sync>;
 
 /// Serves ZATCA's four onboarding calls over plain HTTP on a loopback address,
-/// answering from `F` (crate docs, "The server"), one request at a time.
+/// answering from `F` (crate docs, "The server"), many clients at once within
+/// [`Limits`].
 ///
 /// ```
 /// use zatca_http::FatooraServer;
@@ -44,40 +55,21 @@ pub type RequestLog = Box<dyn Fn(&str, &str, u16) + Send + Sync>;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct FatooraServer<F> {
-    server: Arc<tiny_http::Server>,
-    stopped: Arc<AtomicBool>,
+    listener: std::net::TcpListener,
     addr: SocketAddr,
-    fatoora: F,
-    clock: Clock,
-    log: Option<RequestLog>,
+    fatoora: Arc<F>,
+    clock: Arc<Clock>,
+    log: Option<Arc<RequestLog>>,
+    limits: Limits,
+    stopper: Stopper,
 }
 
 impl<F> fmt::Debug for FatooraServer<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FatooraServer")
             .field("addr", &self.addr)
+            .field("limits", &self.limits)
             .finish_non_exhaustive()
-    }
-}
-
-/// Stops a [`FatooraServer`]'s [`serve`](FatooraServer::serve) loop from another thread.
-#[derive(Clone)]
-pub struct Stopper {
-    server: Arc<tiny_http::Server>,
-    stopped: Arc<AtomicBool>,
-}
-
-impl fmt::Debug for Stopper {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Stopper").finish_non_exhaustive()
-    }
-}
-
-impl Stopper {
-    /// Makes `serve` return once the request in hand (if any) is answered.
-    pub fn stop(&self) {
-        self.stopped.store(true, Ordering::SeqCst);
-        self.server.unblock();
     }
 }
 
@@ -96,6 +88,22 @@ impl Answer {
             body: Zeroizing::new(body.into()),
         }
     }
+
+    fn into_response(mut self) -> Response {
+        let content_type = if self.json {
+            "application/json"
+        } else {
+            "text/plain"
+        };
+        // Moved, not copied: no second copy of a secret is left behind.
+        let mut response = Response::new(Body::from(std::mem::take(&mut *self.body)));
+        *response.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        response
+    }
 }
 
 /// The headers the server reads.
@@ -106,30 +114,52 @@ struct Headers {
     otp: Option<Zeroizing<String>>,
 }
 
+impl Headers {
+    /// A header that is not visible ASCII counts as absent.
+    fn read(map: &HeaderMap) -> Self {
+        let text = |name: &str| {
+            map.get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Self {
+            accept_version: text("accept-version"),
+            authorization: text("authorization").map(Zeroizing::new),
+            otp: text("otp").map(Zeroizing::new),
+        }
+    }
+}
+
+/// What one [`FatooraServer::serve`] shares with its request tasks.
+struct Api<F> {
+    fatoora: Arc<F>,
+    clock: Arc<Clock>,
+    log: Option<Arc<RequestLog>>,
+    max_requests: Option<u64>,
+    tickets: AtomicU64,
+    stopper: Stopper,
+}
+
 impl<F: Fatoora> FatooraServer<F> {
     /// Listens on `addr` (a loopback address; port 0 picks a free port).
     pub fn bind(addr: SocketAddr, fatoora: F) -> Result<Self, HttpError> {
         if !addr.ip().is_loopback() {
             return Err(HttpError::NotLoopback { addr });
         }
-        let server = tiny_http::Server::http(addr).map_err(|e| HttpError::Bind {
+        let bind_failed = |e: std::io::Error| HttpError::Bind {
             addr,
             reason: e.to_string(),
-        })?;
-        let bound = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| HttpError::Bind {
-                addr,
-                reason: "not an IP listener".to_owned(),
-            })?;
+        };
+        let listener = std::net::TcpListener::bind(addr).map_err(bind_failed)?;
+        let bound = listener.local_addr().map_err(bind_failed)?;
         Ok(Self {
-            server: Arc::new(server),
-            stopped: Arc::new(AtomicBool::new(false)),
+            listener,
             addr: bound,
-            fatoora,
-            clock: Box::new(|| 0),
+            fatoora: Arc::new(fatoora),
+            clock: Arc::new(Box::new(|| 0)),
             log: None,
+            limits: Limits::default(),
+            stopper: Stopper::new(),
         })
     }
 
@@ -137,14 +167,21 @@ impl<F: Fatoora> FatooraServer<F> {
     /// `timestamp`; without one it is 0 (the server never reads the clock itself).
     #[must_use]
     pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
+        self.clock = Arc::new(clock);
         self
     }
 
     /// Adds a log of each request: method, path and answer status (nothing else).
     #[must_use]
     pub fn with_log(mut self, log: RequestLog) -> Self {
-        self.log = Some(log);
+        self.log = Some(Arc::new(log));
+        self
+    }
+
+    /// Replaces the default [`Limits`] (timeouts, sizes, connection count).
+    #[must_use]
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -158,119 +195,150 @@ impl<F: Fatoora> FatooraServer<F> {
         BaseUrl::http_at(self.addr)
     }
 
-    /// A handle that stops [`Self::serve`].
+    /// A handle that stops [`Self::serve`] (a stop before `serve` makes it
+    /// return at once).
     pub fn stopper(&self) -> Stopper {
-        Stopper {
-            server: Arc::clone(&self.server),
-            stopped: Arc::clone(&self.stopped),
-        }
+        self.stopper.clone()
+    }
+
+    /// How many connections are open (each has one live task); 0 once closed.
+    pub fn live_connections(&self) -> usize {
+        self.stopper.live_connections()
     }
 
     /// The `Fatoora` served.
     pub fn fatoora(&self) -> &F {
         &self.fatoora
     }
+}
 
-    /// Answers requests one at a time until stopped, or until `max_requests`
-    /// were answered; returns how many were.
-    pub fn serve(&self, max_requests: Option<u64>) -> u64 {
-        let mut served = 0;
-        while max_requests.is_none_or(|max| served < max) {
-            if self.stopped.load(Ordering::SeqCst) {
-                break;
-            }
-            match self.server.recv() {
-                Ok(request) => {
-                    self.handle(request);
-                    served += 1;
-                }
-                Err(_) if self.stopped.load(Ordering::SeqCst) => break,
-                // An accept failure: keep serving, without spinning.
-                Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
-            }
+impl<F: Fatoora + Send + Sync + 'static> FatooraServer<F> {
+    /// Answers requests, many connections at once, until stopped or until
+    /// `max_requests` were answered (requests past that are answered 503
+    /// while the server stops); returns how many were answered.
+    pub fn serve(&self, max_requests: Option<u64>) -> Result<u64, HttpError> {
+        let listener = self.listener.try_clone().map_err(|e| HttpError::Bind {
+            addr: self.addr,
+            reason: e.to_string(),
+        })?;
+        let api = Arc::new(Api {
+            fatoora: Arc::clone(&self.fatoora),
+            clock: Arc::clone(&self.clock),
+            log: self.log.clone(),
+            max_requests,
+            tickets: AtomicU64::new(0),
+            stopper: self.stopper.clone(),
+        });
+        if max_requests == Some(0) {
+            self.stopper.stop();
         }
-        served
+        serve::start(
+            listener,
+            router(Arc::clone(&api)),
+            self.limits.clone(),
+            self.stopper.clone(),
+        )?
+        .wait();
+        let tickets = api.tickets.load(Ordering::SeqCst);
+        Ok(max_requests.map_or(tickets, |max| tickets.min(max)))
     }
+}
 
-    fn handle(&self, mut request: tiny_http::Request) {
-        let method = request.method().as_str().to_owned();
-        let path = request.url().split('?').next().unwrap_or("").to_owned();
-        let mut headers = Headers::default();
-        for h in request.headers() {
-            let value = h.value.as_str();
-            if h.field.equiv("Accept-Version") {
-                headers.accept_version = Some(value.to_owned());
-            } else if h.field.equiv("Authorization") {
-                headers.authorization = Some(Zeroizing::new(value.to_owned()));
-            } else if h.field.equiv("OTP") {
-                headers.otp = Some(Zeroizing::new(value.to_owned()));
-            }
+/// The four routes under each base path, with ZATCA-shaped 404 and 405.
+fn router<F: Fatoora + Send + Sync + 'static>(api: Arc<Api<F>>) -> Router {
+    let mut by_path: BTreeMap<String, MethodRouter> = BTreeMap::new();
+    for base in std::iter::once("").chain(BASE_PATHS) {
+        for route in Route::ALL {
+            let filter = match route.method() {
+                Method::Post => MethodFilter::POST,
+                Method::Patch => MethodFilter::PATCH,
+            };
+            let api = Arc::clone(&api);
+            let handler =
+                move |headers: HeaderMap, body: Bytes| answer_in_pool(api, route, headers, body);
+            let path = format!("{base}{}", route.path());
+            let methods = by_path.remove(&path).unwrap_or_default();
+            by_path.insert(path, methods.on(filter, handler));
         }
-        let mut body = Zeroizing::new(Vec::new());
-        let read = request
-            .as_reader()
-            .take(MAX_BODY_BYTES as u64 + 1)
-            .read_to_end(&mut body);
-        let answer = match read {
-            Ok(n) if n > MAX_BODY_BYTES => Answer::json(
-                413,
-                errors_json(&errors(&[(
-                    "Invalid-Request",
-                    "the request body is too large",
-                )])),
-            ),
-            Ok(_) => self.answer(&method, &path, &headers, &body),
-            Err(_) => Answer::json(
-                400,
-                errors_json(&errors(&[(
-                    "Invalid-Request",
-                    "the request body could not be read",
-                )])),
-            ),
-        };
-        if let Some(log) = &self.log {
-            log(&method, &path, answer.status);
-        }
-        let content_type = if answer.json {
-            "application/json"
-        } else {
-            "text/plain"
-        };
-        let mut response =
-            tiny_http::Response::from_data(answer.body.as_bytes()).with_status_code(answer.status);
-        if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", content_type) {
-            response = response.with_header(h);
-        }
-        // The client may have gone; nothing to do about it.
-        let _ = request.respond(response);
     }
-
-    fn answer(&self, method: &str, path: &str, headers: &Headers, body: &[u8]) -> Answer {
-        let path = BASE_PATHS
-            .iter()
-            .find_map(|base| path.strip_prefix(base))
-            .unwrap_or(path);
-        let route = match (method, path) {
-            ("POST", "/compliance") => Route::ComplianceCsid,
-            ("POST", "/compliance/invoices") => Route::ComplianceInvoice,
-            ("POST", "/production/csids") => Route::ProductionCsid,
-            ("PATCH", "/production/csids") => Route::Renewal,
-            (_, "/compliance" | "/compliance/invoices" | "/production/csids") => {
-                return Answer::json(
+    let mut router = Router::new();
+    for (path, methods) in by_path {
+        router = router.route(
+            &path,
+            methods.fallback(|| async {
+                Answer::json(
                     405,
                     errors_json(&errors(&[(
                         "Method-Not-Allowed",
                         "this path takes POST (and PATCH for /production/csids)",
                     )])),
-                );
-            }
-            _ => {
-                return Answer::json(
-                    404,
-                    errors_json(&errors(&[("Not-Found", "no such onboarding API path")])),
-                );
-            }
-        };
+                )
+                .into_response()
+            }),
+        );
+    }
+    router
+        .fallback(|| async {
+            Answer::json(
+                404,
+                errors_json(&errors(&[("Not-Found", "no such onboarding API path")])),
+            )
+            .into_response()
+        })
+        .layer(axum::middleware::from_fn_with_state(api, count_and_log))
+}
+
+/// Counts requests against `max_requests` and logs each answer.
+async fn count_and_log<F>(
+    State(api): State<Arc<Api<F>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let ticket = api.tickets.fetch_add(1, Ordering::SeqCst);
+    let response = if api.max_requests.is_some_and(|max| ticket >= max) {
+        Answer::json(
+            503,
+            server_body(&errors(&[("503", "the server is stopping")]), 503),
+        )
+        .into_response()
+    } else {
+        next.run(request).await
+    };
+    if let Some(log) = &api.log {
+        log(&method, &path, response.status().as_u16());
+    }
+    if api.max_requests.is_some_and(|max| ticket + 1 >= max) {
+        api.stopper.stop();
+    }
+    response
+}
+
+/// Runs the (blocking) `Fatoora` call on the blocking pool.
+async fn answer_in_pool<F: Fatoora + Send + Sync + 'static>(
+    api: Arc<Api<F>>,
+    route: Route,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let answered = tokio::task::spawn_blocking(move || {
+        let headers = Headers::read(&headers);
+        api.answer(route, &headers, &body)
+    })
+    .await;
+    answered
+        .unwrap_or_else(|_| {
+            Answer::json(
+                500,
+                server_body(&errors(&[("500", "the Fatoora failed")]), 500),
+            )
+        })
+        .into_response()
+}
+
+impl<F: Fatoora> Api<F> {
+    fn answer(&self, route: Route, headers: &Headers, body: &[u8]) -> Answer {
         if !headers
             .accept_version
             .as_deref()
@@ -321,24 +389,6 @@ impl<F: Fatoora> FatooraServer<F> {
     }
 
     fn error_answer(&self, e: &FatooraError) -> Answer {
-        let server_body = |errors: &ZatcaErrors, status: u16| -> String {
-            let mut list = errors.iter();
-            match (list.next(), list.next()) {
-                (Some(one), None) => serde_json::json!({
-                    "category": one.category.clone().unwrap_or_else(|| "HTTP-Errors".into()),
-                    "code": one.code.clone().unwrap_or_else(|| status.to_string()),
-                    "message": one.message,
-                })
-                .to_string(),
-                (None, _) => serde_json::json!({
-                    "category": "HTTP-Errors",
-                    "code": status.to_string(),
-                    "message": "Something went wrong and caused an Internal Server Error.",
-                })
-                .to_string(),
-                _ => errors_json(errors),
-            }
-        };
         match e {
             FatooraError::Rejected { status, errors } => {
                 let status = if (400..500).contains(status) {
@@ -386,19 +436,24 @@ impl<F: Fatoora> FatooraServer<F> {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Route {
-    ComplianceCsid,
-    ComplianceInvoice,
-    ProductionCsid,
-    Renewal,
-}
-
-fn errors(list: &[(&str, &str)]) -> ZatcaErrors {
-    let body = serde_json::json!({
-        "errors": list.iter().map(|(code, message)| serde_json::json!({"code": code, "message": message})).collect::<Vec<_>>()
-    });
-    ZatcaErrors::from_json(body.to_string().as_bytes()).unwrap_or_default()
+/// A 5xx body in ZATCA's shape: `{"category","code","message"}` for one error.
+fn server_body(errors: &ZatcaErrors, status: u16) -> String {
+    let mut list = errors.iter();
+    match (list.next(), list.next()) {
+        (Some(one), None) => serde_json::json!({
+            "category": one.category.clone().unwrap_or_else(|| "HTTP-Errors".into()),
+            "code": one.code.clone().unwrap_or_else(|| status.to_string()),
+            "message": one.message,
+        })
+        .to_string(),
+        (None, _) => serde_json::json!({
+            "category": "HTTP-Errors",
+            "code": status.to_string(),
+            "message": "Something went wrong and caused an Internal Server Error.",
+        })
+        .to_string(),
+        _ => errors_json(errors),
+    }
 }
 
 /// A request body; never echoes it in the error.

@@ -6,13 +6,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::Request;
+use axum::http::StatusCode;
 use zatca_fatoora::{
     Csid, CsrSubmission, ErrorKind, Fatoora, FatooraError, InvoiceSubmission, Otp,
     ProductionCsidRequest, Renewal,
 };
+use zatca_http::serve::{self, Limits, Stopper};
 use zatca_http::{BaseUrl, ClientConfig, HttpFatoora, RedactedExchange};
 
 fn recorded(name: &str) -> Vec<u8> {
@@ -66,51 +70,56 @@ fn canned(status: u16, body: Vec<u8>) -> Canned {
     }
 }
 
-/// A loopback server that records each request and answers the next canned
-/// answer (the last one again when they run out). It stops by itself after
-/// 10 s without a request, or when finished.
+/// A loopback server (on the crate's bounded serving) that records each
+/// request and answers the next canned answer (the last one again when they
+/// run out). It stops by itself after 60 s, or when finished.
 struct Recorder {
-    server: Arc<tiny_http::Server>,
+    running: serve::Running,
     seen: Arc<Mutex<Vec<Seen>>>,
-    thread: std::thread::JoinHandle<()>,
     url: BaseUrl,
 }
 
 impl Recorder {
     fn start(answers: Vec<Canned>) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
-        let addr = server.server_addr().to_ip().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let (s, log) = (Arc::clone(&server), Arc::clone(&seen));
-        let thread = std::thread::spawn(move || {
-            let mut n = 0;
-            while let Ok(Some(mut request)) = s.recv_timeout(Duration::from_secs(10)) {
-                let mut body = Vec::new();
-                request.as_reader().read_to_end(&mut body).unwrap();
+        let log = Arc::clone(&seen);
+        let answered = Arc::new(AtomicUsize::new(0));
+        let router = axum::Router::new().fallback(move |request: Request| {
+            let (log, answers, answered) =
+                (Arc::clone(&log), answers.clone(), Arc::clone(&answered));
+            async move {
+                let (parts, body) = request.into_parts();
+                let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
                 log.lock().unwrap().push(Seen {
-                    method: request.method().as_str().to_owned(),
-                    path: request.url().to_owned(),
-                    headers: request
-                        .headers()
+                    method: parts.method.as_str().to_owned(),
+                    path: parts.uri.path().to_owned(),
+                    headers: parts
+                        .headers
                         .iter()
-                        .map(|h| (h.field.as_str().to_string(), h.value.as_str().to_owned()))
+                        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap().to_owned()))
                         .collect(),
                     body: serde_json::from_slice(&body).unwrap(),
                 });
+                let n = answered.fetch_add(1, Ordering::SeqCst);
                 let answer = answers[n.min(answers.len() - 1)].clone();
-                n += 1;
-                std::thread::sleep(answer.delay);
-                let response =
-                    tiny_http::Response::from_data(answer.body).with_status_code(answer.status);
-                let _ = request.respond(response);
+                tokio::time::sleep(answer.delay).await;
+                (StatusCode::from_u16(answer.status).unwrap(), answer.body)
             }
         });
-        Self {
-            server,
-            seen,
-            thread,
-            url: BaseUrl::parse(&format!("http://{addr}")).unwrap(),
-        }
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let stopper = Stopper::new();
+        let running = serve::start(listener, router, Limits::default(), stopper.clone()).unwrap();
+        std::thread::spawn(move || {
+            for _ in 0..600 {
+                if stopper.is_stopped() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            stopper.stop();
+        });
+        let url = BaseUrl::parse(&format!("http://{}", running.local_addr())).unwrap();
+        Self { running, seen, url }
     }
 
     fn client(&self) -> HttpFatoora {
@@ -119,9 +128,8 @@ impl Recorder {
     }
 
     fn finish(self) -> Vec<Seen> {
-        self.server.unblock();
-        self.thread.join().unwrap();
-        Arc::try_unwrap(self.seen).unwrap().into_inner().unwrap()
+        self.running.stop();
+        std::mem::take(&mut *self.seen.lock().unwrap())
     }
 }
 

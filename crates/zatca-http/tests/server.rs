@@ -290,3 +290,23 @@ fn the_server_listens_on_loopback_only() {
         .is_err()
     );
 }
+
+#[test]
+fn serving_ends_after_max_requests_with_the_count() {
+    let sim = Simulator::new(SimulatorConfig::for_environment(
+        Environment::Development,
+        NOW,
+    ))
+    .unwrap();
+    let server = FatooraServer::bind("127.0.0.1:0".parse().unwrap(), sim).unwrap();
+    let addr = server.local_addr();
+    std::thread::scope(|s| {
+        let serving = s.spawn(|| server.serve(Some(2)));
+        for _ in 0..2 {
+            let (status, _) = raw(addr, "GET", "/compliance", &["Accept-Version: V2"], "");
+            assert_eq!(status, 405);
+        }
+        assert_eq!(serving.join().unwrap(), Ok(2));
+    });
+    assert_eq!(server.live_connections(), 0);
+}

@@ -11,10 +11,7 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use zatca_fatoora::{
-    ComplianceReport, Csid, CsidResponse, CsrSubmission, Fatoora, FatooraError, InvoiceSubmission,
-    Otp, ProductionCsidRequest, Renewal,
-};
+use zatca_fatoora::Fatoora;
 use zatca_onboarding::UnixTime;
 use zatca_profile::Environment;
 use zatca_simulator::{Simulator, SimulatorConfig, UblDocumentChecker};
@@ -127,7 +124,7 @@ impl FatooraChoice {
                 let simulator = Simulator::new(config)
                     .map_err(|e| CliError::new(Code::Io, e.to_string()))?
                     .with_document_checker(Box::new(UblDocumentChecker));
-                Ok(Transport::Sim(Box::new(simulator)))
+                Ok(Box::new(simulator))
             }
             #[cfg(feature = "http")]
             Self::Endpoint(e) => http(zatca_http::BaseUrl::from(*e)),
@@ -157,64 +154,11 @@ fn http(url: zatca_http::BaseUrl) -> Result<Transport, CliError> {
             }
         }));
     }
-    Ok(Transport::Http(Box::new(client)))
+    Ok(Box::new(client))
 }
 
-/// The Fatoora a command talks to.
-#[derive(Debug)]
-pub enum Transport {
-    /// The in-process simulator.
-    Sim(Box<Simulator>),
-    /// HTTP.
-    #[cfg(feature = "http")]
-    Http(Box<zatca_http::HttpFatoora>),
-}
-
-impl Transport {
-    fn inner(&self) -> &dyn Fatoora {
-        match self {
-            Self::Sim(s) => s.as_ref(),
-            #[cfg(feature = "http")]
-            Self::Http(h) => h.as_ref(),
-        }
-    }
-}
-
-impl Fatoora for Transport {
-    fn compliance_csid(
-        &self,
-        otp: &Otp,
-        csr: &CsrSubmission,
-    ) -> Result<CsidResponse, FatooraError> {
-        self.inner().compliance_csid(otp, csr)
-    }
-
-    fn compliance_invoice(
-        &self,
-        compliance_csid: &Csid,
-        document: &InvoiceSubmission,
-    ) -> Result<ComplianceReport, FatooraError> {
-        self.inner().compliance_invoice(compliance_csid, document)
-    }
-
-    fn production_csid(
-        &self,
-        compliance_csid: &Csid,
-        request: &ProductionCsidRequest,
-    ) -> Result<CsidResponse, FatooraError> {
-        self.inner().production_csid(compliance_csid, request)
-    }
-
-    fn renew_production_csid(
-        &self,
-        production_csid: &Csid,
-        otp: &Otp,
-        csr: &CsrSubmission,
-    ) -> Result<Renewal, FatooraError> {
-        self.inner()
-            .renew_production_csid(production_csid, otp, csr)
-    }
-}
+/// The Fatoora a command talks to: the in-process simulator or the HTTP client.
+pub type Transport = Box<dyn Fatoora>;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,9 @@
 //! The first line on stdout is `listening on http://ADDR` (with the port
 //! chosen when `--listen` asks for port 0); then one line per request on
 //! stderr: method, path, status (never a header or a body). Plain HTTP, on
-//! loopback addresses only. The simulator checks the compliance documents'
+//! loopback addresses only: any other `--listen` is a usage error (exit 2).
+//! Clients are served concurrently within `zatca_http::Limits`' defaults, so
+//! a client that stalls delays no other. The simulator checks the compliance documents'
 //! signatures as the in-process one does, and refuses a CSR made for another
 //! environment's template (`Denied-by-Policy-Module`).
 
@@ -30,7 +32,7 @@ enum SimulatorCommand {
     /// Serve the simulator over ZATCA's onboarding HTTP API (plain HTTP, loopback only).
     Serve {
         /// The address to listen on (loopback; port 0 picks a free port, printed first).
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080", value_parser = loopback_address)]
         listen: SocketAddr,
         /// The environment simulated: development, simulation or production.
         #[arg(long, value_name = "ENV", default_value = "development")]
@@ -46,6 +48,19 @@ enum SimulatorCommand {
         #[arg(long, value_name = "N")]
         max_requests: Option<u64>,
     },
+}
+
+/// `--listen`: a socket address on loopback. Anything else is a usage error
+/// (exit 2): the server speaks plain HTTP, and credentials travel in its headers.
+fn loopback_address(text: &str) -> Result<SocketAddr, String> {
+    let addr: SocketAddr = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not IP:PORT (e.g. 127.0.0.1:8080 or [::1]:8080)"))?;
+    if addr.ip().is_loopback() {
+        Ok(addr)
+    } else {
+        Err(zatca_http::HttpError::NotLoopback { addr }.to_string())
+    }
 }
 
 /// Runs `zatca simulator …`.
@@ -81,7 +96,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 "simulating the {} environment; stop with Ctrl-C",
                 env.as_str()
             );
-            server.serve(max_requests);
+            server.serve(max_requests)?;
             Ok(())
         }
     }
