@@ -281,3 +281,29 @@ fn many_removed_parts_hash_quickly() {
     assert!(started.elapsed() < HANG_GUARD);
     assert_eq!(hash, zatca_ubl::invoice_hash(xml.as_bytes()).unwrap());
 }
+
+/// Verification adds dom4j's namespace declarations to the `SignedProperties`
+/// text; whether an ancestor declared a prefix is one lookup per element, so
+/// thousands of sibling elements needing one each verify quickly.
+#[test]
+fn many_elements_in_signed_properties_verify_quickly() {
+    let xml = String::from_utf8(sample()).unwrap();
+    let padded = xml.replacen(
+        "<xades:SignedSignatureProperties>",
+        &format!(
+            "<xades:SignedSignatureProperties>{}",
+            "<ds:D/>".repeat(20_000)
+        ),
+        1,
+    );
+    let started = Instant::now();
+    let problems = zatca_ubl::check_invoice(padded.as_bytes()).unwrap_err();
+    assert!(started.elapsed() < HANG_GUARD);
+    assert!(
+        matches!(
+            problems.as_slice(),
+            [UblError::SignedPropertiesDigestMismatch { .. }]
+        ),
+        "{problems:?}"
+    );
+}
