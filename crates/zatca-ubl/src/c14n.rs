@@ -6,9 +6,9 @@
 //! (no node-set subset) C14N 1.1 and inclusive C14N 1.0 give the same bytes; what is
 //! implemented here (W3C "Canonical XML Version 1.1", §2 and §1.1 of C14N 1.0):
 //!
-//! - UTF-8 output; the XML declaration and the document type declaration are dropped;
-//!   line ends normalised to LF and attribute values normalised by the parser;
-//!   character and entity references replaced by their characters; CDATA sections
+//! - UTF-8 output; the XML declaration is dropped; line ends normalised to LF and
+//!   attribute values normalised by the parser; character references and the five
+//!   predefined entity references replaced by their characters; CDATA sections
 //!   replaced by their (escaped) content;
 //! - empty elements written as start-end tag pairs; whitespace inside the document
 //!   element kept as is, whitespace outside it dropped;
@@ -22,25 +22,27 @@
 //! - comments removed; processing instructions kept, followed by LF before the
 //!   document element and preceded by LF after it.
 //!
-//! Documents whose DTD could change attribute values (attribute-list declarations, an
-//! external subset) are refused ([`UblError::UnsupportedDtd`]), since the defaults
-//! they declare would belong in the canonical form.
+//! Documents with a document type declaration are refused ([`UblError::Doctype`]),
+//! as are documents beyond the structural limits ([`UblError::LimitExceeded`]); see
+//! the crate docs, "What XML is read, and the limits".
 //!
 //! Byte agreement with libxml2 (`xmllint --c14n11`) is tested on every SDK sample and
 //! on the edge cases in `testdata/c14n/`.
 
+use std::collections::HashMap;
+
 use roxmltree::{Document, Node, NodeId, NodeType, ParsingOptions};
 
-use crate::{MAX_INVOICE_BYTES, UblError};
+use crate::{MAX_INVOICE_BYTES, UblError, prescan};
 
-/// The most nodes a document may have (bounds memory on entity-heavy input; a
-/// 10 MiB document holds at most about 2.6 million elements).
+/// The most nodes a document may have (a second bound on memory next to the input
+/// size: a 10 MiB document holds at most about 2.6 million elements).
 const NODES_LIMIT: u32 = 8_000_000;
 
 /// Canonicalises a whole XML document with C14N 1.1, without comments.
 ///
 /// Accepts at most [`MAX_INVOICE_BYTES`] of UTF-8 (a leading byte order mark is
-/// skipped).
+/// skipped), without a DTD and within the structural limits (crate docs).
 ///
 /// ```
 /// let c = zatca_ubl::c14n::canonicalize(
@@ -107,15 +109,17 @@ fn check_declared_encoding(text: &str) -> Result<(), UblError> {
     }
 }
 
-/// Parses the text with namespaces, internal DTD entities expanded, no external loading.
+/// Parses the text with namespaces, after the [`prescan`] has refused a DTD and
+/// any element beyond the structural limits (so parsing is linear in the input).
 pub(crate) fn parse(text: &str) -> Result<Document<'_>, UblError> {
+    prescan::check(text)?;
     let options = ParsingOptions {
-        allow_dtd: true,
+        // Refused by the pre-scan already; the parser refuses one again.
+        allow_dtd: false,
         nodes_limit: NODES_LIMIT,
         ..ParsingOptions::default()
     };
     let doc = Document::parse_with_options(text, options).map_err(|e| UblError::from_xml(&e))?;
-    check_dtd(&doc)?;
     check_pi_targets(&doc)?;
     Ok(doc)
 }
@@ -143,31 +147,8 @@ fn check_pi_targets(doc: &Document<'_>) -> Result<(), UblError> {
     Ok(())
 }
 
-/// Refuses DTD features that would change the canonical form (default attributes,
-/// attribute types, an external subset the parser does not load).
-fn check_dtd(doc: &Document<'_>) -> Result<(), UblError> {
-    let text = doc.input_text();
-    let prolog = text.get(..doc.root_element().range().start).unwrap_or(text);
-    let Some(start) = prolog.find("<!DOCTYPE") else {
-        return Ok(());
-    };
-    let doctype = prolog.get(start..).unwrap_or_default();
-    if doctype.contains("<!ATTLIST") {
-        return Err(UblError::UnsupportedDtd {
-            reason: "attribute-list declarations (<!ATTLIST>) declare defaults and types that C14N would apply",
-        });
-    }
-    let head_end = doctype.find(['[', '>']).unwrap_or(doctype.len());
-    let head = doctype.get(..head_end).unwrap_or_default();
-    if head.contains("SYSTEM") || head.contains("PUBLIC") {
-        return Err(UblError::UnsupportedDtd {
-            reason: "an external DTD subset is not loaded, and its declarations could change the canonical form",
-        });
-    }
-    Ok(())
-}
-
-/// Writes the canonical form of `doc`, leaving out the element subtrees in `skip`.
+/// Writes the canonical form of `doc`, leaving out the element subtrees in `skip`
+/// (sorted by [`NodeId::get`]).
 pub(crate) fn write_document(doc: &Document<'_>, skip: &[NodeId], out: &mut Vec<u8>) {
     let mut writer = Writer {
         input: doc.input_text(),
@@ -175,6 +156,8 @@ pub(crate) fn write_document(doc: &Document<'_>, skip: &[NodeId], out: &mut Vec<
         out,
         ns: Vec::new(),
         attrs: Vec::new(),
+        in_scope: HashMap::new(),
+        scope_undo: Vec::new(),
     };
     let mut seen_root = false;
     for child in doc.root().children() {
@@ -206,28 +189,38 @@ struct Writer<'a, 'input, 'o> {
     ns: Vec<(&'a str, &'a str)>,
     /// Scratch: attributes of the current element (namespace URI, local name, qname, value).
     attrs: Vec<(&'a str, &'a str, &'input str, &'a str)>,
+    /// The namespaces in scope on the parent of the element being written
+    /// (prefix, `""` for the default, → URI): one lookup per namespace tells
+    /// whether the element must declare it, so the work per element is linear in
+    /// its scope, not quadratic.
+    in_scope: HashMap<&'a str, &'a str>,
+    /// How to restore `in_scope` when elements close: (prefix, previous URI),
+    /// innermost element last.
+    scope_undo: Vec<(&'a str, Option<&'a str>)>,
 }
 
 impl<'a, 'input: 'a> Writer<'a, 'input, '_> {
     /// Writes an element and its descendants, iteratively (deep documents cannot
     /// overflow the stack).
     fn element_tree(&mut self, top: Node<'a, 'input>) {
-        // Names of the open elements, for their end tags.
-        let mut open: Vec<&'input str> = Vec::with_capacity(32);
+        // The open elements: their names, for the end tags, and where their
+        // changes to `in_scope` start in `scope_undo`.
+        let mut open: Vec<(&'input str, usize)> = Vec::with_capacity(32);
         let mut node = top;
         loop {
             // Enter `node`.
             let mut descend = None;
             match node.node_type() {
-                NodeType::Element if !self.skip.contains(&node.id()) => {
+                NodeType::Element if !self.skipped(node) => {
                     let qname = element_qname(self.input, node);
+                    let scope_mark = self.scope_undo.len();
                     self.start_tag(node, qname);
                     match node.first_child() {
                         Some(first) => {
-                            open.push(qname);
+                            open.push((qname, scope_mark));
                             descend = Some(first);
                         }
-                        None => self.end_tag(qname),
+                        None => self.end_tag(qname, scope_mark),
                     }
                 }
                 NodeType::Text => escape_text(node.text().unwrap_or_default(), self.out),
@@ -248,9 +241,9 @@ impl<'a, 'input: 'a> Writer<'a, 'input, '_> {
                     break;
                 }
                 match (node.parent(), open.pop()) {
-                    (Some(parent), Some(qname)) => {
+                    (Some(parent), Some((qname, scope_mark))) => {
                         node = parent;
-                        self.end_tag(qname);
+                        self.end_tag(qname, scope_mark);
                     }
                     _ => return,
                 }
@@ -266,14 +259,16 @@ impl<'a, 'input: 'a> Writer<'a, 'input, '_> {
         self.out.push(b'>');
     }
 
+    fn skipped(&self, node: Node<'a, 'input>) -> bool {
+        let id = node.id().get();
+        self.skip.binary_search_by_key(&id, |n| n.get()).is_ok()
+    }
+
     /// Writes the namespace declarations in scope on `node` that its parent element
-    /// does not have in scope with the same value, sorted by prefix (default first).
+    /// does not have in scope with the same value, sorted by prefix (default first),
+    /// and records `node`'s scope in `in_scope` for its children.
     fn namespace_declarations(&mut self, node: Node<'a, 'input>) {
-        let parent = node.parent().filter(Node::is_element);
-        let same = |a: &roxmltree::Namespace<'_>, b: &roxmltree::Namespace<'_>| {
-            std::ptr::eq(a, b) || (a.name() == b.name() && a.uri() == b.uri())
-        };
-        if let Some(p) = parent {
+        if let Some(p) = node.parent().filter(Node::is_element) {
             // Fast path: an element that declares nothing has its parent's scope.
             let (mine, theirs) = (node.namespaces(), p.namespaces());
             if mine.len() == theirs.len() && mine.zip(theirs).all(|(a, b)| std::ptr::eq(a, b)) {
@@ -281,23 +276,18 @@ impl<'a, 'input: 'a> Writer<'a, 'input, '_> {
             }
         }
         self.ns.clear();
-        let parent_default = parent
-            .and_then(|p| p.namespaces().find(|ns| ns.name().is_none()))
-            .map(|ns| ns.uri())
-            .unwrap_or_default();
         for ns in node.namespaces() {
-            match ns.name() {
-                None => {
-                    if ns.uri() != parent_default {
-                        self.ns.push(("", ns.uri()));
-                    }
-                }
-                Some(prefix) => {
-                    let inherited = parent.is_some_and(|p| p.namespaces().any(|pns| same(pns, ns)));
-                    if !inherited {
-                        self.ns.push((prefix, ns.uri()));
-                    }
-                }
+            let prefix = ns.name().unwrap_or_default();
+            let parent_uri = self.in_scope.get(prefix).copied();
+            // No default namespace in scope is the same as `xmlns=""`.
+            let inherited = match ns.name() {
+                None => parent_uri.unwrap_or_default() == ns.uri(),
+                Some(_) => parent_uri == Some(ns.uri()),
+            };
+            if !inherited {
+                self.ns.push((prefix, ns.uri()));
+                self.scope_undo.push((prefix, parent_uri));
+                self.in_scope.insert(prefix, ns.uri());
             }
         }
         self.ns.sort_unstable_by(|a, b| a.0.cmp(b.0));
@@ -341,10 +331,20 @@ impl<'a, 'input: 'a> Writer<'a, 'input, '_> {
         }
     }
 
-    fn end_tag(&mut self, qname: &str) {
+    /// Writes the end tag and takes the element's namespaces out of `in_scope`.
+    fn end_tag(&mut self, qname: &str, scope_mark: usize) {
         self.out.extend_from_slice(b"</");
         self.out.extend_from_slice(qname.as_bytes());
         self.out.push(b'>');
+        while self.scope_undo.len() > scope_mark {
+            let Some((prefix, previous)) = self.scope_undo.pop() else {
+                break;
+            };
+            match previous {
+                Some(uri) => self.in_scope.insert(prefix, uri),
+                None => self.in_scope.remove(prefix),
+            };
+        }
     }
 
     fn pi(&mut self, node: Node<'a, 'input>) {
@@ -506,22 +506,35 @@ mod tests {
     }
 
     #[test]
-    fn dtd_attlist_refused() {
-        assert!(matches!(
-            canonicalize(b"<!DOCTYPE a [<!ATTLIST a x CDATA 'd'>]><a/>"),
-            Err(UblError::UnsupportedDtd { .. })
-        ));
-        assert!(matches!(
-            canonicalize(b"<!DOCTYPE a SYSTEM 'a.dtd'><a/>"),
-            Err(UblError::UnsupportedDtd { .. })
-        ));
-        assert_eq!(c("<!DOCTYPE a [<!ENTITY e 'v'>]><a>&e;</a>"), "<a>v</a>");
+    fn any_doctype_refused() {
+        for xml in [
+            "<!DOCTYPE a [<!ATTLIST a x CDATA 'd'>]><a/>",
+            "<!DOCTYPE a SYSTEM 'a.dtd'><a/>",
+            "<!DOCTYPE a [<!ENTITY e 'v'>]><a>&e;</a>",
+            "<!DOCTYPE a><a/>",
+        ] {
+            assert_eq!(
+                canonicalize(xml.as_bytes()),
+                Err(UblError::Doctype { line: 1, column: 1 }),
+                "{xml}"
+            );
+        }
     }
 
     #[test]
-    fn deep_nesting_does_not_overflow() {
-        let depth = 200_000;
+    fn nesting_to_the_depth_limit_is_written() {
+        let depth = crate::MAX_DEPTH;
         let xml = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
         assert_eq!(canonicalize(xml.as_bytes()).unwrap(), xml.as_bytes());
+    }
+
+    #[test]
+    fn namespace_scope_restored_after_each_element() {
+        assert_eq!(
+            c(
+                "<a xmlns:p='u'><b xmlns:p='v'><c xmlns:p='v'/></b><d xmlns:p='u'/><e xmlns:p='v' xmlns='w'/><f/></a>"
+            ),
+            "<a xmlns:p=\"u\"><b xmlns:p=\"v\"><c></c></b><d></d><e xmlns=\"w\" xmlns:p=\"v\"></e><f></f></a>"
+        );
     }
 }

@@ -38,11 +38,29 @@ pub enum UblError {
         /// What the parser reported.
         reason: String,
     },
-    /// The document type declaration uses a feature that would change the
-    /// canonical form in a way this crate does not reproduce.
-    UnsupportedDtd {
-        /// Which feature.
-        reason: &'static str,
+    /// The document has a document type declaration (`<!DOCTYPE …>`). UBL
+    /// invoices never carry a DTD, and refusing it before parsing keeps entity
+    /// expansion (XML bombs) and DTD-supplied attribute defaults out.
+    Doctype {
+        /// Line of the `<!DOCTYPE` (1-based).
+        line: u32,
+        /// Column of the `<!DOCTYPE` (1-based, in characters).
+        column: u32,
+    },
+    /// The document goes beyond one of the structural limits no real invoice
+    /// reaches ([`XmlLimit`]); checked before the document is parsed.
+    LimitExceeded {
+        /// Which limit.
+        limit: XmlLimit,
+        /// The value found (for nesting depth and namespaces in scope, the value
+        /// at the first element that goes beyond the limit).
+        found: usize,
+        /// The largest value accepted.
+        max: usize,
+        /// Line of the element at fault (1-based).
+        line: u32,
+        /// Column of the element at fault (1-based, in characters).
+        column: u32,
     },
     /// The document element is not a UBL `Invoice`.
     NotAnInvoice {
@@ -119,6 +137,47 @@ pub enum UblError {
     },
 }
 
+/// The structural limits the XML reader enforces before parsing (see the crate
+/// docs, "Limits", for the values and why they are safe for invoices).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum XmlLimit {
+    /// Element nesting depth ([`crate::MAX_DEPTH`]).
+    Depth,
+    /// Attributes on one element, namespace declarations not counted
+    /// ([`crate::MAX_ATTRIBUTES_PER_ELEMENT`]).
+    AttributesPerElement,
+    /// Namespace declarations (`xmlns`, `xmlns:p`) on one element
+    /// ([`crate::MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT`]).
+    NamespaceDeclarationsPerElement,
+    /// Distinct namespace prefixes (the default namespace counted as one) in
+    /// scope on one element ([`crate::MAX_NAMESPACES_IN_SCOPE`]).
+    NamespacesInScope,
+}
+
+impl XmlLimit {
+    /// The largest value accepted.
+    pub const fn max(self) -> usize {
+        match self {
+            Self::Depth => crate::MAX_DEPTH,
+            Self::AttributesPerElement => crate::MAX_ATTRIBUTES_PER_ELEMENT,
+            Self::NamespaceDeclarationsPerElement => crate::MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT,
+            Self::NamespacesInScope => crate::MAX_NAMESPACES_IN_SCOPE,
+        }
+    }
+}
+
+impl fmt::Display for XmlLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Depth => "nesting depth",
+            Self::AttributesPerElement => "attributes per element",
+            Self::NamespaceDeclarationsPerElement => "namespace declarations per element",
+            Self::NamespacesInScope => "namespace prefixes in scope",
+        })
+    }
+}
+
 impl UblError {
     /// An [`UblError::InvalidValue`] with the found value cut to a readable length.
     pub(crate) fn invalid(field: &'static str, expected: &'static str, found: &str) -> Self {
@@ -159,9 +218,19 @@ impl fmt::Display for UblError {
                 column,
                 reason,
             } => write!(f, "malformed XML at line {line}, column {column}: {reason}"),
-            Self::UnsupportedDtd { reason } => write!(
+            Self::Doctype { line, column } => write!(
                 f,
-                "the document type declaration is not supported: {reason}; UBL invoices carry no DTD"
+                "the document has a DOCTYPE declaration at line {line}, column {column}; UBL invoices must not carry a DTD"
+            ),
+            Self::LimitExceeded {
+                limit,
+                found,
+                max,
+                line,
+                column,
+            } => write!(
+                f,
+                "the element at line {line}, column {column} goes beyond the XML limit on {limit}: {found} found, at most {max} accepted"
             ),
             Self::NotAnInvoice { found } => write!(
                 f,

@@ -48,6 +48,35 @@
 //! `SignedPropertiesDigestMismatch`, `CertDigestMismatch`,
 //! `IssuerSerialMismatch`, `QrMismatch`).
 //!
+//! # What XML is read, and the limits
+//!
+//! Every XML document this crate reads (to hash, canonicalise, sign or verify)
+//! goes through one reader, which first makes one linear pass over the markup and
+//! refuses, before any tree is built:
+//!
+//! - any document type declaration (`<!DOCTYPE …>`, with or without an internal
+//!   subset or entities), as [`UblError::Doctype`]. A UBL 2.1 invoice is defined
+//!   by its XML Schema and never carries a DTD (none of the ZATCA SDK samples in
+//!   `testdata/invoices/` has one), and XML-DSig processors commonly refuse DTDs
+//!   too: refusing it keeps entity expansion (a 160 KB document can ask for
+//!   gigabytes) and DTD-supplied attribute defaults (which would change the
+//!   canonical form) out entirely;
+//! - any element beyond these limits, as [`UblError::LimitExceeded`] naming the
+//!   [`XmlLimit`], the value found and the element's position:
+//!
+//! | limit | value | largest in the samples of `testdata/invoices/` |
+//! |---|---:|---:|
+//! | input size ([`MAX_INVOICE_BYTES`], checked first, as [`UblError::TooLarge`]) | 10 MiB | 23 KB (a 200-line invoice is about 290 KB) |
+//! | nesting depth, the document element at 1 ([`MAX_DEPTH`]) | 128 | 15 (inside the XAdES block) |
+//! | attributes per element, declarations not counted ([`MAX_ATTRIBUTES_PER_ELEMENT`]) | 64 | 2 |
+//! | namespace declarations per element ([`MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT`]) | 32 | 13 |
+//! | distinct namespace prefixes in scope, the default counted as one ([`MAX_NAMESPACES_IN_SCOPE`]) | 64 | 14 |
+//!
+//! The parser underneath checks each attribute against the element's earlier
+//! attributes and each declaration against the prefixes in scope; with these
+//! bounds that work, and the canonicaliser's (one lookup per namespace in scope),
+//! is linear in the input.
+//!
 //! # Compliance sample documents
 //!
 //! [`ComplianceSamples`] makes the signed sample documents a device's TSXY
@@ -61,8 +90,8 @@
 //! ZATCA-form values (parsed once); `zatca-profile` and `zatca-fatoora`: the
 //! device profile and the compliance steps the sample documents are made for.
 //! `roxmltree`: a conformant, strict, dependency-light XML 1.0 + namespaces parser
-//! (no `unsafe` in its parsing, billion-laughs protection, no external entity
-//! loading) that keeps source positions, so element and attribute names are written
+//! (no `unsafe` in its parsing, no external entity loading, DTDs refused by
+//! default) that keeps source positions, so element and attribute names are written
 //! with the prefixes the document uses. The canonicaliser on top of it is this
 //! crate's own ([`c14n`]): the pure-Rust C14N crates found were either pre-release
 //! with a large dependency tree (ring, x509-parser, a second `der`) and a newer MSRV,
@@ -85,6 +114,7 @@ mod document_type;
 mod error;
 mod extract;
 mod fields;
+mod prescan;
 mod samples;
 mod sign;
 mod signed_properties;
@@ -95,7 +125,7 @@ use std::fmt;
 use roxmltree::{Document, Node, NodeId};
 use sha2::{Digest as _, Sha256};
 
-pub use error::UblError;
+pub use error::{UblError, XmlLimit};
 pub use samples::{ComplianceSamples, SampleDocument};
 pub use sign::{InvoiceSigner, SignedInvoice, sign_invoice};
 pub use signed_properties::{SignedProperties, SigningTime};
@@ -105,6 +135,15 @@ pub use zatca_sign::InvoiceHash;
 
 /// The largest invoice accepted, in bytes (10 MiB).
 pub const MAX_INVOICE_BYTES: usize = 10 * 1024 * 1024;
+/// The deepest element nesting accepted (the document element is at depth 1).
+pub const MAX_DEPTH: usize = 128;
+/// The most attributes one element may have, namespace declarations not counted.
+pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 64;
+/// The most namespace declarations (`xmlns`, `xmlns:p`) one element may have.
+pub const MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT: usize = 32;
+/// The most distinct namespace prefixes (the default namespace counted as one)
+/// that may be in scope on one element.
+pub const MAX_NAMESPACES_IN_SCOPE: usize = 64;
 
 /// Namespace of the UBL 2.1 `Invoice` document element (ZATCA credit and debit
 /// notes are `Invoice` documents too).
@@ -170,9 +209,11 @@ impl<'a> Invoice<'a> {
         c14n::write_document(&self.doc, &skip, out);
     }
 
-    /// The children of the document element that the hash leaves out (§4.1 step 2).
+    /// The children of the document element that the hash leaves out (§4.1 step 2),
+    /// sorted for [`c14n::write_document`]'s lookups.
     fn removed_for_hash(&self) -> Vec<NodeId> {
-        self.doc
+        let mut removed: Vec<NodeId> = self
+            .doc
             .root_element()
             .children()
             .filter(|n| {
@@ -181,7 +222,9 @@ impl<'a> Invoice<'a> {
                     || (n.has_tag_name((NS_CAC, "AdditionalDocumentReference")) && has_id(*n, "QR"))
             })
             .map(|n| n.id())
-            .collect()
+            .collect();
+        removed.sort_unstable_by_key(|n| n.get());
+        removed
     }
 
     /// The ZATCA invoice hash (§4.1).

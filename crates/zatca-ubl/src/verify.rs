@@ -25,6 +25,8 @@
 //! simplified documents (ZATCA adds it to cleared standard ones).
 
 use base64::Engine as _;
+use std::collections::HashMap;
+
 use roxmltree::Node;
 use zatca_cert::Certificate;
 use zatca_sign::qr::Qr;
@@ -298,50 +300,109 @@ fn read_certificate(node: Node<'_, '_>) -> Result<Certificate, UblError> {
 /// declarations added.
 fn signed_properties_digest(source: &str, props: Node<'_, '_>) -> String {
     let range = props.range();
-    // Insertion points (byte offsets in `source`) and the declarations.
-    let mut inserts: Vec<(usize, String)> = Vec::new();
-    // Prefixes declared by ancestors inside the block, per open element.
-    let mut declared: Vec<(Node<'_, '_>, String)> = Vec::new();
+    // The declarations to add, in document order.
+    let mut inserts: Vec<Insert<'_, '_>> = Vec::new();
+    // The open elements inside the block, each with the prefix it declares (as
+    // written or inserted), and how many of them declare each prefix: whether an
+    // ancestor declared a prefix is one lookup, not a walk over earlier elements.
+    let mut open: Vec<(Node<'_, '_>, Option<&str>)> = Vec::new();
+    let mut declared: HashMap<&str, usize> = HashMap::new();
     for node in props.descendants().filter(Node::is_element) {
-        let start = node.range().start + 1;
-        let qname = qname_at(source, start);
-        let (prefix, uri) = match (qname.split_once(':'), node.tag_name().namespace()) {
-            (Some((p, _)), Some(uri)) => (p, uri),
-            (None, Some(uri)) => ("", uri),
-            _ => continue,
-        };
-        let tag_text = source.get(node.range()).unwrap_or_default();
-        let start_tag = tag_text.split('>').next().unwrap_or_default();
-        let attr = if prefix.is_empty() {
-            "xmlns=".to_owned()
-        } else {
-            format!("xmlns:{prefix}=")
-        };
-        let own = start_tag.contains(&attr);
-        let inherited = declared
-            .iter()
-            .any(|(anc, p)| p == prefix && node.ancestors().skip(1).any(|a| a == *anc));
-        if own {
-            declared.push((node, prefix.to_owned()));
-        } else if !inherited {
-            let decl = if prefix.is_empty() {
-                format!(" xmlns=\"{uri}\"")
-            } else {
-                format!(" xmlns:{prefix}=\"{uri}\"")
-            };
-            inserts.push((start + qname.len(), decl));
-            declared.push((node, prefix.to_owned()));
+        while let Some(&(last, prefix)) = open.last() {
+            if node.parent() == Some(last) {
+                break;
+            }
+            open.pop();
+            if let Some(count) = prefix.and_then(|p| declared.get_mut(p)) {
+                *count = count.saturating_sub(1);
+            }
         }
+        let declares = declaration_needed(source, node, &declared, &mut inserts);
+        if let Some(prefix) = declares {
+            *declared.entry(prefix).or_insert(0) += 1;
+        }
+        open.push((node, declares));
     }
     let mut text = String::with_capacity(range.len() + inserts.len() * 50);
     let mut pos = range.start;
-    for (at, decl) in &inserts {
-        text.push_str(source.get(pos..*at).unwrap_or_default());
-        text.push_str(decl);
-        pos = *at;
+    for insert in &inserts {
+        text.push_str(source.get(pos..insert.at).unwrap_or_default());
+        insert.write(&mut text);
+        pos = insert.at;
     }
     text.push_str(source.get(pos..range.end).unwrap_or_default());
     zatca_types::digest::hex_digest_base64(text.as_bytes())
+}
+
+/// For one element of the `SignedProperties` block: the prefix of its name if it
+/// declares it itself, or if no ancestor in the block does (then the declaration
+/// dom4j adds is queued in `inserts`); `None` if an ancestor already declared it
+/// or the element has no namespace.
+fn declaration_needed<'s, 'u>(
+    source: &'s str,
+    node: Node<'u, '_>,
+    declared: &HashMap<&str, usize>,
+    inserts: &mut Vec<Insert<'s, 'u>>,
+) -> Option<&'s str> {
+    let start = node.range().start + 1;
+    let qname = qname_at(source, start);
+    let (prefix, uri) = match (qname.split_once(':'), node.tag_name().namespace()) {
+        (Some((p, _)), Some(uri)) => (p, uri),
+        (None, Some(uri)) => ("", uri),
+        _ => return None,
+    };
+    let tag_text = source.get(node.range()).unwrap_or_default();
+    let start_tag = tag_text.split('>').next().unwrap_or_default();
+    let inherited = declared.get(prefix).is_some_and(|&count| count > 0);
+    if writes_declaration(start_tag, prefix) {
+        Some(prefix)
+    } else if !inherited {
+        inserts.push(Insert {
+            at: start + qname.len(),
+            prefix,
+            uri,
+        });
+        Some(prefix)
+    } else {
+        None
+    }
+}
+
+/// A namespace declaration dom4j adds to the `SignedProperties` text.
+struct Insert<'s, 'u> {
+    /// Byte offset in the source, just after the element name.
+    at: usize,
+    prefix: &'s str,
+    uri: &'u str,
+}
+
+impl Insert<'_, '_> {
+    fn write(&self, text: &mut String) {
+        if self.prefix.is_empty() {
+            text.push_str(" xmlns=\"");
+        } else {
+            text.push_str(" xmlns:");
+            text.push_str(self.prefix);
+            text.push_str("=\"");
+        }
+        text.push_str(self.uri);
+        text.push('"');
+    }
+}
+
+/// Whether the start tag's text holds `xmlns:prefix=` (`xmlns=` for the default
+/// namespace).
+fn writes_declaration(start_tag: &str, prefix: &str) -> bool {
+    start_tag.match_indices("xmlns").any(|(at, _)| {
+        let after = start_tag.get(at + "xmlns".len()..).unwrap_or_default();
+        match prefix {
+            "" => after.starts_with('='),
+            p => after
+                .strip_prefix(':')
+                .and_then(|a| a.strip_prefix(p))
+                .is_some_and(|a| a.starts_with('=')),
+        }
+    })
 }
 
 /// The name written at `start` (just after `<`).

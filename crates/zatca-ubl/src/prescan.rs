@@ -1,0 +1,304 @@
+//! A linear scan of the markup, before the tree is built, that refuses a
+//! document type declaration and enforces the structural limits (crate docs,
+//! "Limits").
+//!
+//! Why before parsing: `roxmltree` expands internal entities while it builds the
+//! tree (a 160 KB document can ask for gigabytes), and some of its checks are
+//! quadratic in what one element holds (each attribute is compared with every
+//! earlier attribute of its element for duplicates, each namespace declaration
+//! with the element's other declarations and with every prefix in scope). With
+//! the counts bounded here, the parser's work is linear in the input.
+//!
+//! The scan only has to be exact on well-formed input. On malformed input it stops
+//! where it no longer recognises the markup and leaves the error to the parser,
+//! which reads the document front to back and so fails at or before that point,
+//! having built only what the scan has checked.
+
+use std::collections::HashMap;
+
+use crate::{
+    MAX_ATTRIBUTES_PER_ELEMENT, MAX_DEPTH, MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT,
+    MAX_NAMESPACES_IN_SCOPE, UblError, XmlLimit,
+};
+
+/// Refuses a `<!DOCTYPE` and any element beyond the limits; `Ok` otherwise
+/// (including on malformed input, which the parser then reports).
+pub(crate) fn check(text: &str) -> Result<(), UblError> {
+    Scanner::new(text).run()
+}
+
+struct Scanner<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+    pos: usize,
+    /// Open elements: how many namespace declarations each made (their prefixes
+    /// are the last entries of `declared`).
+    open: Vec<usize>,
+    /// Prefixes declared by the open elements, innermost last (`""` for the
+    /// default namespace).
+    declared: Vec<&'t str>,
+    /// Open declarations per prefix; its length is the number of prefixes in scope.
+    in_scope: HashMap<&'t str, usize>,
+}
+
+/// What one start tag holds.
+struct StartTag<'t> {
+    attributes: usize,
+    prefixes: Vec<&'t str>,
+    empty: bool,
+}
+
+impl<'t> Scanner<'t> {
+    fn new(text: &'t str) -> Self {
+        Self {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            open: Vec::new(),
+            declared: Vec::new(),
+            in_scope: HashMap::new(),
+        }
+    }
+
+    fn rest(&self) -> &'t [u8] {
+        self.bytes.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Moves past the next `end` (after `skip` bytes); `false` if there is none.
+    fn skip_past(&mut self, skip: usize, end: &[u8]) -> bool {
+        let from = self.pos + skip;
+        let found = self
+            .bytes
+            .get(from..)
+            .and_then(|rest| rest.windows(end.len()).position(|w| w == end));
+        match found {
+            Some(at) => {
+                self.pos = from + at + end.len();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn run(mut self) -> Result<(), UblError> {
+        loop {
+            // Character data up to the next markup.
+            match self.rest().iter().position(|&b| b == b'<') {
+                Some(at) => self.pos += at,
+                None => return Ok(()),
+            }
+            let rest = self.rest();
+            let recognised = if rest.starts_with(b"<!--") {
+                self.skip_past(4, b"-->")
+            } else if rest.starts_with(b"<![CDATA[") {
+                self.skip_past(9, b"]]>")
+            } else if rest.starts_with(b"<!DOCTYPE") {
+                let (line, column) = self.line_column(self.pos);
+                return Err(UblError::Doctype { line, column });
+            } else if rest.starts_with(b"<!") {
+                false // no other `<!` markup outside a DTD: the parser refuses it
+            } else if rest.starts_with(b"<?") {
+                self.skip_past(2, b"?>")
+            } else if rest.starts_with(b"</") {
+                self.end_tag()
+            } else {
+                self.start_tag()?
+            };
+            if !recognised {
+                return Ok(());
+            }
+        }
+    }
+
+    fn end_tag(&mut self) -> bool {
+        if let Some(declarations) = self.open.pop() {
+            self.close(declarations);
+        }
+        self.skip_past(2, b">")
+    }
+
+    /// Takes the declarations of a closed element out of scope.
+    fn close(&mut self, declarations: usize) {
+        for _ in 0..declarations {
+            let Some(prefix) = self.declared.pop() else {
+                return;
+            };
+            if let Some(count) = self.in_scope.get_mut(prefix) {
+                *count = count.saturating_sub(1);
+                if *count == 0 {
+                    self.in_scope.remove(prefix);
+                }
+            }
+        }
+    }
+
+    /// Reads a start tag and checks it; `Ok(false)` where the markup is malformed.
+    fn start_tag(&mut self) -> Result<bool, UblError> {
+        let tag_start = self.pos;
+        let Some(tag) = self.read_start_tag() else {
+            return Ok(false);
+        };
+        let refuse = |scanner: &Self, limit: XmlLimit, found: usize| {
+            let (line, column) = scanner.line_column(tag_start);
+            Err(UblError::LimitExceeded {
+                limit,
+                found,
+                max: limit.max(),
+                line,
+                column,
+            })
+        };
+        if tag.attributes > MAX_ATTRIBUTES_PER_ELEMENT {
+            return refuse(self, XmlLimit::AttributesPerElement, tag.attributes);
+        }
+        if tag.prefixes.len() > MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT {
+            return refuse(
+                self,
+                XmlLimit::NamespaceDeclarationsPerElement,
+                tag.prefixes.len(),
+            );
+        }
+        let depth = self.open.len() + 1;
+        if depth > MAX_DEPTH {
+            return refuse(self, XmlLimit::Depth, depth);
+        }
+        let declarations = tag.prefixes.len();
+        for prefix in tag.prefixes {
+            *self.in_scope.entry(prefix).or_insert(0) += 1;
+            self.declared.push(prefix);
+        }
+        if self.in_scope.len() > MAX_NAMESPACES_IN_SCOPE {
+            return refuse(self, XmlLimit::NamespacesInScope, self.in_scope.len());
+        }
+        if tag.empty {
+            self.close(declarations);
+        } else {
+            self.open.push(declarations);
+        }
+        Ok(true)
+    }
+
+    /// Reads `<name attr="v" …>` or `…/>` from `pos`; `None` if malformed.
+    fn read_start_tag(&mut self) -> Option<StartTag<'t>> {
+        self.pos += 1; // '<'
+        self.read_name();
+        let mut tag = StartTag {
+            attributes: 0,
+            prefixes: Vec::new(),
+            empty: false,
+        };
+        loop {
+            self.skip_whitespace();
+            match self.rest() {
+                [b'>', ..] => {
+                    self.pos += 1;
+                    return Some(tag);
+                }
+                [b'/', b'>', ..] => {
+                    self.pos += 2;
+                    tag.empty = true;
+                    return Some(tag);
+                }
+                [] | [b'/', ..] => return None,
+                _ => {}
+            }
+            let name = self.read_name();
+            if name.is_empty() {
+                return None;
+            }
+            self.skip_whitespace();
+            if self.rest().first() != Some(&b'=') {
+                return None;
+            }
+            self.pos += 1;
+            self.skip_whitespace();
+            let quote = *self.rest().first().filter(|q| matches!(q, b'"' | b'\''))?;
+            if !self.skip_past(1, &[quote]) {
+                return None;
+            }
+            if name == "xmlns" {
+                tag.prefixes.push("");
+            } else if let Some(prefix) = name.strip_prefix("xmlns:") {
+                tag.prefixes.push(prefix);
+            } else {
+                tag.attributes += 1;
+            }
+        }
+    }
+
+    /// Reads a name: everything up to whitespace, `=`, `/`, `>` or `<`.
+    fn read_name(&mut self) -> &'t str {
+        let start = self.pos;
+        let len = self
+            .rest()
+            .iter()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'=' | b'/' | b'>' | b'<'))
+            .unwrap_or(self.rest().len());
+        self.pos += len;
+        // The delimiters are ASCII, so `start..pos` lies on character boundaries.
+        self.text.get(start..self.pos).unwrap_or_default()
+    }
+
+    fn skip_whitespace(&mut self) {
+        let len = self
+            .rest()
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .unwrap_or(self.rest().len());
+        self.pos += len;
+    }
+
+    /// The 1-based line and column (in characters, as the parser counts them)
+    /// of byte offset `at`.
+    fn line_column(&self, at: usize) -> (u32, u32) {
+        let before = self.text.get(..at).unwrap_or_default();
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
+        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
+        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        (to_u32(line), to_u32(column))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_formed_markup_passes() {
+        let xml = "<?xml version='1.0'?><!-- <!DOCTYPE x> --><a x='>' y=\"/>\"><![CDATA[<!DOCTYPE <b>]]><?p <c?><d/></a>";
+        assert_eq!(check(xml), Ok(()));
+    }
+
+    #[test]
+    fn doctype_position() {
+        assert_eq!(
+            check("<?xml version='1.0'?>\n  <!DOCTYPE a><a/>"),
+            Err(UblError::Doctype { line: 2, column: 3 })
+        );
+    }
+
+    #[test]
+    fn scope_counts_distinct_prefixes_and_closes() {
+        // The same prefix declared at every level counts once.
+        let depth = MAX_DEPTH;
+        let xml = format!(
+            "{}{}",
+            "<a xmlns:p='u'>".repeat(depth),
+            "</a>".repeat(depth)
+        );
+        assert_eq!(check(&xml), Ok(()));
+        // Declarations on closed siblings go out of scope.
+        let siblings: String = (0..MAX_NAMESPACES_IN_SCOPE * 2)
+            .map(|i| format!("<b xmlns:p{i}='u'/><c xmlns:q{i}='u'></c>"))
+            .collect();
+        assert_eq!(check(&format!("<a>{siblings}</a>")), Ok(()));
+    }
+
+    #[test]
+    fn malformed_markup_is_left_to_the_parser() {
+        for xml in ["<a b='1", "<a b>", "<a", "<!-- x", "<a/ >", "<!ELEMENT a>"] {
+            assert_eq!(check(xml), Ok(()), "{xml}");
+        }
+    }
+}
