@@ -33,8 +33,11 @@ fn sample() -> PathBuf {
 }
 
 fn is_activity_id(v: &serde_json::Value) -> bool {
-    v.as_str()
-        .is_some_and(|s| s.len() == 24 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+    v.as_str().is_some_and(|s| {
+        s.len() == 24
+            && s.bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    })
 }
 
 #[test]
@@ -42,15 +45,29 @@ fn onboarding_answers_generated_with_a_24_hex_activity_id() {
     let dir = tempfile::tempdir().unwrap();
     let s = dir.path().join("store");
     let s = s.to_str().unwrap();
-    let out = zatca(&["onboard", sample().to_str().unwrap(), "--env", "development", "--store", s, "--json"]);
+    let out = zatca(&[
+        "onboard",
+        sample().to_str().unwrap(),
+        "--env",
+        "development",
+        "--store",
+        s,
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let answer = json(&out);
     assert_eq!(answer["Status"], "GENERATED");
     assert_eq!(answer["DeviceId"].as_str().unwrap().len(), 36);
-    assert!(is_activity_id(&answer["PcsidGenerationActivityId"]), "{answer}");
+    assert!(
+        is_activity_id(&answer["PcsidGenerationActivityId"]),
+        "{answer}"
+    );
     assert_eq!(answer["ErrorList"], serde_json::json!([]));
     let id = answer["DeviceId"].as_str().unwrap().to_owned();
-    let activity = answer["PcsidGenerationActivityId"].as_str().unwrap().to_owned();
+    let activity = answer["PcsidGenerationActivityId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
     // pcsid-status: the seed's fields.
     let out = zatca(&["device", "status", &activity, "--store", s, "--json"]);
@@ -65,7 +82,15 @@ fn onboarding_answers_generated_with_a_24_hex_activity_id() {
     assert!(status["ResponseInfo"].is_object());
 
     // The idempotent repeat: GENERATED, the same device, warning 6002 with the seed's text.
-    let out = zatca(&["onboard", sample().to_str().unwrap(), "--env", "development", "--store", s, "--json"]);
+    let out = zatca(&[
+        "onboard",
+        sample().to_str().unwrap(),
+        "--env",
+        "development",
+        "--store",
+        s,
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let again = json(&out);
     assert_eq!(again["Status"], "GENERATED");
@@ -78,21 +103,36 @@ fn onboarding_answers_generated_with_a_24_hex_activity_id() {
     assert!(again.get("PcsidGenerationActivityId").is_none(), "{again}");
 
     // generate-csid again: FAILED, 6002 with the seed's exact text; guidance in Hint.
-    let out = zatca(&["device", "csid", &id, "--otp", "123345", "--store", s, "--json"]);
+    let out = zatca(&[
+        "device", "csid", &id, "--otp", "123345", "--store", s, "--json",
+    ]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let failed = json(&out);
     assert_eq!(failed["Status"], "FAILED");
     assert_eq!(failed["DeviceId"], id.as_str());
     assert_eq!(failed["ErrorList"][0]["ErrorCode"], "6002");
-    assert_eq!(failed["ErrorList"][0]["ErrorMessage"], "Production CSID already generated for device");
-    assert!(failed["ErrorList"][0]["Hint"].as_str().unwrap().contains("renew"));
+    assert_eq!(
+        failed["ErrorList"][0]["ErrorMessage"],
+        "Production CSID already generated for device"
+    );
+    assert!(
+        failed["ErrorList"][0]["Hint"]
+            .as_str()
+            .unwrap()
+            .contains("renew")
+    );
 
     // renew: GENERATED.
-    let out = zatca(&["device", "renew", &id, "--otp", "123345", "--store", s, "--json"]);
+    let out = zatca(&[
+        "device", "renew", &id, "--otp", "123345", "--store", s, "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let renewed = json(&out);
     assert_eq!(renewed["Status"], "GENERATED");
-    assert!(is_activity_id(&renewed["PcsidGenerationActivityId"]), "{renewed}");
+    assert!(
+        is_activity_id(&renewed["PcsidGenerationActivityId"]),
+        "{renewed}"
+    );
 }
 
 #[test]
@@ -101,9 +141,20 @@ fn renew_before_the_first_pcsid_is_6003_with_the_seed_text() {
     let s = dir.path().join("store");
     let s = s.to_str().unwrap();
     let request = dir.path().join("r.json");
-    let body = std::fs::read_to_string(sample()).unwrap().replace(",\n  \"Otp\": \"123345\"", "");
+    let body = std::fs::read_to_string(sample())
+        .unwrap()
+        .replace(",\n  \"Otp\": \"123345\"", "");
     std::fs::write(&request, body).unwrap();
-    let out = zatca(&["device", "register", request.to_str().unwrap(), "--env", "development", "--store", s, "--json"]);
+    let out = zatca(&[
+        "device",
+        "register",
+        request.to_str().unwrap(),
+        "--env",
+        "development",
+        "--store",
+        s,
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let id = json(&out)["DeviceId"].as_str().unwrap().to_owned();
     let out = zatca(&["device", "renew", &id, "--otp", "1", "--store", s, "--json"]);
@@ -111,7 +162,10 @@ fn renew_before_the_first_pcsid_is_6003_with_the_seed_text() {
     let answer = json(&out);
     assert_eq!(answer["Status"], "FAILED");
     assert_eq!(answer["ErrorList"][0]["ErrorCode"], "6003");
-    assert_eq!(answer["ErrorList"][0]["ErrorMessage"], "First time generation of PCSID was not completed");
+    assert_eq!(
+        answer["ErrorList"][0]["ErrorMessage"],
+        "First time generation of PCSID was not completed"
+    );
 }
 
 #[test]
@@ -145,7 +199,9 @@ fn every_json_failure_prints_a_failed_document_on_stdout() {
 }
 
 fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel)
 }
 
 #[test]
@@ -154,12 +210,22 @@ fn an_omitted_invoice_type_defaults_to_1100() {
     let s = dir.path().join("store");
     let s = s.to_str().unwrap();
     let request = dir.path().join("r.json");
-    let body = std::fs::read_to_string(sample()).unwrap().replace(",\n    \"InvoiceType\": \"1100\"", "");
+    let body = std::fs::read_to_string(sample())
+        .unwrap()
+        .replace(",\n    \"InvoiceType\": \"1100\"", "");
     assert!(!body.contains("InvoiceType"), "{body}");
     std::fs::write(&request, body).unwrap();
     let out = zatca(&["validate", request.to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = zatca(&["onboard", request.to_str().unwrap(), "--env", "development", "--store", s, "--json"]);
+    let out = zatca(&[
+        "onboard",
+        request.to_str().unwrap(),
+        "--env",
+        "development",
+        "--store",
+        s,
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let id = json(&out)["DeviceId"].as_str().unwrap().to_owned();
     let out = zatca(&["device", "show", &id, "--store", s, "--json"]);
@@ -179,7 +245,15 @@ fn the_sdk_arabic_examples_validate_and_onboard() {
         let path = testdata(config);
         let out = zatca(&["validate", path.to_str().unwrap(), "--json"]);
         assert!(out.status.success(), "{config}: {}", text(&out));
-        let out = zatca(&["onboard", path.to_str().unwrap(), "--env", "development", "--store", s.to_str().unwrap(), "--json"]);
+        let out = zatca(&[
+            "onboard",
+            path.to_str().unwrap(),
+            "--env",
+            "development",
+            "--store",
+            s.to_str().unwrap(),
+            "--json",
+        ]);
         assert!(out.status.success(), "{config}: {}", text(&out));
         assert_eq!(json(&out)["Status"], "GENERATED");
     }
@@ -199,11 +273,20 @@ fn validate_and_register_apply_one_otp_rule() {
     .unwrap();
     let out = zatca(&["validate", request.to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", text(&out));
-    let out = zatca(&["device", "register", request.to_str().unwrap(), "--store", s.to_str().unwrap(), "--json"]);
+    let out = zatca(&[
+        "device",
+        "register",
+        request.to_str().unwrap(),
+        "--store",
+        s.to_str().unwrap(),
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(json(&out)["Status"], "GENERATED");
     // In simulation the same OTP is refused by both, before anything is sent.
-    let sim = std::fs::read_to_string(&request).unwrap().replace("Development", "Simulation");
+    let sim = std::fs::read_to_string(&request)
+        .unwrap()
+        .replace("Development", "Simulation");
     std::fs::write(&request, sim).unwrap();
     let out = zatca(&["validate", request.to_str().unwrap(), "--json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));

@@ -77,7 +77,15 @@ fn onboard(passphrase: Option<&str>, store: &str) -> String {
     let out = zatca_with(
         passphrase,
         None,
-        &["onboard", sample().to_str().unwrap(), "--env", "development", "--store", store, "--json"],
+        &[
+            "onboard",
+            sample().to_str().unwrap(),
+            "--env",
+            "development",
+            "--store",
+            store,
+            "--json",
+        ],
     );
     assert!(out.status.success(), "{}", text(&out));
     json(&out)["DeviceId"].as_str().unwrap().to_owned()
@@ -91,17 +99,42 @@ fn a_wrong_missing_or_needless_passphrase_writes_nothing() {
     let id = onboard(Some("right"), s);
     let before = snapshot(&store);
     for passphrase in [None, Some("typo")] {
-        let out = zatca_with(passphrase, None, &["device", "renew", &id, "--otp", "123345", "--store", s, "--json"]);
+        let out = zatca_with(
+            passphrase,
+            None,
+            &[
+                "device", "renew", &id, "--otp", "123345", "--store", s, "--json",
+            ],
+        );
         assert_eq!(out.status.code(), Some(1), "{passphrase:?}: {}", text(&out));
-        assert_eq!(json(&out)["ErrorList"][0]["ErrorCode"], "ZO043", "{passphrase:?}");
+        assert_eq!(
+            json(&out)["ErrorList"][0]["ErrorCode"],
+            "ZO043",
+            "{passphrase:?}"
+        );
         assert!(!text(&out).contains("typo"));
-        assert_eq!(snapshot(&store), before, "{passphrase:?}: the store changed");
+        assert_eq!(
+            snapshot(&store),
+            before,
+            "{passphrase:?}: the store changed"
+        );
     }
     // With the right passphrase the renewal works and the new key is encrypted.
-    let out = zatca_with(Some("right"), None, &["device", "renew", &id, "--otp", "123345", "--store", s]);
+    let out = zatca_with(
+        Some("right"),
+        None,
+        &["device", "renew", &id, "--otp", "123345", "--store", s],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    for key in walk(&store).iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("key-")) {
-        assert!(std::fs::read_to_string(key).unwrap().starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    for key in walk(&store)
+        .iter()
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("key-"))
+    {
+        assert!(
+            std::fs::read_to_string(key)
+                .unwrap()
+                .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        );
     }
 
     // A plaintext store refuses a passphrase it was not written with.
@@ -109,7 +142,11 @@ fn a_wrong_missing_or_needless_passphrase_writes_nothing() {
     let p = plain.to_str().unwrap();
     let id = onboard(None, p);
     let before = snapshot(&plain);
-    let out = zatca_with(Some("right"), None, &["device", "renew", &id, "--otp", "123345", "--store", p]);
+    let out = zatca_with(
+        Some("right"),
+        None,
+        &["device", "renew", &id, "--otp", "123345", "--store", p],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("ZO043"), "{}", text(&out));
     assert_eq!(snapshot(&plain), before);
@@ -128,22 +165,46 @@ fn rekey_changes_adds_and_removes_the_passphrase() {
     let out = zatca_with(None, Some("first"), &["device", "rekey", "--store", s]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("first"));
-    let out = zatca_with(Some("first"), None, &["device", "renew", &id, "--otp", "1", "--store", s]);
+    let out = zatca_with(
+        Some("first"),
+        None,
+        &["device", "renew", &id, "--otp", "1", "--store", s],
+    );
     assert!(out.status.success(), "{}", text(&out));
     // Change it: the old one no longer opens the keys.
-    let out = zatca_with(Some("first"), Some("second"), &["device", "rekey", "--store", s]);
+    let out = zatca_with(
+        Some("first"),
+        Some("second"),
+        &["device", "rekey", "--store", s],
+    );
     assert!(out.status.success(), "{}", text(&out));
-    let out = zatca_with(Some("first"), None, &["device", "renew", &id, "--otp", "1", "--store", s]);
+    let out = zatca_with(
+        Some("first"),
+        None,
+        &["device", "renew", &id, "--otp", "1", "--store", s],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let out = zatca_with(Some("second"), None, &["device", "renew", &id, "--otp", "1", "--store", s]);
+    let out = zatca_with(
+        Some("second"),
+        None,
+        &["device", "renew", &id, "--otp", "1", "--store", s],
+    );
     assert!(out.status.success(), "{}", text(&out));
     // A wrong current passphrase changes nothing.
     let before = snapshot(&store);
-    let out = zatca_with(Some("nope"), Some("third"), &["device", "rekey", "--store", s]);
+    let out = zatca_with(
+        Some("nope"),
+        Some("third"),
+        &["device", "rekey", "--store", s],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(snapshot(&store), before);
     // Remove it.
-    let out = zatca_with(Some("second"), None, &["device", "rekey", "--remove-passphrase", "--store", s]);
+    let out = zatca_with(
+        Some("second"),
+        None,
+        &["device", "rekey", "--remove-passphrase", "--store", s],
+    );
     assert!(out.status.success(), "{}", text(&out));
     let out = zatca(&["device", "renew", &id, "--otp", "1", "--store", s]);
     assert!(out.status.success(), "{}", text(&out));
@@ -159,7 +220,13 @@ fn read_only_commands_leave_the_folder_alone() {
     for args in [
         vec!["device", "list", "--store", p],
         vec!["device", "list", "--store", p, "--json"],
-        vec!["device", "show", "4f190640-9b36-42e9-88d1-0c31a961898d", "--store", p],
+        vec![
+            "device",
+            "show",
+            "4f190640-9b36-42e9-88d1-0c31a961898d",
+            "--store",
+            p,
+        ],
         vec!["device", "status", "62972e815bc1fa6cd2835c41", "--store", p],
     ] {
         let _ = zatca(&args);
@@ -177,7 +244,11 @@ fn read_only_commands_leave_the_folder_alone() {
     std::fs::write(&file, "x").unwrap();
     let out = zatca(&["device", "list", "--store", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
-    assert!(text(&out).contains("k1.pem") && text(&out).contains("not a folder"), "{}", text(&out));
+    assert!(
+        text(&out).contains("k1.pem") && text(&out).contains("not a folder"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]
@@ -200,7 +271,14 @@ fn concurrent_onboardings_of_one_device_all_succeed() {
         let children: Vec<_> = (0..8)
             .map(|_| {
                 Command::new(env!("CARGO_BIN_EXE_zatca"))
-                    .args(["onboard", sample().to_str().unwrap(), "--env", "development", "--json", "--store"])
+                    .args([
+                        "onboard",
+                        sample().to_str().unwrap(),
+                        "--env",
+                        "development",
+                        "--json",
+                        "--store",
+                    ])
                     .arg(&store)
                     .env_remove("ZATCA_KEY_PASSPHRASE")
                     .stdout(Stdio::piped())
@@ -209,7 +287,10 @@ fn concurrent_onboardings_of_one_device_all_succeed() {
                     .unwrap()
             })
             .collect();
-        let outs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        let outs: Vec<Output> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
         let ids: std::collections::HashSet<String> = outs
             .iter()
             .map(|o| {
@@ -220,7 +301,10 @@ fn concurrent_onboardings_of_one_device_all_succeed() {
             })
             .collect();
         assert_eq!(ids.len(), 1, "trial {trial}");
-        let warned = outs.iter().filter(|o| json(o)["ErrorList"].as_array().unwrap().len() == 1).count();
+        let warned = outs
+            .iter()
+            .filter(|o| json(o)["ErrorList"].as_array().unwrap().len() == 1)
+            .count();
         assert_eq!(warned, 7, "trial {trial}: every duplicate answers 6002");
     }
 }
@@ -235,14 +319,31 @@ fn leftovers_of_a_kill_are_swept_and_a_damaged_device_does_not_hide_the_others()
     std::fs::write(&stale, "half").unwrap();
     let out = zatca(&["device", "renew", &id, "--otp", "1", "--store", s]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(!stale.exists(), "a temp file of a killed writer was left in activities/");
+    assert!(
+        !stale.exists(),
+        "a temp file of a killed writer was left in activities/"
+    );
 
     // A second device, then damage the first one's record.
     let other = dir.path().join("other.json");
-    let body = std::fs::read_to_string(sample()).unwrap().replace("3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f", "3-second");
-    assert_ne!(body, std::fs::read_to_string(sample()).unwrap(), "the sample's serial changed");
+    let body = std::fs::read_to_string(sample())
+        .unwrap()
+        .replace("3-ed22f1d8-e6a2-1118-9b58-d9a8f11e445f", "3-second");
+    assert_ne!(
+        body,
+        std::fs::read_to_string(sample()).unwrap(),
+        "the sample's serial changed"
+    );
     std::fs::write(&other, body).unwrap();
-    let out = zatca(&["onboard", other.to_str().unwrap(), "--env", "development", "--store", s, "--json"]);
+    let out = zatca(&[
+        "onboard",
+        other.to_str().unwrap(),
+        "--env",
+        "development",
+        "--store",
+        s,
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out));
     let second = json(&out)["DeviceId"].as_str().unwrap().to_owned();
     let record = walk(&store)
@@ -255,5 +356,9 @@ fn leftovers_of_a_kill_are_swept_and_a_damaged_device_does_not_hide_the_others()
     let listed = json(&out);
     assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
     assert_eq!(listed[0]["DeviceId"], second.as_str());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("device.json"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("device.json"),
+        "{}",
+        text(&out)
+    );
 }

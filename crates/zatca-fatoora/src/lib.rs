@@ -46,13 +46,13 @@ mod wire;
 
 pub use error::{ErrorKind, FatooraError};
 pub use routes::{Method, Route};
-pub use zatca_types::ComplianceStep;
 pub use wire::{
     ComplianceReport, CsrSubmission, InvoiceSubmission, ProductionCsidRequest, ValidationMessage,
     ValidationResults,
 };
 pub use zatca_cert::{Csid, CsidResponse, ZatcaError, ZatcaErrors};
 pub use zatca_profile::Otp;
+pub use zatca_types::ComplianceStep;
 
 /// What a renewal (`PATCH /production/csids`) answered.
 #[derive(Debug)]

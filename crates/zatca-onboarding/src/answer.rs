@@ -62,7 +62,9 @@ impl RegisterAnswer {
                 // activity id when this call started none.
                 let (status, activity_id) = match &r.pcsid {
                     None => (AnswerStatus::Generated, None),
-                    Some(Ok(activity)) => (AnswerStatus::Generated, Some(activity.activity_id.clone())),
+                    Some(Ok(activity)) => {
+                        (AnswerStatus::Generated, Some(activity.activity_id.clone()))
+                    }
                     Some(Err(e)) => {
                         error_list.extend(e.entries());
                         (
@@ -183,7 +185,11 @@ impl PcsidStatusAnswer {
     pub fn of(activity: &Activity) -> Self {
         let time = |secs: u64| UnixTime::from_secs(secs).to_string();
         let done = activity.status != ActivityStatus::InProgress;
-        let passed = activity.compliance_results.iter().filter(|r| r.passed).count();
+        let passed = activity
+            .compliance_results
+            .iter()
+            .filter(|r| r.passed)
+            .count();
         let failed = activity.compliance_results.len() - passed;
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Self {

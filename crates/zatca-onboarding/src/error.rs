@@ -266,10 +266,9 @@ impl OnboardingError {
     /// HTTP status, never by comparing codes.
     pub fn kind(&self) -> ErrorKind {
         match self.root() {
-            Self::Invalid(_)
-            | Self::OtpFormat { .. }
-            | Self::OtpMissing
-            | Self::MalformedId(_) => ErrorKind::Invalid,
+            Self::Invalid(_) | Self::OtpFormat { .. } | Self::OtpMissing | Self::MalformedId(_) => {
+                ErrorKind::Invalid
+            }
             Self::UnknownDevice { .. } | Self::UnknownActivity { .. } => ErrorKind::NotFound,
             Self::PcsidAlreadyGenerated { .. }
             | Self::PcsidNotGenerated { .. }
@@ -277,7 +276,9 @@ impl OnboardingError {
             Self::KeyLocked { .. } | Self::PassphraseMismatch { .. } => ErrorKind::Locked,
             Self::Preflight { .. } | Self::EnvironmentMismatch { .. } => ErrorKind::CheckFailed,
             Self::ComplianceFailed { .. } => ErrorKind::Refused,
-            Self::Zatca(e) if e.nothing_happened() || matches!(e, FatooraError::Rejected { .. }) => {
+            Self::Zatca(e)
+                if e.nothing_happened() || matches!(e, FatooraError::Rejected { .. }) =>
+            {
                 ErrorKind::Refused
             }
             Self::Zatca(_) => ErrorKind::Unavailable,
@@ -295,9 +296,7 @@ impl OnboardingError {
     /// the device's state first.
     pub fn is_ambiguous(&self) -> bool {
         match self.root() {
-            Self::Zatca(e) => {
-                !e.nothing_happened() && !matches!(e, FatooraError::Rejected { .. })
-            }
+            Self::Zatca(e) => !e.nothing_happened() && !matches!(e, FatooraError::Rejected { .. }),
             _ => false,
         }
     }

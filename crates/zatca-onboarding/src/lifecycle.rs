@@ -232,7 +232,6 @@ fn summary(csid: &Csid) -> CsidSummary {
     }
 }
 
-
 impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
     /// A lifecycle over `store`, calling `fatoora`, with `documents` for the compliance checks.
     pub fn new(store: Store, fatoora: F, documents: D, options: Options) -> Self {
@@ -369,11 +368,9 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         let id = ActivityId::generate()?;
         record.activities += 1;
         record.last_activity_id = Some(id.clone());
-        let total_checks = zatca_profile::InvoiceTypes::parse(
-            &record.invoice_types,
-            ValidationProfile::Sdk,
-        )
-        .map_or(0, |t| ComplianceStep::required_for(t).len());
+        let total_checks =
+            zatca_profile::InvoiceTypes::parse(&record.invoice_types, ValidationProfile::Sdk)
+                .map_or(0, |t| ComplianceStep::required_for(t).len());
         let activity = Activity {
             schema_version: SCHEMA_VERSION,
             activity_id: id,
@@ -789,7 +786,12 @@ pub fn show_device(
     now: UnixTime,
     options: &Options,
 ) -> Result<DeviceView, OnboardingError> {
-    view(store, store.load_device(id)?, now, options.renewal_window_days)
+    view(
+        store,
+        store.load_device(id)?,
+        now,
+        options.renewal_window_days,
+    )
 }
 
 /// [`Onboarding::list`] without a Fatoora: reads the store only.

@@ -44,8 +44,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use zatca_cert::Csid;
 use zatca_fs::{WriteOptions, write_atomic_with};
 use zatca_keys::PrivateKey;
@@ -490,9 +490,7 @@ impl Store {
         // The `Value` holds a copy of the secret: wipe what we can.
         drop(body);
         text.push('\n');
-        self.write(
-            &self.csid_path(record, kind, generation),
-            text.as_bytes())
+        self.write(&self.csid_path(record, kind, generation), text.as_bytes())
     }
 
     /// Reads a stored CSID.
@@ -672,7 +670,9 @@ impl Store {
             (Some(KeyProtection::Plaintext), None) | (None, _) => {}
         }
         if file.is_none() {
-            self.write_store_file(&self.store_file_for(self.key_passphrase.as_ref().map(|p| p.as_slice()))?)?;
+            self.write_store_file(
+                &self.store_file_for(self.key_passphrase.as_ref().map(|p| p.as_slice()))?,
+            )?;
         }
         Ok(())
     }

@@ -53,11 +53,11 @@
 //! they must not keep working. Delete the directory to start a fresh simulated
 //! ZATCA. Every state error names the file and what was expected.
 
-use zatca_types::ZatcaCode;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use zatca_types::ZatcaCode;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -484,7 +484,10 @@ impl Simulator {
             }
         };
         if !ok {
-            return Err(FatooraError::rejected(ZatcaCode::InvalidOtp.as_str(), "OTP is not valid"));
+            return Err(FatooraError::rejected(
+                ZatcaCode::InvalidOtp.as_str(),
+                "OTP is not valid",
+            ));
         }
         Ok(())
     }
@@ -640,12 +643,13 @@ impl<'a> StateDir<'a> {
         if path.symlink_metadata().is_err() {
             return Ok(None);
         }
-        let bytes = zatca_fs::read_regular(&path, MAX_STATE_BYTES, "the simulator state").map_err(|e| {
-            SimulatorError::Io {
-                path: path.clone(),
-                reason: format!("could not read the state: {e}"),
-            }
-        })?;
+        let bytes =
+            zatca_fs::read_regular(&path, MAX_STATE_BYTES, "the simulator state").map_err(|e| {
+                SimulatorError::Io {
+                    path: path.clone(),
+                    reason: format!("could not read the state: {e}"),
+                }
+            })?;
         let damaged = |reason: String| SimulatorError::DamagedState {
             path: path.clone(),
             expected: "the JSON object this simulator writes",
@@ -676,12 +680,8 @@ impl<'a> StateDir<'a> {
         };
         let json = serde_json::to_vec_pretty(state)
             .map_err(|e| io(format!("could not encode the state: {e}")))?;
-        zatca_fs::write_atomic(
-            &path,
-            &json,
-            zatca_fs::WriteOptions::SECRET.overwrite(true),
-        )
-        .map_err(|e| io(format!("could not write the state: {e}")))
+        zatca_fs::write_atomic(&path, &json, zatca_fs::WriteOptions::SECRET.overwrite(true))
+            .map_err(|e| io(format!("could not write the state: {e}")))
     }
 }
 
@@ -733,7 +733,10 @@ impl Fatoora for Simulator {
         self.with_state(|state| {
             match Self::take_failure(state, &[Failure::InvalidOtp, Failure::TemplateDenied]) {
                 Some(Failure::InvalidOtp) => {
-                    return Err(FatooraError::rejected(ZatcaCode::InvalidOtp.as_str(), "OTP is not valid"));
+                    return Err(FatooraError::rejected(
+                        ZatcaCode::InvalidOtp.as_str(),
+                        "OTP is not valid",
+                    ));
                 }
                 Some(Failure::TemplateDenied) => {
                     return Err(FatooraError::template_denied("scripted"));
@@ -883,7 +886,10 @@ impl Fatoora for Simulator {
             }
             match scripted {
                 Some(Failure::InvalidOtp) => {
-                    return Err(FatooraError::rejected(ZatcaCode::InvalidOtp.as_str(), "OTP is not valid"));
+                    return Err(FatooraError::rejected(
+                        ZatcaCode::InvalidOtp.as_str(),
+                        "OTP is not valid",
+                    ));
                 }
                 Some(Failure::ServerError) => return Err(server("scripted server error")),
                 _ => {}

@@ -56,7 +56,7 @@ mod tests {
     #[test]
     fn seed_uuid_is_the_digest_with_version_8_and_rfc_variant() {
         // The layout earlier releases wrote by hand: device ids in existing stores depend on it.
-        let d = sha256(b"zatca-device\0simulation\0399999999900003\x001-TST|2-TST|3-1");
+        let d = sha256(b"zatca-device\x00simulation\x00399999999900003\x001-TST|2-TST|3-1");
         let mut b = [0u8; 16];
         b.copy_from_slice(&d[..16]);
         b[6] = (b[6] & 0x0f) | 0x80;
@@ -71,7 +71,7 @@ mod tests {
             &hex[20..32]
         );
         assert_eq!(
-            uuid_from_seed(b"zatca-device\0simulation\0399999999900003\x001-TST|2-TST|3-1"),
+            uuid_from_seed(b"zatca-device\x00simulation\x00399999999900003\x001-TST|2-TST|3-1"),
             expected
         );
     }

@@ -34,7 +34,10 @@ impl fmt::Display for IdError {
                 found,
             } => write!(f, "{what} id {found:?} is not of the form {expected}"),
             Self::Randomness(reason) => {
-                write!(f, "the operating system's random number generator failed: {reason}")
+                write!(
+                    f,
+                    "the operating system's random number generator failed: {reason}"
+                )
             }
         }
     }
@@ -228,7 +231,11 @@ mod tests {
     #[test]
     fn device_ids_keep_the_derivation_of_earlier_releases() {
         // Pinned: stores written by earlier releases name device folders with these ids.
-        let id = DeviceId::derive(Environment::Simulation, "399999999900003", "1-TST|2-TST|3-1");
+        let id = DeviceId::derive(
+            Environment::Simulation,
+            "399999999900003",
+            "1-TST|2-TST|3-1",
+        );
         assert!(is_uuid_form(id.as_str()));
         assert_eq!(&id.as_str()[14..15], "8");
     }

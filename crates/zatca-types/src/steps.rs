@@ -141,7 +141,11 @@ mod tests {
                 "standard-debit-note-compliant"
             ]
         );
-        assert!(ComplianceStep::required_for((false, true)).iter().all(|s| s.simplified()));
+        assert!(
+            ComplianceStep::required_for((false, true))
+                .iter()
+                .all(|s| s.simplified())
+        );
     }
 
     #[test]

@@ -212,7 +212,11 @@ fn print_errors(entries: &[ErrorEntry]) {
         };
         let message = term::escape(&e.error_message);
         match &e.path {
-            Some(p) => eprintln!("  {} [{source}] {}: {message}", e.error_code, term::escape(p)),
+            Some(p) => eprintln!(
+                "  {} [{source}] {}: {message}",
+                e.error_code,
+                term::escape(p)
+            ),
             None => eprintln!("  {} [{source}] {message}", e.error_code),
         }
         if let Some(hint) = &e.hint {
@@ -227,7 +231,11 @@ pub fn read_request(path: &Path) -> Result<RequestInput, CliError> {
     RequestInput::from_bytes(&bytes).map_err(|e| {
         let mut error = CliError::new(
             Code::Invalid,
-            format!("{}: {}", path.display(), OnboardingError::Invalid(e.clone())),
+            format!(
+                "{}: {}",
+                path.display(),
+                OnboardingError::Invalid(e.clone())
+            ),
         );
         error.entries = OnboardingError::Invalid(e).entries();
         error
@@ -479,13 +487,17 @@ fn rekey(dir: &Path, remove: bool, json: bool) -> Result<(), CliError> {
         (Some(_), true) => {
             return Err(CliError::new(
                 Code::Invalid,
-                format!("--remove-passphrase and {NEW_KEY_PASSPHRASE_VAR} contradict each other: give one"),
+                format!(
+                    "--remove-passphrase and {NEW_KEY_PASSPHRASE_VAR} contradict each other: give one"
+                ),
             ));
         }
         (None, false) => {
             return Err(CliError::new(
                 Code::Invalid,
-                format!("set {NEW_KEY_PASSPHRASE_VAR} to the new passphrase (or pass --remove-passphrase to store the keys unencrypted)"),
+                format!(
+                    "set {NEW_KEY_PASSPHRASE_VAR} to the new passphrase (or pass --remove-passphrase to store the keys unencrypted)"
+                ),
             ));
         }
         (new, _) => new,
