@@ -68,7 +68,10 @@ fn validate_escapes_the_request_values() {
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert_no_raw_controls(&text);
     // Control characters are refused in every field (ZP052), named as code points.
-    assert!(!out.status.success() && text.contains("ZP052") && text.contains("U+001B"), "{text}");
+    assert!(
+        !out.status.success() && text.contains("ZP052") && text.contains("U+001B"),
+        "{text}"
+    );
     if out.status.success() {
         assert!(
             text.contains(&format!("  O   organization:    {SHOWN}\n")),
