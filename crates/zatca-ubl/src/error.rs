@@ -153,6 +153,9 @@ pub enum XmlLimit {
     /// Distinct namespace prefixes (the default namespace counted as one) in
     /// scope on one element ([`crate::MAX_NAMESPACES_IN_SCOPE`]).
     NamespacesInScope,
+    /// Distinct namespace declarations (prefix and URI as written) in the whole
+    /// document ([`crate::MAX_DISTINCT_NAMESPACES`]).
+    DistinctNamespaces,
 }
 
 impl XmlLimit {
@@ -163,6 +166,7 @@ impl XmlLimit {
             Self::AttributesPerElement => crate::MAX_ATTRIBUTES_PER_ELEMENT,
             Self::NamespaceDeclarationsPerElement => crate::MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT,
             Self::NamespacesInScope => crate::MAX_NAMESPACES_IN_SCOPE,
+            Self::DistinctNamespaces => crate::MAX_DISTINCT_NAMESPACES,
         }
     }
 }
@@ -174,6 +178,7 @@ impl fmt::Display for XmlLimit {
             Self::AttributesPerElement => "attributes per element",
             Self::NamespaceDeclarationsPerElement => "namespace declarations per element",
             Self::NamespacesInScope => "namespace prefixes in scope",
+            Self::DistinctNamespaces => "distinct namespace declarations in the document",
         })
     }
 }

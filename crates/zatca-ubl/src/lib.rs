@@ -68,14 +68,16 @@
 //! |---|---:|---:|
 //! | input size ([`MAX_INVOICE_BYTES`], checked first, as [`UblError::TooLarge`]) | 10 MiB | 23 KB (a 200-line invoice is about 290 KB) |
 //! | nesting depth, the document element at 1 ([`MAX_DEPTH`]) | 128 | 15 (inside the XAdES block) |
-//! | attributes per element, declarations not counted ([`MAX_ATTRIBUTES_PER_ELEMENT`]) | 64 | 2 |
+//! | attributes per element, declarations not counted ([`MAX_ATTRIBUTES_PER_ELEMENT`]) | 32 | 2 |
 //! | namespace declarations per element ([`MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT`]) | 32 | 13 |
 //! | distinct namespace prefixes in scope, the default counted as one ([`MAX_NAMESPACES_IN_SCOPE`]) | 64 | 14 |
+//! | distinct namespace declarations (prefix and URI) in the document ([`MAX_DISTINCT_NAMESPACES`]) | 256 | 14 |
 //!
 //! The parser underneath checks each attribute against the element's earlier
-//! attributes and each declaration against the prefixes in scope; with these
-//! bounds that work, and the canonicaliser's (one lookup per namespace in scope),
-//! is linear in the input.
+//! attributes, each declaration against the prefixes in scope, and keeps the
+//! document's distinct declarations in a sorted array; with these bounds that
+//! work, and the canonicaliser's (one lookup per namespace in scope), is linear in
+//! the input.
 //!
 //! # Compliance sample documents
 //!
@@ -138,12 +140,15 @@ pub const MAX_INVOICE_BYTES: usize = 10 * 1024 * 1024;
 /// The deepest element nesting accepted (the document element is at depth 1).
 pub const MAX_DEPTH: usize = 128;
 /// The most attributes one element may have, namespace declarations not counted.
-pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 64;
+pub const MAX_ATTRIBUTES_PER_ELEMENT: usize = 32;
 /// The most namespace declarations (`xmlns`, `xmlns:p`) one element may have.
 pub const MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT: usize = 32;
 /// The most distinct namespace prefixes (the default namespace counted as one)
 /// that may be in scope on one element.
 pub const MAX_NAMESPACES_IN_SCOPE: usize = 64;
+/// The most distinct namespace declarations (prefix and URI as written) one
+/// document may make; the same declaration repeated counts once.
+pub const MAX_DISTINCT_NAMESPACES: usize = 256;
 
 /// Namespace of the UBL 2.1 `Invoice` document element (ZATCA credit and debit
 /// notes are `Invoice` documents too).

@@ -1,24 +1,25 @@
 //! A linear scan of the markup, before the tree is built, that refuses a
 //! document type declaration and enforces the structural limits (crate docs,
-//! "Limits").
+//! "What XML is read, and the limits").
 //!
 //! Why before parsing: `roxmltree` expands internal entities while it builds the
 //! tree (a 160 KB document can ask for gigabytes), and some of its checks are
 //! quadratic in what one element holds (each attribute is compared with every
 //! earlier attribute of its element for duplicates, each namespace declaration
-//! with the element's other declarations and with every prefix in scope). With
-//! the counts bounded here, the parser's work is linear in the input.
+//! with the element's other declarations and with every prefix in scope), or in
+//! the whole document (each new distinct declaration is inserted into a sorted
+//! array). With the counts bounded here, the parser's work is linear in the input.
 //!
 //! The scan only has to be exact on well-formed input. On malformed input it stops
 //! where it no longer recognises the markup and leaves the error to the parser,
 //! which reads the document front to back and so fails at or before that point,
 //! having built only what the scan has checked.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::{
-    MAX_ATTRIBUTES_PER_ELEMENT, MAX_DEPTH, MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT,
-    MAX_NAMESPACES_IN_SCOPE, UblError, XmlLimit,
+    MAX_ATTRIBUTES_PER_ELEMENT, MAX_DEPTH, MAX_DISTINCT_NAMESPACES,
+    MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT, MAX_NAMESPACES_IN_SCOPE, UblError, XmlLimit,
 };
 
 /// Refuses a `<!DOCTYPE` and any element beyond the limits; `Ok` otherwise
@@ -39,12 +40,15 @@ struct Scanner<'t> {
     declared: Vec<&'t str>,
     /// Open declarations per prefix; its length is the number of prefixes in scope.
     in_scope: HashMap<&'t str, usize>,
+    /// Every (prefix, URI as written) declared so far.
+    distinct: HashSet<(&'t str, &'t str)>,
 }
 
 /// What one start tag holds.
 struct StartTag<'t> {
     attributes: usize,
-    prefixes: Vec<&'t str>,
+    /// Its namespace declarations: (prefix, URI as written).
+    declarations: Vec<(&'t str, &'t str)>,
     empty: bool,
 }
 
@@ -57,6 +61,7 @@ impl<'t> Scanner<'t> {
             open: Vec::new(),
             declared: Vec::new(),
             in_scope: HashMap::new(),
+            distinct: HashSet::new(),
         }
     }
 
@@ -151,24 +156,28 @@ impl<'t> Scanner<'t> {
         if tag.attributes > MAX_ATTRIBUTES_PER_ELEMENT {
             return refuse(self, XmlLimit::AttributesPerElement, tag.attributes);
         }
-        if tag.prefixes.len() > MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT {
+        let declarations = tag.declarations.len();
+        if declarations > MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT {
             return refuse(
                 self,
                 XmlLimit::NamespaceDeclarationsPerElement,
-                tag.prefixes.len(),
+                declarations,
             );
         }
         let depth = self.open.len() + 1;
         if depth > MAX_DEPTH {
             return refuse(self, XmlLimit::Depth, depth);
         }
-        let declarations = tag.prefixes.len();
-        for prefix in tag.prefixes {
+        for (prefix, uri) in tag.declarations {
             *self.in_scope.entry(prefix).or_insert(0) += 1;
             self.declared.push(prefix);
+            self.distinct.insert((prefix, uri));
         }
         if self.in_scope.len() > MAX_NAMESPACES_IN_SCOPE {
             return refuse(self, XmlLimit::NamespacesInScope, self.in_scope.len());
+        }
+        if self.distinct.len() > MAX_DISTINCT_NAMESPACES {
+            return refuse(self, XmlLimit::DistinctNamespaces, self.distinct.len());
         }
         if tag.empty {
             self.close(declarations);
@@ -184,7 +193,7 @@ impl<'t> Scanner<'t> {
         self.read_name();
         let mut tag = StartTag {
             attributes: 0,
-            prefixes: Vec::new(),
+            declarations: Vec::new(),
             empty: false,
         };
         loop {
@@ -213,13 +222,16 @@ impl<'t> Scanner<'t> {
             self.pos += 1;
             self.skip_whitespace();
             let quote = *self.rest().first().filter(|q| matches!(q, b'"' | b'\''))?;
+            let value_start = self.pos + 1;
             if !self.skip_past(1, &[quote]) {
                 return None;
             }
+            // The quotes are ASCII, so the value lies on character boundaries.
+            let value = self.text.get(value_start..self.pos - 1).unwrap_or_default();
             if name == "xmlns" {
-                tag.prefixes.push("");
+                tag.declarations.push(("", value));
             } else if let Some(prefix) = name.strip_prefix("xmlns:") {
-                tag.prefixes.push(prefix);
+                tag.declarations.push((prefix, value));
             } else {
                 tag.attributes += 1;
             }
@@ -289,7 +301,7 @@ mod tests {
         );
         assert_eq!(check(&xml), Ok(()));
         // Declarations on closed siblings go out of scope.
-        let siblings: String = (0..MAX_NAMESPACES_IN_SCOPE * 2)
+        let siblings: String = (0..MAX_NAMESPACES_IN_SCOPE)
             .map(|i| format!("<b xmlns:p{i}='u'/><c xmlns:q{i}='u'></c>"))
             .collect();
         assert_eq!(check(&format!("<a>{siblings}</a>")), Ok(()));

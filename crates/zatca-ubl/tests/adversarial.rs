@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use zatca_ubl::{
-    MAX_ATTRIBUTES_PER_ELEMENT, MAX_DEPTH, MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT,
-    MAX_NAMESPACES_IN_SCOPE, UblError, XmlLimit,
+    MAX_ATTRIBUTES_PER_ELEMENT, MAX_DEPTH, MAX_DISTINCT_NAMESPACES,
+    MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT, MAX_NAMESPACES_IN_SCOPE, UblError, XmlLimit,
 };
 
 const OPEN: &str = r#"<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2">"#;
@@ -245,6 +245,30 @@ fn namespace_declarations_per_element_limit() {
             MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT
         )
     );
+}
+
+#[test]
+fn distinct_namespaces_limit() {
+    let build = |siblings: usize| {
+        // The default namespace on `Invoice` is one distinct declaration; the
+        // same declaration repeated counts once.
+        let repeated = "<b xmlns:p=\"urn:x:0\"/>".repeat(1_000);
+        let distinct: String = (0..siblings)
+            .map(|i| format!("<a xmlns:p=\"urn:x:{i}\"/>"))
+            .collect();
+        format!("{OPEN}{repeated}{distinct}{CLOSE}")
+    };
+    assert!(read_everywhere(&build(MAX_DISTINCT_NAMESPACES - 1)).is_ok());
+    for siblings in [MAX_DISTINCT_NAMESPACES, 60_000] {
+        assert_eq!(
+            limit_of(read_everywhere(&build(siblings))),
+            (
+                XmlLimit::DistinctNamespaces,
+                MAX_DISTINCT_NAMESPACES + 1,
+                MAX_DISTINCT_NAMESPACES
+            )
+        );
+    }
 }
 
 /// Many elements each at the limits: accepted, and still fast.
