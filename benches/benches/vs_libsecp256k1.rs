@@ -37,7 +37,7 @@ fn keys() -> (PrivateKey, secp256k1::SecretKey) {
 
 fn libsecp_sign_invoice_hash(sk: &secp256k1::SecretKey, hash_b64: &str) -> String {
     let bytes = B64.decode(hash_b64).unwrap();
-    let digest = zatca_keys::sha256(&bytes);
+    let digest = zatca_types::digest::sha256(&bytes);
     let sig = secp256k1::ecdsa::sign(secp256k1::Message::from_digest(digest), sk);
     B64.encode(&*sig.serialize_der())
 }
@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
         zatca_sign::sign_invoice_hash_base64(&ours, HASH).unwrap(),
         libsecp_sign_invoice_hash(&theirs, HASH)
     );
-    let digest = zatca_keys::sha256(&B64.decode(HASH).unwrap());
+    let digest = zatca_types::digest::sha256(&B64.decode(HASH).unwrap());
 
     let mut g = c.benchmark_group("sign_digest");
     g.bench_function("zatca_keys_k256", |b| {

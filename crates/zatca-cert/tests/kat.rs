@@ -241,7 +241,10 @@ fn sdk_keys_match_their_certificates() {
 #[test]
 fn the_shared_sandbox_fingerprint_is_the_sdk_certificate_sha256() {
     let (cert, _) = Certificate::from_bytes(&read("keys/sdk-r3.3.3-cert.b64")).unwrap();
-    assert_eq!(cert.fingerprint_sha256(), &zatca_keys::sha256(cert.der()));
+    assert_eq!(
+        cert.fingerprint_sha256(),
+        &zatca_types::digest::sha256(cert.der())
+    );
     assert_eq!(
         cert.fingerprint_sha256(),
         &zatca_cert::SHARED_SANDBOX_CERT_SHA256

@@ -87,7 +87,7 @@ fn our_certification_request_info_is_byte_identical_to_every_reference() {
         );
         assert_eq!(hex(&ours), case["tbs_hex"].as_str().unwrap(), "{file}");
         assert_eq!(
-            hex(&zatca_keys::sha256(&ours)),
+            hex(&zatca_types::digest::sha256(&ours)),
             case["tbs_sha256"].as_str().unwrap(),
             "{file}"
         );

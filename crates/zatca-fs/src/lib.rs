@@ -71,4 +71,4 @@ mod write;
 
 pub use error::{FileKind, FsError};
 pub use read::read_regular;
-pub use write::{WriteOptions, write_atomic, write_atomic_with};
+pub use write::{WriteOptions, is_temp_file, sweep_temp_files, write_atomic, write_atomic_with};

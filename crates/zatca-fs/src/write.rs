@@ -148,6 +148,56 @@ fn parent_dir(path: &Path) -> PathBuf {
     }
 }
 
+/// The prefix of the temporary files [`write_atomic`] makes for `file_name`
+/// (`.NAME.tmp-<pid>-<n>`, hidden, next to it).
+fn temp_prefix(file_name: &str) -> String {
+    format!(".{file_name}.tmp-")
+}
+
+/// Whether `name` is a temporary file of [`write_atomic`]: of `file_name`
+/// when given, else of any file. Only such files are left behind by a writer
+/// killed between creating and renaming them.
+///
+/// ```
+/// use zatca_fs::is_temp_file;
+/// assert!(is_temp_file(".state.json.tmp-123-0", Some("state.json")));
+/// assert!(is_temp_file(".key-1.pem.tmp-9-4", None));
+/// assert!(!is_temp_file("state.json", None));
+/// ```
+pub fn is_temp_file(name: &str, file_name: Option<&str>) -> bool {
+    match file_name {
+        Some(file) => name.starts_with(&temp_prefix(file)),
+        None => name.starts_with('.') && name.contains(".tmp-"),
+    }
+}
+
+/// Removes the temporary files a killed writer left in `dir` (see
+/// [`is_temp_file`]; `only` limits it to those of these file names). Call it
+/// only where no other writer can be at work (under the folder's lock).
+/// Returns how many were removed; a folder that cannot be read removes none.
+pub fn sweep_temp_files(dir: &Path, only: Option<&[&str]>) -> io::Result<usize> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let stale = match only {
+            Some(files) => files.iter().any(|f| is_temp_file(&name, Some(f))),
+            None => is_temp_file(&name, None),
+        };
+        if stale {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 fn temp_path(dir: &Path, path: &Path) -> PathBuf {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -155,7 +205,7 @@ fn temp_path(dir: &Path, path: &Path) -> PathBuf {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_owned());
-    dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()))
+    dir.join(format!("{}{}-{n}", temp_prefix(&name), std::process::id()))
 }
 
 #[cfg(unix)]

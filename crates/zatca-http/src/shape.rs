@@ -62,14 +62,16 @@ pub fn errors_json(errors: &ZatcaErrors) -> String {
     json!({ "errors": error_list(errors) }).to_string()
 }
 
-/// A list of `(code, message)` errors, built through ZATCA's own JSON shape
-/// so it reads back exactly as an answer from ZATCA would.
+/// A list of `(code, message)` errors, as ZATCA's answers carry them.
 #[cfg_attr(not(any(feature = "client", feature = "server")), allow(dead_code))]
 pub(crate) fn zatca_errors(list: &[(&str, &str)]) -> ZatcaErrors {
-    let body = json!({
-        "errors": list.iter().map(|(code, message)| json!({"code": code, "message": message})).collect::<Vec<_>>()
-    });
-    ZatcaErrors::from_json(body.to_string().as_bytes()).unwrap_or_default()
+    list.iter()
+        .map(|(code, message)| zatca_cert::ZatcaError {
+            category: None,
+            code: Some((*code).to_owned()),
+            message: (*message).to_owned(),
+        })
+        .collect()
 }
 
 fn error_list(errors: &ZatcaErrors) -> Value {

@@ -429,8 +429,8 @@ fn malformed_out(form: &'static str, e: impl fmt::Display) -> KeyError {
     }
 }
 
-/// SHA-256 of `data`.
-pub fn sha256(data: &[u8]) -> [u8; 32] {
+/// SHA-256 of `data` (the message digest of ECDSA-SHA256).
+fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest as _;
     sha2::Sha256::digest(data).into()
 }

@@ -25,7 +25,7 @@ proptest! {
             Err(_) => return Err(TestCaseError::reject("scalar out of range")),
         };
         let reference = key.sign_sha256(&message).unwrap();
-        let digest = zatca_keys::sha256(&message);
+        let digest = zatca_types::digest::sha256(&message);
         let reference_prehash = key.sign_prehash(&digest).unwrap();
         prop_assert_eq!(key.sign_sha256(&message).unwrap(), reference.clone(), "signing is deterministic");
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ErrorEntry, OnboardingError};
 use crate::lifecycle::Registered;
-use crate::model::{Activity, ActivityId, ActivityStatus, DeviceId};
+use crate::model::{Activity, ActivityId, ActivityStatus, ActivityStep, DeviceId};
 use zatca_types::{SeedCode, UnixTime};
 
 /// `GENERATED` or `FAILED`: the status of the three POST calls.
@@ -50,7 +50,7 @@ impl RegisterAnswer {
             Err(e) => Self {
                 status: AnswerStatus::Failed,
                 device_id: None,
-                pcsid_generation_activity_id: e.activity_id().and_then(|a| a.parse().ok()),
+                pcsid_generation_activity_id: e.activity_id().cloned(),
                 error_list: e.entries(),
             },
             Ok(r) => {
@@ -67,10 +67,7 @@ impl RegisterAnswer {
                     }
                     Some(Err(e)) => {
                         error_list.extend(e.entries());
-                        (
-                            AnswerStatus::Failed,
-                            e.activity_id().and_then(|a| a.parse().ok()),
-                        )
+                        (AnswerStatus::Failed, e.activity_id().cloned())
                     }
                 };
                 Self {
@@ -124,7 +121,7 @@ impl CsidAnswer {
         Self {
             status: AnswerStatus::Failed,
             device_id: device_id.cloned(),
-            pcsid_generation_activity_id: e.activity_id().and_then(|a| a.parse().ok()),
+            pcsid_generation_activity_id: e.activity_id().cloned(),
             error_list: e.entries(),
         }
     }
@@ -171,10 +168,10 @@ pub struct ResponseInfo {
     /// The device.
     pub device_id: DeviceId,
     /// The steps done so far.
-    pub steps: Vec<String>,
+    pub steps: Vec<ActivityStep>,
     /// The step that failed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failed_step: Option<String>,
+    pub failed_step: Option<ActivityStep>,
 }
 
 /// The activity type of every PCSID activity.

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use zatca_cert::CertError;
 use zatca_fatoora::FatooraError;
 use zatca_profile::{Environment, ValidationErrors};
-use zatca_types::{IdError, SeedCode, ZatcaCode};
+use zatca_types::{ActivityId, ComplianceStep, DeviceId, IdError, SeedCode, ZatcaCode};
 
 /// Who raised an error: this toolkit (`LOCAL`: validation or lifecycle
 /// state) or the authority (`ZATCA`: what Fatoora answered).
@@ -96,7 +96,7 @@ impl CsidKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedStep {
     /// ZATCA's step name, e.g. `standard-compliant`.
-    pub step: String,
+    pub step: ComplianceStep,
     /// ZATCA's messages for it, `(code, message)`.
     pub errors: Vec<(String, String)>,
 }
@@ -110,12 +110,12 @@ pub enum OnboardingError {
     /// `6002`: the device already has a production CSID; renew it instead.
     PcsidAlreadyGenerated {
         /// The device.
-        device_id: String,
+        device_id: DeviceId,
     },
     /// `6003`: a renewal was asked for a device that has no production CSID.
     PcsidNotGenerated {
         /// The device.
-        device_id: String,
+        device_id: DeviceId,
     },
     /// `ZO001`: simulation and production need the 6-digit OTP of their portal.
     OtpFormat {
@@ -127,19 +127,19 @@ pub enum OnboardingError {
     /// `ZO003`: no device with this id in the store.
     UnknownDevice {
         /// The id asked for.
-        device_id: String,
+        device_id: DeviceId,
     },
     /// `ZO004`: no activity with this id in the store.
     UnknownActivity {
         /// The id asked for.
-        activity_id: String,
+        activity_id: ActivityId,
     },
     /// `ZO005`: an id is not of its form (a device id is a UUID, an activity id 24 hex characters).
     MalformedId(IdError),
     /// `ZO006`: the operation does not fit the device's state.
     WrongState {
         /// The device.
-        device_id: String,
+        device_id: DeviceId,
         /// What the operation needs.
         expected: &'static str,
         /// The state it is in.
@@ -210,7 +210,7 @@ pub enum OnboardingError {
     /// A step of an activity failed; the activity is recorded as `FAILED`.
     ActivityFailed {
         /// The activity's id (for `device status`).
-        activity_id: String,
+        activity_id: ActivityId,
         /// Why it failed.
         cause: Box<OnboardingError>,
     },
@@ -226,7 +226,7 @@ impl OnboardingError {
     }
 
     /// The activity whose failure this is, if any.
-    pub fn activity_id(&self) -> Option<&str> {
+    pub fn activity_id(&self) -> Option<&ActivityId> {
         match self {
             Self::ActivityFailed { activity_id, .. } => Some(activity_id),
             _ => None,
@@ -337,12 +337,12 @@ impl OnboardingError {
                             ),
                             ErrorSource::Zatca,
                         )
-                        .at(&f.step)
+                        .at(f.step.name())
                     });
                     generic
                         .into_iter()
                         .chain(f.errors.iter().map(|(code, message)| {
-                            ErrorEntry::new(code, message, ErrorSource::Zatca).at(&f.step)
+                            ErrorEntry::new(code, message, ErrorSource::Zatca).at(f.step.name())
                         }))
                 })
                 .collect(),

@@ -104,8 +104,9 @@ pub use lifecycle::{
     registration_environment, renewal_plan, show_device, validate_registration,
 };
 pub use model::{
-    Activity, ActivityId, ActivityKind, ActivityStatus, ChainState, CsidSummary, DeviceId,
-    DeviceRecord, DeviceState, DeviceView, Generation, RenewalPlan, SCHEMA_VERSION, StepResult,
+    Activity, ActivityId, ActivityKind, ActivityStatus, ActivityStep, ChainState, CsidSummary,
+    DeviceId, DeviceRecord, DeviceState, DeviceView, Generation, RenewalPlan, SCHEMA_VERSION,
+    StepResult,
 };
 pub use samples::UblSamples;
 pub use store::{

@@ -14,8 +14,9 @@ use zatca_profile::{
 
 use crate::error::{CsidKind, FailedStep, OnboardingError};
 use crate::model::{
-    Activity, ActivityId, ActivityKind, ActivityStatus, ChainState, CsidSummary, DeviceId,
-    DeviceRecord, DeviceState, DeviceView, Generation, RenewalPlan, SCHEMA_VERSION, StepResult,
+    Activity, ActivityId, ActivityKind, ActivityStatus, ActivityStep, ChainState, CsidSummary,
+    DeviceId, DeviceRecord, DeviceState, DeviceView, Generation, RenewalPlan, SCHEMA_VERSION,
+    StepResult,
 };
 use crate::store::{Listing, Store};
 
@@ -288,10 +289,10 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
             schema_version: SCHEMA_VERSION,
             device_id: id.clone(),
             environment,
-            vat: profile.vat().as_str().to_owned(),
-            egs_serial: profile.egs_serial().as_str().to_owned(),
+            vat: profile.vat().clone(),
+            egs_serial: profile.egs_serial().clone(),
             common_name: profile.common_name().to_string(),
-            invoice_types: profile.invoice_types().as_str().to_owned(),
+            invoice_types: profile.invoice_types(),
             state: DeviceState::Registered,
             current: Generation {
                 number: 1,
@@ -368,9 +369,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         let id = ActivityId::generate()?;
         record.activities += 1;
         record.last_activity_id = Some(id.clone());
-        let total_checks =
-            zatca_profile::InvoiceTypes::parse(&record.invoice_types, ValidationProfile::Sdk)
-                .map_or(0, |t| ComplianceStep::required_for(t).len());
+        let total_checks = ComplianceStep::required_for(record.invoice_types).len();
         let activity = Activity {
             schema_version: SCHEMA_VERSION,
             activity_id: id,
@@ -412,7 +411,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
                 // Best effort: the error is what matters, even if it cannot be recorded.
                 let _ = self.store.save_activity(&activity);
                 Err(OnboardingError::ActivityFailed {
-                    activity_id: activity.activity_id.to_string(),
+                    activity_id: activity.activity_id.clone(),
                     cause: Box::new(e),
                 })
             }
@@ -442,8 +441,8 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         let public_key = key.public_key();
         cert.preflight(&Expectations {
             public_key: &public_key,
-            vat: &record.vat,
-            invoice_types: &record.invoice_types,
+            vat: record.vat.as_str(),
+            invoice_types: record.invoice_types.as_str(),
             at: now,
             allow_shared_sandbox_certificate: false,
         })
@@ -522,7 +521,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
                 .collect();
             let passed = report.passed();
             results.push(StepResult {
-                step: step.name().to_owned(),
+                step: *step,
                 uuid: document.uuid.clone(),
                 status: v.status.clone(),
                 passed,
@@ -530,7 +529,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
             });
             if !passed {
                 failed.push(FailedStep {
-                    step: step.name().to_owned(),
+                    step: *step,
                     errors,
                 });
             }
@@ -585,7 +584,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         let record = self.load_locked(id)?;
         if record.current.production_csid {
             return Err(OnboardingError::PcsidAlreadyGenerated {
-                device_id: id.to_string(),
+                device_id: id.clone(),
             });
         }
         self.generate_locked(record, otp, now)
@@ -617,7 +616,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         let csr = self.store.read_csr(record, generation)?;
         let profile = csr.to_profile(ValidationProfile::Sdk)?;
 
-        activity.steps.push("COMPLIANCE_CSID".to_owned());
+        activity.steps.push(ActivityStep::ComplianceCsid);
         let submission = CsrSubmission {
             csr: csr.to_base64_pem()?,
         };
@@ -630,7 +629,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         record.state = DeviceState::ComplianceCsid;
         self.store.save_device(record)?;
 
-        activity.steps.push("COMPLIANCE_CHECKS".to_owned());
+        activity.steps.push(ActivityStep::ComplianceChecks);
         self.compliance_checks(
             record,
             generation,
@@ -643,7 +642,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         record.state = DeviceState::ComplianceChecked;
         self.store.save_device(record)?;
 
-        activity.steps.push("PRODUCTION_CSID".to_owned());
+        activity.steps.push(ActivityStep::ProductionCsid);
         let production = self.production_csid(record, &compliance, &key, now)?;
         self.store
             .write_csid(record, CsidKind::Production, generation, &production)?;
@@ -668,7 +667,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         let mut record = self.load_locked(id)?;
         if !record.current.production_csid {
             return Err(OnboardingError::PcsidNotGenerated {
-                device_id: id.to_string(),
+                device_id: id.clone(),
             });
         }
         check_otp(record.environment, otp)?;
@@ -694,7 +693,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
     ) -> Result<(), OnboardingError> {
         let current = record.current.number;
         let next = current + 1;
-        activity.steps.push("RENEWAL_CSR".to_owned());
+        activity.steps.push(ActivityStep::RenewalCsr);
         let profile = self
             .store
             .read_csr(record, current)?
@@ -715,7 +714,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         record.state = DeviceState::Renewing;
         self.store.save_device(record)?;
 
-        activity.steps.push("RENEW_PCSID".to_owned());
+        activity.steps.push(ActivityStep::RenewPcsid);
         let working = self
             .store
             .read_csid(record, CsidKind::Production, current)?;
@@ -738,9 +737,9 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
                 pending.compliance_csid = true;
                 record.pending = Some(pending.clone());
                 self.store.save_device(record)?;
-                activity.steps.push("COMPLIANCE_CHECKS".to_owned());
+                activity.steps.push(ActivityStep::ComplianceChecks);
                 self.compliance_checks(record, next, &profile, &compliance, &key, activity, now)?;
-                activity.steps.push("PRODUCTION_CSID".to_owned());
+                activity.steps.push(ActivityStep::ProductionCsid);
                 self.production_csid(record, &compliance, &key, now)?
             }
         };

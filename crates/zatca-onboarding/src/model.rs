@@ -3,7 +3,8 @@
 //! `PcsidGenerationActivityId`, `ErrorList`).
 
 use serde::{Deserialize, Serialize};
-use zatca_profile::Environment;
+use zatca_profile::{EgsSerial, Environment, InvoiceTypes, Vat};
+use zatca_types::ComplianceStep;
 
 use crate::error::ErrorEntry;
 
@@ -60,8 +61,8 @@ pub struct Generation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct StepResult {
-    /// ZATCA's step name.
-    pub step: String,
+    /// The compliance step (ZATCA's step name).
+    pub step: ComplianceStep,
     /// The document's UUID.
     pub uuid: String,
     /// `PASS`, `WARNING` or `ERROR` (ZATCA's `validationResults.status`).
@@ -105,13 +106,13 @@ pub struct DeviceRecord {
     /// The environment (part of the identity; credentials never cross it).
     pub environment: Environment,
     /// VAT number.
-    pub vat: String,
+    pub vat: Vat,
     /// EGS serial.
-    pub egs_serial: String,
-    /// Subject CN.
+    pub egs_serial: EgsSerial,
+    /// Subject CN (shown, never parsed again).
     pub common_name: String,
     /// TSXY.
-    pub invoice_types: String,
+    pub invoice_types: InvoiceTypes,
     /// Lifecycle state.
     pub state: DeviceState,
     /// The current generation (key, CSR, CSIDs in use).
@@ -140,6 +141,41 @@ pub enum ActivityKind {
     GeneratePcsid,
     /// Renewal of the production CSID.
     RenewPcsid,
+}
+
+/// One step of an activity, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActivityStep {
+    /// `POST /compliance` with the OTP: the compliance CSID.
+    ComplianceCsid,
+    /// The compliance documents, one `POST /compliance/invoices` each.
+    ComplianceChecks,
+    /// `POST /production/csids`: the production CSID.
+    ProductionCsid,
+    /// A renewal's new key and CSR.
+    RenewalCsr,
+    /// `PATCH /production/csids` with the renewal OTP.
+    RenewPcsid,
+}
+
+impl ActivityStep {
+    /// The step's name, as it is written in the activity file.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::ComplianceCsid => "COMPLIANCE_CSID",
+            Self::ComplianceChecks => "COMPLIANCE_CHECKS",
+            Self::ProductionCsid => "PRODUCTION_CSID",
+            Self::RenewalCsr => "RENEWAL_CSR",
+            Self::RenewPcsid => "RENEW_PCSID",
+        }
+    }
+}
+
+impl std::fmt::Display for ActivityStep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// `IN_PROGRESS`, `SUCCEEDED` or `FAILED`.
@@ -171,10 +207,10 @@ pub struct Activity {
     pub status: ActivityStatus,
     /// The steps done so far, e.g. `COMPLIANCE_CSID`, `COMPLIANCE_CHECKS`, `PRODUCTION_CSID`.
     #[serde(default)]
-    pub steps: Vec<String>,
+    pub steps: Vec<ActivityStep>,
     /// The step that failed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub failed_step: Option<String>,
+    pub failed_step: Option<ActivityStep>,
     /// The compliance documents' results.
     #[serde(default)]
     pub compliance_results: Vec<StepResult>,

@@ -165,18 +165,10 @@ fn mkdir(path: &Path) -> Result<(), OnboardingError> {
     builder.create(path).map_err(io_err(path))
 }
 
-/// Removes the temporary files a killed writer left in `dir` (`.NAME.tmp-…`).
+/// Removes the temporary files a killed writer left in `dir`; best effort (a
+/// leftover that cannot be removed is harmless: it is never read).
 fn sweep_dir(dir: &Path) {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') && name.contains(".tmp-") {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
+    let _ = zatca_fs::sweep_temp_files(dir, None);
 }
 
 fn is_encrypted_pem(bytes: &[u8]) -> bool {
@@ -353,7 +345,7 @@ impl Store {
             }
         }
         Err(OnboardingError::UnknownDevice {
-            device_id: id.to_string(),
+            device_id: id.clone(),
         })
     }
 
@@ -551,7 +543,7 @@ impl Store {
     pub fn load_activity(&self, id: &ActivityId) -> Result<Activity, OnboardingError> {
         self.read_json(&self.activity_path(id))?
             .ok_or_else(|| OnboardingError::UnknownActivity {
-                activity_id: id.to_string(),
+                activity_id: id.clone(),
             })
     }
 

@@ -62,7 +62,8 @@ fn each_zatca_refusal_keeps_its_code() {
 
 #[test]
 fn local_codes_are_stable() {
-    let id = "00000000-0000-8000-8000-000000000000".to_owned();
+    let id: zatca_onboarding::DeviceId = "00000000-0000-8000-8000-000000000000".parse().unwrap();
+    let activity: zatca_onboarding::ActivityId = "62972e815bc1fa6cd2835c41".parse().unwrap();
     let cases = [
         (
             OnboardingError::PcsidAlreadyGenerated {
@@ -90,7 +91,9 @@ fn local_codes_are_stable() {
             "ZO003",
         ),
         (
-            OnboardingError::UnknownActivity { activity_id: id },
+            OnboardingError::UnknownActivity {
+                activity_id: activity.clone(),
+            },
             "ZO004",
         ),
     ];
@@ -98,7 +101,7 @@ fn local_codes_are_stable() {
         assert_eq!(e.code(), code);
         assert_eq!(e.error_source(), ErrorSource::Local);
         let wrapped = OnboardingError::ActivityFailed {
-            activity_id: "a".into(),
+            activity_id: activity.clone(),
             cause: Box::new(e.clone()),
         };
         assert_eq!(wrapped.code(), code);

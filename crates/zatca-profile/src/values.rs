@@ -376,6 +376,25 @@ pub use zatca_types::Environment;
 
 serialize_as_str!(CountryCode, InvoiceTypes, Vat, EgsSerial);
 
+/// Reads a value back from a file this toolkit wrote (SDK rules, as it was validated).
+macro_rules! deserialize_by_parse {
+    ($($t:ty => $parse:expr),* $(,)?) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <String as serde::Deserialize>::deserialize(d)?;
+                let parse: fn(&str) -> Result<$t, ValidationError> = $parse;
+                parse(&text).map_err(|e| serde::de::Error::custom(e.message))
+            }
+        }
+    )*};
+}
+
+deserialize_by_parse!(
+    Vat => Vat::parse,
+    EgsSerial => |s| EgsSerial::parse(s, ValidationProfile::Sdk),
+    InvoiceTypes => |s| InvoiceTypes::parse(s, ValidationProfile::Sdk),
+);
+
 impl zatca_types::DocumentKinds for InvoiceTypes {
     fn standard(&self) -> bool {
         InvoiceTypes::standard(self)

@@ -209,7 +209,7 @@ fn sdk_signatures_verify_including_high_s() {
 
 #[test]
 fn first_pih_is_base64_of_hex_sha256_of_zero() {
-    let hex: String = zatca_keys::sha256(b"0")
+    let hex: String = zatca_types::digest::sha256(b"0")
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();

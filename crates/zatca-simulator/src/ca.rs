@@ -340,7 +340,7 @@ where
 
 /// The key identifier of an SPKI: the first 20 bytes of its SHA-256.
 fn key_id(spki_der: &[u8]) -> Result<OctetString, CaError> {
-    let digest = zatca_keys::sha256(spki_der);
+    let digest = zatca_types::digest::sha256(spki_der);
     OctetString::new(digest.get(..20).unwrap_or(&digest)).map_err(build_err)
 }
 

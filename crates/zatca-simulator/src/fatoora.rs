@@ -475,14 +475,14 @@ impl Simulator {
                 "OTP is required field",
             ));
         }
-        let ok = match self.config.environment {
-            Environment::Development => true,
-            _ => {
-                otp.is_well_formed()
-                    && !state.used_otps.contains(value)
-                    && (self.config.otps.is_empty() || self.config.otps.iter().any(|o| o == value))
-            }
-        };
+        // The environment's form rule is the toolkit's one OTP rule; the portal's
+        // own OTPs are single-use and, when configured, a fixed set.
+        let environment = self.config.environment;
+        let ok = otp.check(Some(environment)).is_ok()
+            && (environment == Environment::Development
+                || (!state.used_otps.contains(value)
+                    && (self.config.otps.is_empty()
+                        || self.config.otps.iter().any(|o| o == value))));
         if !ok {
             return Err(FatooraError::rejected(
                 ZatcaCode::InvalidOtp.as_str(),
@@ -552,7 +552,7 @@ fn new_secret() -> Result<Zeroizing<String>, FatooraError> {
 
 /// The form a secret is kept in: base64 of its SHA-256.
 fn secret_digest(secret: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(zatca_keys::sha256(secret.as_bytes()))
+    base64::engine::general_purpose::STANDARD.encode(zatca_types::digest::sha256(secret.as_bytes()))
 }
 
 /// Whether `presented` is the secret of `recorded_digest`, compared in constant time.
@@ -621,20 +621,9 @@ impl<'a> StateDir<'a> {
             path: path.to_path_buf(),
             reason: format!("could not remove a stale temporary file: {e}"),
         };
-        let entries = std::fs::read_dir(self.dir).map_err(|e| io(self.dir, e))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| io(self.dir, e))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            let stale = ATOMIC_FILES
-                .iter()
-                .any(|file| name.starts_with(&format!(".{file}.tmp-")));
-            if stale {
-                let path = entry.path();
-                std::fs::remove_file(&path).map_err(|e| io(&path, e))?;
-            }
-        }
-        Ok(())
+        zatca_fs::sweep_temp_files(self.dir, Some(&ATOMIC_FILES))
+            .map(|_| ())
+            .map_err(|e| io(self.dir, e))
     }
 
     /// The state, or `None` when there is no state file yet.

@@ -177,7 +177,7 @@ fn extension<'a>(cert: &'a x509_cert::Certificate, oid: &str) -> &'a x509_cert::
 }
 
 fn key_id(spki_der: &[u8]) -> Vec<u8> {
-    zatca_keys::sha256(spki_der)[..20].to_vec()
+    zatca_types::digest::sha256(spki_der)[..20].to_vec()
 }
 
 /// The typed extensions and names encode to the bytes ZATCA's CAs write.

@@ -101,7 +101,7 @@ fn serials_of_one_simulator_are_distinct() {
 /// base64(sha256(binarySecurityToken ‖ requestID)).
 fn derived_secret(csid: &Csid) -> String {
     let input = format!("{}{}", csid.token(), csid.request_id().unwrap());
-    base64::engine::general_purpose::STANDARD.encode(zatca_keys::sha256(input.as_bytes()))
+    base64::engine::general_purpose::STANDARD.encode(zatca_types::digest::sha256(input.as_bytes()))
 }
 
 fn with_secret(csid: &Csid, secret: String) -> Csid {

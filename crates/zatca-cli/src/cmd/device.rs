@@ -354,10 +354,10 @@ pub fn print_view(view: &DeviceView, json: bool) -> Result<(), CliError> {
     println!("device {}", r.device_id);
     println!("  environment:   {}", r.environment.as_str());
     println!("  state:         {}", r.state.name());
-    println!("  VAT:           {}", e(&r.vat));
-    println!("  EGS serial:    {}", e(&r.egs_serial));
+    println!("  VAT:           {}", r.vat);
+    println!("  EGS serial:    {}", r.egs_serial);
     println!("  common name:   {}", e(&r.common_name));
-    println!("  invoice types: {}", e(&r.invoice_types));
+    println!("  invoice types: {}", r.invoice_types);
     println!("  generation:    {}", r.current.number);
     for (name, csid) in [
         ("compliance CSID", &view.compliance_csid),
@@ -376,7 +376,7 @@ pub fn print_view(view: &DeviceView, json: bool) -> Result<(), CliError> {
     for s in &view.compliance_results {
         println!(
             "  compliance {}: {}{}",
-            e(&s.step),
+            s.step,
             e(&s.status),
             if s.messages.is_empty() {
                 String::new()
@@ -432,14 +432,15 @@ fn status(dir: &Path, activity_id: &str, json: bool) -> Result<(), CliError> {
         "activity {} ({:?}) of device {}: {:?}",
         activity.activity_id, activity.kind, activity.device_id, activity.status
     );
-    println!("  steps: {}", activity.steps.join(", "));
+    let steps: Vec<&str> = activity.steps.iter().map(|s| s.name()).collect();
+    println!("  steps: {}", steps.join(", "));
     if let Some(step) = &activity.failed_step {
         println!("  failed step: {step}");
     }
     for s in activity.compliance_results.iter().filter(|s| !s.passed) {
         println!(
             "  {} failed: {}",
-            term::escape(&s.step),
+            s.step,
             term::escape(&s.messages.join("; "))
         );
     }
@@ -464,8 +465,8 @@ fn list(dir: &Path, json: bool) -> Result<(), CliError> {
                 r.device_id,
                 r.environment.as_str(),
                 r.state.name(),
-                term::escape(&r.vat),
-                term::escape(&r.egs_serial)
+                r.vat,
+                r.egs_serial
             );
         }
     }
