@@ -61,8 +61,23 @@ fn is_activity_form(s: &str) -> bool {
     s.len() == ActivityId::LEN && s.bytes().all(is_lower_hex)
 }
 
-fn shorten(s: &str) -> String {
-    s.chars().take(64).collect()
+/// `s` trimmed and lower-cased, when `accepts` takes that form.
+fn lowered_if(
+    s: &str,
+    what: &'static str,
+    expected: &'static str,
+    accepts: impl Fn(&str) -> bool,
+) -> Result<String, IdError> {
+    let lower = s.trim().to_ascii_lowercase();
+    if accepts(&lower) {
+        Ok(lower)
+    } else {
+        Err(IdError::Malformed {
+            what,
+            expected,
+            found: s.chars().take(64).collect(),
+        })
+    }
 }
 
 macro_rules! string_id {
@@ -130,16 +145,7 @@ impl FromStr for DeviceId {
     type Err = IdError;
     /// Parses a device id; upper-case hex is accepted and lowered.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        if is_uuid_form(&lower) {
-            Ok(Self(lower))
-        } else {
-            Err(IdError::Malformed {
-                what: "device",
-                expected: Self::FORM,
-                found: shorten(s),
-            })
-        }
+        lowered_if(s, "device", Self::FORM, is_uuid_form).map(Self)
     }
 }
 
@@ -185,16 +191,10 @@ impl ActivityId {
     /// named activities with UUIDs; input from users goes through
     /// [`FromStr`], which takes only the 24-character form.
     pub fn from_stored(s: &str) -> Result<Self, IdError> {
-        let lower = s.trim().to_ascii_lowercase();
-        if is_activity_form(&lower) || is_uuid_form(&lower) {
-            Ok(Self(lower))
-        } else {
-            Err(IdError::Malformed {
-                what: "activity",
-                expected: Self::FORM,
-                found: shorten(s),
-            })
-        }
+        lowered_if(s, "activity", Self::FORM, |l| {
+            is_activity_form(l) || is_uuid_form(l)
+        })
+        .map(Self)
     }
 }
 
@@ -204,16 +204,7 @@ impl FromStr for ActivityId {
     type Err = IdError;
     /// Parses an activity id (24 hex characters; upper case is lowered).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let lower = s.trim().to_ascii_lowercase();
-        if is_activity_form(&lower) {
-            Ok(Self(lower))
-        } else {
-            Err(IdError::Malformed {
-                what: "activity",
-                expected: Self::FORM,
-                found: shorten(s),
-            })
-        }
+        lowered_if(s, "activity", Self::FORM, is_activity_form).map(Self)
     }
 }
 
