@@ -54,12 +54,34 @@ fn every_command_that_sent_an_ambiguous_request_says_to_look_first() {
     let sample = sample();
     let r = sample.to_str().unwrap();
 
-    let out = zatca(&["onboard", r, "--env", "development", "--fatoora", &url, "--store", s]);
+    let out = zatca(&[
+        "onboard",
+        r,
+        "--env",
+        "development",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+    ]);
     assert_eq!(out.status.code(), Some(5));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(HINT), "onboard: {stderr}");
 
-    let out = zatca(&["device", "register", r, "--env", "development", "--otp", "123345", "--fatoora", &url, "--store", s, "--json"]);
+    let out = zatca(&[
+        "device",
+        "register",
+        r,
+        "--env",
+        "development",
+        "--otp",
+        "123345",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(5));
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["Status"], "FAILED");
@@ -73,11 +95,31 @@ fn every_command_that_sent_an_ambiguous_request_says_to_look_first() {
     assert!(hinted, "{answer}");
     let id = answer["DeviceId"].as_str().unwrap().to_owned();
 
-    let out = zatca(&["device", "csid", &id, "--otp", "123345", "--fatoora", &url, "--store", s]);
+    let out = zatca(&[
+        "device",
+        "csid",
+        &id,
+        "--otp",
+        "123345",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+    ]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains(HINT));
 
     // A local refusal is not ambiguous: no hint.
-    let out = zatca(&["device", "renew", &id, "--otp", "123345", "--fatoora", &url, "--store", s]);
+    let out = zatca(&[
+        "device",
+        "renew",
+        &id,
+        "--otp",
+        "123345",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+    ]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains(HINT));
 }

@@ -136,6 +136,14 @@ pub enum OnboardingError {
     },
     /// `ZO005`: an id is not of its form (a device id is a UUID, an activity id 24 hex characters).
     MalformedId(IdError),
+    /// `ZO007`: an activity was interrupted (the process stopped) where it
+    /// cannot go on by itself; it is recorded as `FAILED`.
+    Interrupted {
+        /// The step it could not go on with.
+        step: crate::model::ActivityStep,
+        /// Why, and what to do.
+        reason: &'static str,
+    },
     /// `ZO006`: the operation does not fit the device's state.
     WrongState {
         /// The device.
@@ -248,6 +256,7 @@ impl OnboardingError {
             Self::UnknownActivity { .. } => "ZO004".to_owned(),
             Self::MalformedId { .. } => "ZO005".to_owned(),
             Self::WrongState { .. } => "ZO006".to_owned(),
+            Self::Interrupted { .. } => "ZO007".to_owned(),
             Self::Preflight { .. } => "ZO010".to_owned(),
             Self::EnvironmentMismatch { .. } => "ZO011".to_owned(),
             Self::Csr { .. } => "ZO020".to_owned(),
@@ -272,7 +281,8 @@ impl OnboardingError {
             Self::UnknownDevice { .. } | Self::UnknownActivity { .. } => ErrorKind::NotFound,
             Self::PcsidAlreadyGenerated { .. }
             | Self::PcsidNotGenerated { .. }
-            | Self::WrongState { .. } => ErrorKind::Conflict,
+            | Self::WrongState { .. }
+            | Self::Interrupted { .. } => ErrorKind::Conflict,
             Self::KeyLocked { .. } | Self::PassphraseMismatch { .. } => ErrorKind::Locked,
             Self::Preflight { .. } | Self::EnvironmentMismatch { .. } => ErrorKind::CheckFailed,
             Self::ComplianceFailed { .. } => ErrorKind::Refused,
@@ -521,6 +531,9 @@ impl fmt::Display for OnboardingError {
                 "{}: {reason}; set ZATCA_KEY_PASSPHRASE to the passphrase the store's keys were written with",
                 path.display()
             ),
+            Self::Interrupted { step, reason } => {
+                write!(f, "the activity was interrupted at {step}: {reason}")
+            }
             Self::PassphraseMismatch { path, reason } => {
                 write!(f, "{}: {reason}", path.display())
             }

@@ -85,6 +85,7 @@
 )]
 
 mod answer;
+mod device_store;
 mod error;
 mod lifecycle;
 mod model;
@@ -95,6 +96,7 @@ pub use answer::{
     ACTIVITY_TYPE, AnswerStatus, CsidAnswer, PcsidStatusAnswer, RegisterAnswer, RequestMetaInfo,
     ResponseInfo,
 };
+pub use device_store::DeviceStore;
 pub use error::{
     AMBIGUITY_HINT, CsidKind, ErrorEntry, ErrorKind, ErrorSource, FailedStep, OnboardingError,
 };

@@ -12,6 +12,7 @@ use zatca_profile::{
     EgsProfile, Environment, Otp, RequestInput, ValidateOptions, ValidationProfile,
 };
 
+use crate::device_store::DeviceStore;
 use crate::error::{CsidKind, FailedStep, OnboardingError};
 use crate::model::{
     Activity, ActivityId, ActivityKind, ActivityStatus, ActivityStep, ChainState, CsidSummary,
@@ -191,8 +192,8 @@ pub fn validate_registration(
 }
 
 /// The device lifecycle over a store, a Fatoora implementation and a sample-document maker.
-pub struct Onboarding<F: Fatoora, D: SampleDocuments> {
-    store: Store,
+pub struct Onboarding<F: Fatoora, D: SampleDocuments, S: DeviceStore = Store> {
+    store: S,
     fatoora: F,
     documents: D,
     options: Options,
@@ -233,9 +234,9 @@ fn summary(csid: &Csid) -> CsidSummary {
     }
 }
 
-impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
+impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
     /// A lifecycle over `store`, calling `fatoora`, with `documents` for the compliance checks.
-    pub fn new(store: Store, fatoora: F, documents: D, options: Options) -> Self {
+    pub fn new(store: S, fatoora: F, documents: D, options: Options) -> Self {
         Self {
             store,
             fatoora,
@@ -245,7 +246,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
     }
 
     /// The store.
-    pub fn store(&self) -> &Store {
+    pub fn store(&self) -> &S {
         &self.store
     }
 
@@ -274,7 +275,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
             profile.vat().as_str(),
             profile.egs_serial().as_str(),
         );
-        let _lock = self.store.lock()?;
+        let _lock = self.store.lock_device(&id)?;
         self.store.sweep(environment, &id);
         if self.store.load_device_in(environment, &id)?.is_some() {
             return Ok(Registration {
@@ -351,7 +352,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         otp: &Otp,
         now: UnixTime,
     ) -> Result<Result<Activity, Option<ActivityId>>, OnboardingError> {
-        let _lock = self.store.lock()?;
+        let _lock = self.store.lock_device(&id)?;
         let record = self.load_locked(id)?;
         if record.current.production_csid {
             return Ok(Err(record.last_activity_id));
@@ -378,6 +379,8 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
             status: ActivityStatus::InProgress,
             steps: Vec::new(),
             failed_step: None,
+            done: Vec::new(),
+            production_requested: false,
             compliance_results: Vec::new(),
             error_list: Vec::new(),
             total_checks: u32::try_from(total_checks).unwrap_or(u32::MAX),
@@ -580,7 +583,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         otp: &Otp,
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
-        let _lock = self.store.lock()?;
+        let _lock = self.store.lock_device(&id)?;
         let record = self.load_locked(id)?;
         if record.current.production_csid {
             return Err(OnboardingError::PcsidAlreadyGenerated {
@@ -597,17 +600,115 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         otp: &Otp,
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
+        let mut activity = self.begin_generate(&mut record, otp, now)?;
+        let result = self.generate_steps(&mut record, Some(otp), &mut activity, now);
+        self.finish_activity(activity, result, now)
+    }
+
+    /// Checks and commits a new CSID and PCSID activity (`IN_PROGRESS`); under the lock.
+    fn begin_generate(
+        &self,
+        record: &mut DeviceRecord,
+        otp: &Otp,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
         check_otp(record.environment, otp)?;
         self.store.check_key_access()?;
-        let mut activity = self.start_activity(&mut record, ActivityKind::GeneratePcsid, now)?;
-        let result = self.generate_steps(&mut record, otp, &mut activity, now);
+        self.start_activity(record, ActivityKind::GeneratePcsid, now)
+    }
+
+    /// Starts "Generate CSID and PCSID" and returns at once with the
+    /// committed `IN_PROGRESS` activity: [`Self::continue_activity`] with the
+    /// same OTP runs its steps (a service does that in the background). Fails
+    /// with `6002` once the device has a PCSID.
+    pub fn start_generate(
+        &self,
+        id: &DeviceId,
+        otp: &Otp,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
+        let _lock = self.store.lock_device(id)?;
+        let mut record = self.load_locked(id)?;
+        if record.current.production_csid {
+            return Err(OnboardingError::PcsidAlreadyGenerated {
+                device_id: id.clone(),
+            });
+        }
+        self.begin_generate(&mut record, otp, now)
+    }
+
+    /// Runs what is left of an `IN_PROGRESS` activity, from its last
+    /// committed step, and returns it `SUCCEEDED` or `FAILED` (an activity
+    /// already done is returned as it is). `otp` is the one it was started
+    /// with; after a restart there is none (OTPs are never kept), so an
+    /// activity interrupted before its compliance CSID fails with `ZO007`, and
+    /// one interrupted after its production CSID request was sent fails too:
+    /// that request is never sent twice. An interrupted renewal fails and
+    /// leaves the working PCSID in place.
+    pub fn continue_activity(
+        &self,
+        activity_id: &ActivityId,
+        otp: Option<&Otp>,
+        now: UnixTime,
+    ) -> Result<Activity, OnboardingError> {
+        let device_id = self.store.load_activity(activity_id)?.device_id;
+        let _lock = self.store.lock_device(&device_id)?;
+        let mut activity = self.store.load_activity(activity_id)?;
+        if activity.status != ActivityStatus::InProgress {
+            return Ok(activity);
+        }
+        let mut record = self.load_locked(&device_id)?;
+        let result = match activity.kind {
+            ActivityKind::GeneratePcsid => {
+                self.generate_steps(&mut record, otp, &mut activity, now)
+            }
+            ActivityKind::RenewPcsid => {
+                record.state = DeviceState::Production;
+                record.pending = None;
+                self.store.save_device(&record).and(Err(OnboardingError::Interrupted {
+                    step: activity.steps.last().copied().unwrap_or(ActivityStep::RenewalCsr),
+                    reason: "a renewal does not resume; the working PCSID is unchanged: renew again with a new OTP",
+                }))
+            }
+        };
         self.finish_activity(activity, result, now)
+    }
+
+    /// Runs [`Self::continue_activity`] (without an OTP) on every activity
+    /// the store has `IN_PROGRESS`: what a restarted service does first.
+    pub fn resume_interrupted(
+        &self,
+        now: UnixTime,
+    ) -> Result<Vec<Result<Activity, OnboardingError>>, OnboardingError> {
+        Ok(self
+            .store
+            .in_progress_activities()?
+            .iter()
+            .map(|id| self.continue_activity(id, None, now))
+            .collect())
+    }
+
+    /// Marks `step` started (once) in the activity.
+    fn step_started(activity: &mut Activity, step: ActivityStep) {
+        if !activity.steps.contains(&step) {
+            activity.steps.push(step);
+        }
+    }
+
+    /// Commits `step` as done in the activity.
+    fn step_done(
+        &self,
+        activity: &mut Activity,
+        step: ActivityStep,
+    ) -> Result<(), OnboardingError> {
+        activity.done.push(step);
+        self.store.save_activity(activity)
     }
 
     fn generate_steps(
         &self,
         record: &mut DeviceRecord,
-        otp: &Otp,
+        otp: Option<&Otp>,
         activity: &mut Activity,
         now: UnixTime,
     ) -> Result<(), OnboardingError> {
@@ -616,39 +717,62 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         let csr = self.store.read_csr(record, generation)?;
         let profile = csr.to_profile(ValidationProfile::Sdk)?;
 
-        activity.steps.push(ActivityStep::ComplianceCsid);
-        let submission = CsrSubmission {
-            csr: csr.to_base64_pem()?,
+        let compliance = if activity.done.contains(&ActivityStep::ComplianceCsid) {
+            self.store
+                .read_csid(record, CsidKind::Compliance, generation)?
+        } else {
+            Self::step_started(activity, ActivityStep::ComplianceCsid);
+            let otp = otp.ok_or(OnboardingError::Interrupted {
+                step: ActivityStep::ComplianceCsid,
+                reason: "the compliance CSID was not stored before the interruption, and the OTP is never kept: generate again with a new OTP",
+            })?;
+            let submission = CsrSubmission {
+                csr: csr.to_base64_pem()?,
+            };
+            let response = self.fatoora.compliance_csid(otp, &submission)?;
+            let compliance = response.csid;
+            self.check_csid(CsidKind::Compliance, &compliance, &key, record, now)?;
+            self.store
+                .write_csid(record, CsidKind::Compliance, generation, &compliance)?;
+            record.current.compliance_csid = true;
+            record.state = DeviceState::ComplianceCsid;
+            self.store.save_device(record)?;
+            self.step_done(activity, ActivityStep::ComplianceCsid)?;
+            compliance
         };
-        let response = self.fatoora.compliance_csid(otp, &submission)?;
-        let compliance = response.csid;
-        self.check_csid(CsidKind::Compliance, &compliance, &key, record, now)?;
-        self.store
-            .write_csid(record, CsidKind::Compliance, generation, &compliance)?;
-        record.current.compliance_csid = true;
-        record.state = DeviceState::ComplianceCsid;
-        self.store.save_device(record)?;
 
-        activity.steps.push(ActivityStep::ComplianceChecks);
-        self.compliance_checks(
-            record,
-            generation,
-            &profile,
-            &compliance,
-            &key,
-            activity,
-            now,
-        )?;
-        record.state = DeviceState::ComplianceChecked;
-        self.store.save_device(record)?;
+        if !activity.done.contains(&ActivityStep::ComplianceChecks) {
+            Self::step_started(activity, ActivityStep::ComplianceChecks);
+            self.compliance_checks(
+                record,
+                generation,
+                &profile,
+                &compliance,
+                &key,
+                activity,
+                now,
+            )?;
+            record.state = DeviceState::ComplianceChecked;
+            self.store.save_device(record)?;
+            self.step_done(activity, ActivityStep::ComplianceChecks)?;
+        }
 
-        activity.steps.push(ActivityStep::ProductionCsid);
+        Self::step_started(activity, ActivityStep::ProductionCsid);
+        if activity.production_requested {
+            return Err(OnboardingError::Interrupted {
+                step: ActivityStep::ProductionCsid,
+                reason: "the production CSID request was sent before the interruption and its answer was never stored; ZATCA issues one per compliance request, so it is not sent again: generate again with a new OTP",
+            });
+        }
+        activity.production_requested = true;
+        self.store.save_activity(activity)?;
         let production = self.production_csid(record, &compliance, &key, now)?;
         self.store
             .write_csid(record, CsidKind::Production, generation, &production)?;
         record.current.production_csid = true;
         record.state = DeviceState::Production;
-        self.store.save_device(record)
+        self.store.save_device(record)?;
+        self.step_done(activity, ActivityStep::ProductionCsid)
     }
 
     /// "Renew PCSID": a fresh CSR (new key unless [`RenewKey::Same`]), the
@@ -663,7 +787,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         key_choice: RenewKey,
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
-        let _lock = self.store.lock()?;
+        let _lock = self.store.lock_device(&id)?;
         let mut record = self.load_locked(id)?;
         if !record.current.production_csid {
             return Err(OnboardingError::PcsidNotGenerated {
@@ -693,7 +817,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
     ) -> Result<(), OnboardingError> {
         let current = record.current.number;
         let next = current + 1;
-        activity.steps.push(ActivityStep::RenewalCsr);
+        Self::step_started(activity, ActivityStep::RenewalCsr);
         let profile = self
             .store
             .read_csr(record, current)?
@@ -714,7 +838,7 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
         record.state = DeviceState::Renewing;
         self.store.save_device(record)?;
 
-        activity.steps.push(ActivityStep::RenewPcsid);
+        Self::step_started(activity, ActivityStep::RenewPcsid);
         let working = self
             .store
             .read_csid(record, CsidKind::Production, current)?;
@@ -737,9 +861,9 @@ impl<F: Fatoora, D: SampleDocuments> Onboarding<F, D> {
                 pending.compliance_csid = true;
                 record.pending = Some(pending.clone());
                 self.store.save_device(record)?;
-                activity.steps.push(ActivityStep::ComplianceChecks);
+                Self::step_started(activity, ActivityStep::ComplianceChecks);
                 self.compliance_checks(record, next, &profile, &compliance, &key, activity, now)?;
-                activity.steps.push(ActivityStep::ProductionCsid);
+                Self::step_started(activity, ActivityStep::ProductionCsid);
                 self.production_csid(record, &compliance, &key, now)?
             }
         };
@@ -780,7 +904,7 @@ pub struct DeviceList {
 
 /// [`Onboarding::show`] without a Fatoora: reads the store only.
 pub fn show_device(
-    store: &Store,
+    store: &impl DeviceStore,
     id: &DeviceId,
     now: UnixTime,
     options: &Options,
@@ -795,7 +919,7 @@ pub fn show_device(
 
 /// [`Onboarding::list`] without a Fatoora: reads the store only.
 pub fn list_devices(
-    store: &Store,
+    store: &impl DeviceStore,
     now: UnixTime,
     options: &Options,
 ) -> Result<DeviceList, OnboardingError> {
@@ -814,7 +938,7 @@ pub fn list_devices(
 }
 
 fn view(
-    store: &Store,
+    store: &impl DeviceStore,
     record: DeviceRecord,
     now: UnixTime,
     window_days: u32,

@@ -211,6 +211,14 @@ pub struct Activity {
     /// The step that failed, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_step: Option<ActivityStep>,
+    /// The steps whose results are committed: an interrupted activity resumes after them.
+    #[serde(default)]
+    pub done: Vec<ActivityStep>,
+    /// The production CSID request was about to be sent: if the activity is
+    /// interrupted after this, ZATCA may have issued a CSID whose answer was
+    /// lost, and the request is never sent again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub production_requested: bool,
     /// The compliance documents' results.
     #[serde(default)]
     pub compliance_results: Vec<StepResult>,

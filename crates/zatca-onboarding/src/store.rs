@@ -52,6 +52,7 @@ use zatca_keys::PrivateKey;
 use zatca_profile::Environment;
 use zeroize::Zeroizing;
 
+use crate::device_store::DeviceStore;
 use crate::error::{CsidKind, OnboardingError};
 use crate::model::{Activity, ActivityId, DeviceId, DeviceRecord, SCHEMA_VERSION, StepResult};
 
@@ -313,148 +314,14 @@ impl Store {
         self.device_dir(record.environment, &record.device_id)
     }
 
-    /// Removes temporary files a killed writer left in a device folder.
-    /// Call only under the lock.
-    pub fn sweep(&self, environment: Environment, id: &DeviceId) {
-        let dir = self.device_dir(environment, id);
-        sweep_dir(&dir);
-        sweep_dir(&dir.join("csid"));
-    }
-
-    /// Removes temporary files a killed writer left in `activities/` and the
-    /// store's own folder. Call only under the lock.
-    pub fn sweep_activities(&self) {
-        sweep_dir(&self.root.join("activities"));
-        sweep_dir(&self.root);
-    }
-
-    /// The device `(environment, id)`, if registered.
-    pub fn load_device_in(
-        &self,
-        environment: Environment,
-        id: &DeviceId,
-    ) -> Result<Option<DeviceRecord>, OnboardingError> {
-        self.read_json(&self.device_dir(environment, id).join("device.json"))
-    }
-
-    /// The device with this id, in whichever environment it is.
-    pub fn load_device(&self, id: &DeviceId) -> Result<DeviceRecord, OnboardingError> {
-        for env in Environment::ALL {
-            if let Some(record) = self.load_device_in(env, id)? {
-                return Ok(record);
-            }
-        }
-        Err(OnboardingError::UnknownDevice {
-            device_id: id.clone(),
-        })
-    }
-
-    /// Every registered device, by environment then id. A damaged device
-    /// file does not hide the others: it is reported beside them.
-    pub fn list_devices(&self) -> Result<Listing, OnboardingError> {
-        let mut out = Listing::default();
-        for env in Environment::ALL {
-            let dir = self.root.join("devices").join(env.as_str());
-            let Ok(entries) = fs::read_dir(&dir) else {
-                continue;
-            };
-            let mut ids: Vec<DeviceId> = entries
-                .flatten()
-                .filter_map(|e| e.file_name().to_str()?.parse().ok())
-                .collect();
-            ids.sort();
-            for id in ids {
-                match self.load_device_in(env, &id) {
-                    Ok(Some(record)) => out.devices.push(record),
-                    Ok(None) => {}
-                    Err(e) => out.damaged.push(e),
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// Writes `device.json` (the commit point).
-    pub fn save_device(&self, record: &DeviceRecord) -> Result<(), OnboardingError> {
-        self.write_json(&self.record_dir(record).join("device.json"), record)
-    }
-
     fn key_path(&self, record: &DeviceRecord, generation: u32) -> PathBuf {
         self.record_dir(record)
             .join(format!("key-{generation}.pem"))
     }
 
-    /// Writes a generation's key (mode 0600): SEC1 PEM, or encrypted PKCS#8
-    /// PEM when the store has a key passphrase.
-    pub fn write_key(
-        &self,
-        record: &DeviceRecord,
-        generation: u32,
-        key: &PrivateKey,
-    ) -> Result<(), OnboardingError> {
-        let pem = match &self.key_passphrase {
-            Some(passphrase) => key.to_encrypted_pkcs8_pem(passphrase)?,
-            None => key.to_sec1_pem()?,
-        };
-        self.write(&self.key_path(record, generation), pem.as_bytes())
-    }
-
-    /// Reads a generation's key.
-    pub fn read_key(
-        &self,
-        record: &DeviceRecord,
-        generation: u32,
-    ) -> Result<PrivateKey, OnboardingError> {
-        let path = self.key_path(record, generation);
-        let bytes = Zeroizing::new(Self::require(&path, self.read(&path)?)?);
-        let read = match &self.key_passphrase {
-            Some(passphrase) => PrivateKey::from_bytes_with_passphrase(&bytes, passphrase),
-            None => PrivateKey::from_bytes(&bytes),
-        };
-        read.map(|(k, _)| k).map_err(|e| match e {
-            zatca_keys::KeyError::Encrypted | zatca_keys::KeyError::WrongPassphrase => {
-                OnboardingError::KeyLocked {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                }
-            }
-            other => OnboardingError::Corrupt {
-                path,
-                reason: other.to_string(),
-            },
-        })
-    }
-
     fn csr_path(&self, record: &DeviceRecord, generation: u32) -> PathBuf {
         self.record_dir(record)
             .join(format!("csr-{generation}.pem"))
-    }
-
-    /// Writes a generation's CSR (PEM).
-    pub fn write_csr(
-        &self,
-        record: &DeviceRecord,
-        generation: u32,
-        csr: &zatca_csr::Csr,
-    ) -> Result<(), OnboardingError> {
-        let pem = csr.to_pem()?;
-        self.write(&self.csr_path(record, generation), pem.as_bytes())
-    }
-
-    /// Reads a generation's CSR.
-    pub fn read_csr(
-        &self,
-        record: &DeviceRecord,
-        generation: u32,
-    ) -> Result<zatca_csr::Csr, OnboardingError> {
-        let path = self.csr_path(record, generation);
-        let bytes = Self::require(&path, self.read(&path)?)?;
-        zatca_csr::Csr::parse(&bytes)
-            .map(|(c, _)| c)
-            .map_err(|e| OnboardingError::Corrupt {
-                path,
-                reason: e.to_string(),
-            })
     }
 
     fn csid_path(&self, record: &DeviceRecord, kind: CsidKind, generation: u32) -> PathBuf {
@@ -463,88 +330,15 @@ impl Store {
             .join(format!("{}-{generation}.json", kind.name()))
     }
 
-    /// Writes a CSID in ZATCA's response shape (mode 0600).
-    pub fn write_csid(
-        &self,
-        record: &DeviceRecord,
-        kind: CsidKind,
-        generation: u32,
-        csid: &Csid,
-    ) -> Result<(), OnboardingError> {
-        let body = serde_json::json!({
-            "requestID": csid.request_id(),
-            "dispositionMessage": "ISSUED",
-            "binarySecurityToken": csid.token(),
-            "secret": csid.expose_secret(),
-            "errors": null,
-        });
-        let mut text = Zeroizing::new(body.to_string());
-        // The `Value` holds a copy of the secret: wipe what we can.
-        drop(body);
-        text.push('\n');
-        self.write(&self.csid_path(record, kind, generation), text.as_bytes())
-    }
-
-    /// Reads a stored CSID.
-    pub fn read_csid(
-        &self,
-        record: &DeviceRecord,
-        kind: CsidKind,
-        generation: u32,
-    ) -> Result<Csid, OnboardingError> {
-        let path = self.csid_path(record, kind, generation);
-        let bytes = Self::require(&path, self.read(&path)?)?;
-        Csid::from_response_json(&bytes)
-            .map(|r| r.csid)
-            .map_err(|e| OnboardingError::Corrupt {
-                path,
-                reason: e.to_string(),
-            })
-    }
-
     fn results_path(&self, record: &DeviceRecord, generation: u32) -> PathBuf {
         self.record_dir(record)
             .join(format!("compliance-{generation}.json"))
-    }
-
-    /// Writes a generation's compliance results.
-    pub fn write_results(
-        &self,
-        record: &DeviceRecord,
-        generation: u32,
-        results: &[StepResult],
-    ) -> Result<(), OnboardingError> {
-        self.write_json(&self.results_path(record, generation), &results)
-    }
-
-    /// A generation's compliance results (empty if none were recorded).
-    pub fn read_results(
-        &self,
-        record: &DeviceRecord,
-        generation: u32,
-    ) -> Result<Vec<StepResult>, OnboardingError> {
-        Ok(self
-            .read_json(&self.results_path(record, generation))?
-            .unwrap_or_default())
     }
 
     fn activity_path(&self, id: &ActivityId) -> PathBuf {
         self.root
             .join("activities")
             .join(format!("{}.json", id.as_str()))
-    }
-
-    /// Writes an activity.
-    pub fn save_activity(&self, activity: &Activity) -> Result<(), OnboardingError> {
-        self.write_json(&self.activity_path(&activity.activity_id), activity)
-    }
-
-    /// Reads an activity.
-    pub fn load_activity(&self, id: &ActivityId) -> Result<Activity, OnboardingError> {
-        self.read_json(&self.activity_path(id))?
-            .ok_or_else(|| OnboardingError::UnknownActivity {
-                activity_id: id.clone(),
-            })
     }
 
     fn store_file_path(&self) -> PathBuf {
@@ -626,47 +420,6 @@ impl Store {
             },
         };
         Ok(sample.map(|bytes| PrivateKey::from_bytes_with_passphrase(&bytes, passphrase).is_ok()))
-    }
-
-    /// Proves that the passphrase this store was opened with fits its keys,
-    /// before an operation writes a key: refused (`ZO043`) when it is missing
-    /// or wrong for an encrypted store, or given for a plaintext one, or while
-    /// a rekey is unfinished. Records the protection in `store.json` when the
-    /// store had no record yet. Call under the lock.
-    pub fn check_key_access(&self) -> Result<(), OnboardingError> {
-        let file = self.read_store_file()?;
-        if file.as_ref().is_some_and(|f| f.rekey_pending) {
-            return Err(self.mismatch(
-                "a `zatca device rekey` was interrupted: run it again with the same passphrases before anything else",
-            ));
-        }
-        let protection = self.key_protection()?;
-        match (protection, &self.key_passphrase) {
-            (Some(KeyProtection::Plaintext), Some(_)) => {
-                return Err(self.mismatch(&format!(
-                    "the store's keys are not encrypted, but {KEY_PASSPHRASE_VAR} is set: unset it, or encrypt the keys with `zatca device rekey`"
-                )));
-            }
-            (Some(KeyProtection::Passphrase), None) => {
-                return Err(self.mismatch(&format!(
-                    "the store's keys are encrypted: set {KEY_PASSPHRASE_VAR} to their passphrase"
-                )));
-            }
-            (Some(KeyProtection::Passphrase), Some(passphrase)) => {
-                if self.passphrase_opens(file.as_ref(), passphrase)? == Some(false) {
-                    return Err(self.mismatch(&format!(
-                        "{KEY_PASSPHRASE_VAR} does not open the store's keys: nothing was written"
-                    )));
-                }
-            }
-            (Some(KeyProtection::Plaintext), None) | (None, _) => {}
-        }
-        if file.is_none() {
-            self.write_store_file(
-                &self.store_file_for(self.key_passphrase.as_ref().map(|p| p.as_slice()))?,
-            )?;
-        }
-        Ok(())
     }
 
     fn store_file_for(&self, passphrase: Option<&[u8]>) -> Result<StoreFile, OnboardingError> {
@@ -761,5 +514,249 @@ impl Store {
             keys,
             protection: done.keys,
         })
+    }
+}
+
+impl DeviceStore for Store {
+    /// The store's one lock: the directory store serializes every writer.
+    type Lock = StoreLock;
+
+    fn in_progress_activities(&self) -> Result<Vec<ActivityId>, OnboardingError> {
+        let dir = self.root.join("activities");
+        let Ok(entries) = fs::read_dir(&dir) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(id) = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".json"))
+                .and_then(|n| ActivityId::from_stored(n).ok())
+            else {
+                continue;
+            };
+            if self.load_activity(&id)?.status == crate::model::ActivityStatus::InProgress {
+                out.push(id);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn lock_device(&self, _id: &DeviceId) -> Result<StoreLock, OnboardingError> {
+        self.lock()
+    }
+
+    fn sweep(&self, environment: Environment, id: &DeviceId) {
+        let dir = self.device_dir(environment, id);
+        sweep_dir(&dir);
+        sweep_dir(&dir.join("csid"));
+    }
+
+    fn sweep_activities(&self) {
+        sweep_dir(&self.root.join("activities"));
+        sweep_dir(&self.root);
+    }
+
+    fn load_device_in(
+        &self,
+        environment: Environment,
+        id: &DeviceId,
+    ) -> Result<Option<DeviceRecord>, OnboardingError> {
+        self.read_json(&self.device_dir(environment, id).join("device.json"))
+    }
+
+    fn list_devices(&self) -> Result<Listing, OnboardingError> {
+        let mut out = Listing::default();
+        for env in Environment::ALL {
+            let dir = self.root.join("devices").join(env.as_str());
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            let mut ids: Vec<DeviceId> = entries
+                .flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse().ok())
+                .collect();
+            ids.sort();
+            for id in ids {
+                match self.load_device_in(env, &id) {
+                    Ok(Some(record)) => out.devices.push(record),
+                    Ok(None) => {}
+                    Err(e) => out.damaged.push(e),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn save_device(&self, record: &DeviceRecord) -> Result<(), OnboardingError> {
+        self.write_json(&self.record_dir(record).join("device.json"), record)
+    }
+
+    fn write_key(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        key: &PrivateKey,
+    ) -> Result<(), OnboardingError> {
+        let pem = match &self.key_passphrase {
+            Some(passphrase) => key.to_encrypted_pkcs8_pem(passphrase)?,
+            None => key.to_sec1_pem()?,
+        };
+        self.write(&self.key_path(record, generation), pem.as_bytes())
+    }
+
+    fn read_key(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<PrivateKey, OnboardingError> {
+        let path = self.key_path(record, generation);
+        let bytes = Zeroizing::new(Self::require(&path, self.read(&path)?)?);
+        let read = match &self.key_passphrase {
+            Some(passphrase) => PrivateKey::from_bytes_with_passphrase(&bytes, passphrase),
+            None => PrivateKey::from_bytes(&bytes),
+        };
+        read.map(|(k, _)| k).map_err(|e| match e {
+            zatca_keys::KeyError::Encrypted | zatca_keys::KeyError::WrongPassphrase => {
+                OnboardingError::KeyLocked {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }
+            }
+            other => OnboardingError::Corrupt {
+                path,
+                reason: other.to_string(),
+            },
+        })
+    }
+
+    fn write_csr(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        csr: &zatca_csr::Csr,
+    ) -> Result<(), OnboardingError> {
+        let pem = csr.to_pem()?;
+        self.write(&self.csr_path(record, generation), pem.as_bytes())
+    }
+
+    fn read_csr(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<zatca_csr::Csr, OnboardingError> {
+        let path = self.csr_path(record, generation);
+        let bytes = Self::require(&path, self.read(&path)?)?;
+        zatca_csr::Csr::parse(&bytes)
+            .map(|(c, _)| c)
+            .map_err(|e| OnboardingError::Corrupt {
+                path,
+                reason: e.to_string(),
+            })
+    }
+
+    fn write_csid(
+        &self,
+        record: &DeviceRecord,
+        kind: CsidKind,
+        generation: u32,
+        csid: &Csid,
+    ) -> Result<(), OnboardingError> {
+        let body = serde_json::json!({
+            "requestID": csid.request_id(),
+            "dispositionMessage": "ISSUED",
+            "binarySecurityToken": csid.token(),
+            "secret": csid.expose_secret(),
+            "errors": null,
+        });
+        let mut text = Zeroizing::new(body.to_string());
+        // The `Value` holds a copy of the secret: wipe what we can.
+        drop(body);
+        text.push('\n');
+        self.write(&self.csid_path(record, kind, generation), text.as_bytes())
+    }
+
+    fn read_csid(
+        &self,
+        record: &DeviceRecord,
+        kind: CsidKind,
+        generation: u32,
+    ) -> Result<Csid, OnboardingError> {
+        let path = self.csid_path(record, kind, generation);
+        let bytes = Self::require(&path, self.read(&path)?)?;
+        Csid::from_response_json(&bytes)
+            .map(|r| r.csid)
+            .map_err(|e| OnboardingError::Corrupt {
+                path,
+                reason: e.to_string(),
+            })
+    }
+
+    fn write_results(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        results: &[StepResult],
+    ) -> Result<(), OnboardingError> {
+        self.write_json(&self.results_path(record, generation), &results)
+    }
+
+    fn read_results(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<Vec<StepResult>, OnboardingError> {
+        Ok(self
+            .read_json(&self.results_path(record, generation))?
+            .unwrap_or_default())
+    }
+
+    fn save_activity(&self, activity: &Activity) -> Result<(), OnboardingError> {
+        self.write_json(&self.activity_path(&activity.activity_id), activity)
+    }
+
+    fn load_activity(&self, id: &ActivityId) -> Result<Activity, OnboardingError> {
+        self.read_json(&self.activity_path(id))?
+            .ok_or_else(|| OnboardingError::UnknownActivity {
+                activity_id: id.clone(),
+            })
+    }
+
+    fn check_key_access(&self) -> Result<(), OnboardingError> {
+        let file = self.read_store_file()?;
+        if file.as_ref().is_some_and(|f| f.rekey_pending) {
+            return Err(self.mismatch(
+                "a `zatca device rekey` was interrupted: run it again with the same passphrases before anything else",
+            ));
+        }
+        let protection = self.key_protection()?;
+        match (protection, &self.key_passphrase) {
+            (Some(KeyProtection::Plaintext), Some(_)) => {
+                return Err(self.mismatch(&format!(
+                    "the store's keys are not encrypted, but {KEY_PASSPHRASE_VAR} is set: unset it, or encrypt the keys with `zatca device rekey`"
+                )));
+            }
+            (Some(KeyProtection::Passphrase), None) => {
+                return Err(self.mismatch(&format!(
+                    "the store's keys are encrypted: set {KEY_PASSPHRASE_VAR} to their passphrase"
+                )));
+            }
+            (Some(KeyProtection::Passphrase), Some(passphrase)) => {
+                if self.passphrase_opens(file.as_ref(), passphrase)? == Some(false) {
+                    return Err(self.mismatch(&format!(
+                        "{KEY_PASSPHRASE_VAR} does not open the store's keys: nothing was written"
+                    )));
+                }
+            }
+            (Some(KeyProtection::Plaintext), None) | (None, _) => {}
+        }
+        if file.is_none() {
+            self.write_store_file(
+                &self.store_file_for(self.key_passphrase.as_ref().map(|p| p.as_slice()))?,
+            )?;
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{FakeDocuments, now, onboarding, otp, request, simulator, temp_files};
+use zatca_onboarding::DeviceStore as _;
 use zatca_onboarding::{DeviceState, RenewKey};
 use zatca_profile::Environment;
 
@@ -159,4 +160,79 @@ fn stale_temporary_files_of_a_killed_process_are_swept() {
     );
     ob.generate_pcsid(&id, &otp("100000"), now()).unwrap();
     assert!(temp_files(dir.path()).is_empty());
+}
+
+/// A kill at any write of a CSID and PCSID activity, then a restart that
+/// resumes every `IN_PROGRESS` activity: each ends `SUCCEEDED` or `FAILED`
+/// with a reason, and the production CSID request is never sent twice.
+#[test]
+fn interrupted_activities_resume_or_fail_with_a_reason() {
+    let mut resumed = 0;
+    let mut failed = 0;
+    for n in 1.. {
+        let dir = tempfile::tempdir().unwrap();
+        let sim = simulator(ENV);
+        let ob = onboarding(dir.path(), &sim, FakeDocuments::default());
+        let id = ob
+            .register_device(&request("1100", "1"), Some(ENV), now())
+            .unwrap()
+            .device_id;
+        let started = ob.start_generate(&id, &otp("100000"), now()).unwrap();
+        assert_eq!(started.status, zatca_onboarding::ActivityStatus::InProgress);
+        ob.store().kill_at_write(Some(n));
+        let run = ob.continue_activity(&started.activity_id, Some(&otp("100000")), now());
+        ob.store().kill_at_write(None);
+        if run.is_ok() {
+            break;
+        }
+        // The restart: no OTP survives it.
+        let outcomes = ob.resume_interrupted(now()).unwrap();
+        for outcome in &outcomes {
+            match outcome {
+                Ok(a) => {
+                    assert_eq!(
+                        a.status,
+                        zatca_onboarding::ActivityStatus::Succeeded,
+                        "write {n}"
+                    );
+                    resumed += 1;
+                }
+                Err(e) => {
+                    let stored = ob.activity(&started.activity_id).unwrap();
+                    assert_eq!(
+                        stored.status,
+                        zatca_onboarding::ActivityStatus::Failed,
+                        "write {n}"
+                    );
+                    assert!(!stored.error_list.is_empty(), "write {n}: no reason");
+                    assert!(
+                        matches!(e.code().as_str(), "ZO007" | "ZO040" | "ZO041"),
+                        "write {n}: {e}"
+                    );
+                    failed += 1;
+                }
+            }
+        }
+        assert!(
+            ob.store().in_progress_activities().unwrap().is_empty(),
+            "write {n}"
+        );
+        let view = ob.show(&id, now()).unwrap();
+        if view.record.state == DeviceState::Production {
+            assert!(view.production_csid.is_some(), "write {n}");
+        }
+        // Whatever happened, a new OTP onboards the device (or it has its PCSID already).
+        match ob.generate_pcsid(&id, &otp("200000"), now()) {
+            Ok(_) => {}
+            Err(e) => assert_eq!(e.code(), "6002", "write {n}: {e}"),
+        }
+        assert_eq!(
+            ob.show(&id, now()).unwrap().record.state,
+            DeviceState::Production
+        );
+    }
+    assert!(
+        resumed >= 3 && failed >= 2,
+        "resumed {resumed}, failed {failed}"
+    );
 }

@@ -6,6 +6,7 @@ mod common;
 
 use common::{FakeDocuments, NOW, now, onboarding, otp, register, request, simulator};
 use zatca_fatoora::Fatoora;
+use zatca_onboarding::DeviceStore as _;
 use zatca_onboarding::{
     ActivityKind, ActivityStatus, AnswerStatus, CsidAnswer, DeviceId, DeviceState, ErrorSource,
     OnboardingError, RenewKey, UnixTime,

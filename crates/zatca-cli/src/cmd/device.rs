@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use zatca_onboarding::{
-    Activity, ActivityId, AnswerStatus, CsidAnswer, DeviceId, DeviceView, ErrorEntry,
-    KEY_PASSPHRASE_VAR, KeyProtection, Onboarding, OnboardingError, Options, PcsidStatusAnswer,
-    RegisterAnswer, Registered, RenewKey, Store, UblSamples, UnixTime,
+    Activity, ActivityId, AnswerStatus, CsidAnswer, DeviceId, DeviceStore as _, DeviceView,
+    ErrorEntry, KEY_PASSPHRASE_VAR, KeyProtection, Onboarding, OnboardingError, Options,
+    PcsidStatusAnswer, RegisterAnswer, Registered, RenewKey, Store, UblSamples, UnixTime,
 };
 use zatca_profile::{Environment, Otp, RequestInput};
 use zeroize::Zeroizing;

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use zatca_onboarding::{Options, show_device};
+use zatca_onboarding::{DeviceStore as _, Options, show_device};
 use zatca_profile::{Environment, Otp};
 
 use super::device::{self, FatooraArgs, StoreArgs};

@@ -1,0 +1,132 @@
+//! What the lifecycle needs of a store: the directory [`crate::Store`] of the
+//! CLI, or a database behind a service. Every write is committed when the call
+//! returns (the lifecycle commits each step before the next starts), and
+//! [`DeviceStore::lock_device`] serializes the operations on one device.
+
+use zatca_cert::Csid;
+use zatca_csr::Csr;
+use zatca_keys::PrivateKey;
+use zatca_profile::Environment;
+
+use crate::error::{CsidKind, OnboardingError};
+use crate::model::{Activity, ActivityId, DeviceId, DeviceRecord, StepResult};
+use crate::store::Listing;
+
+/// A device store. Implementations keep secrets (keys, CSID secrets) private
+/// at rest and never return them in errors.
+pub trait DeviceStore {
+    /// Held while one device's operation runs; released on drop.
+    type Lock;
+
+    /// Takes the exclusive lock of device `id` (waiting for another holder),
+    /// so two callers (threads, processes or instances) never run an
+    /// operation on one device at once. A store may lock more than the device.
+    fn lock_device(&self, id: &DeviceId) -> Result<Self::Lock, OnboardingError>;
+
+    /// Removes what a writer killed while working on device `id` left
+    /// behind; called under its lock. The default does nothing.
+    fn sweep(&self, _environment: Environment, _id: &DeviceId) {}
+
+    /// The device `(environment, id)`, if registered.
+    fn load_device_in(
+        &self,
+        environment: Environment,
+        id: &DeviceId,
+    ) -> Result<Option<DeviceRecord>, OnboardingError>;
+
+    /// The device with this id, in whichever environment it is (`ZO003` if none).
+    fn load_device(&self, id: &DeviceId) -> Result<DeviceRecord, OnboardingError> {
+        for env in Environment::ALL {
+            if let Some(record) = self.load_device_in(env, id)? {
+                return Ok(record);
+            }
+        }
+        Err(OnboardingError::UnknownDevice {
+            device_id: id.clone(),
+        })
+    }
+
+    /// Every device, and the records that could not be read.
+    fn list_devices(&self) -> Result<Listing, OnboardingError>;
+
+    /// Commits a device's record (the commit point of every step).
+    fn save_device(&self, record: &DeviceRecord) -> Result<(), OnboardingError>;
+
+    /// Proves that the store can protect a key it is about to write as it
+    /// protects the others (a passphrase that fits, for instance); refused
+    /// before anything is written or sent. The default accepts.
+    fn check_key_access(&self) -> Result<(), OnboardingError> {
+        Ok(())
+    }
+
+    /// Stores a generation's private key.
+    fn write_key(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        key: &PrivateKey,
+    ) -> Result<(), OnboardingError>;
+
+    /// Reads a generation's private key.
+    fn read_key(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<PrivateKey, OnboardingError>;
+
+    /// Stores a generation's CSR.
+    fn write_csr(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        csr: &Csr,
+    ) -> Result<(), OnboardingError>;
+
+    /// Reads a generation's CSR.
+    fn read_csr(&self, record: &DeviceRecord, generation: u32) -> Result<Csr, OnboardingError>;
+
+    /// Stores a CSID (its secret kept private).
+    fn write_csid(
+        &self,
+        record: &DeviceRecord,
+        kind: CsidKind,
+        generation: u32,
+        csid: &Csid,
+    ) -> Result<(), OnboardingError>;
+
+    /// Reads a stored CSID.
+    fn read_csid(
+        &self,
+        record: &DeviceRecord,
+        kind: CsidKind,
+        generation: u32,
+    ) -> Result<Csid, OnboardingError>;
+
+    /// Stores a generation's compliance results.
+    fn write_results(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        results: &[StepResult],
+    ) -> Result<(), OnboardingError>;
+
+    /// A generation's compliance results (empty if none were recorded).
+    fn read_results(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<Vec<StepResult>, OnboardingError>;
+
+    /// Commits an activity.
+    fn save_activity(&self, activity: &Activity) -> Result<(), OnboardingError>;
+
+    /// Reads an activity (`ZO004` if none).
+    fn load_activity(&self, id: &ActivityId) -> Result<Activity, OnboardingError>;
+
+    /// The activities still `IN_PROGRESS` (interrupted ones, after a restart).
+    fn in_progress_activities(&self) -> Result<Vec<ActivityId>, OnboardingError>;
+
+    /// Removes what writers killed while saving activities left behind;
+    /// called under a device lock. The default does nothing.
+    fn sweep_activities(&self) {}
+}
