@@ -13,7 +13,8 @@ use zatca_types::oid::{self, SanField};
 pub use zatca_types::{CaFamily, UnixTime};
 
 /// The ZATCA fields of the certificate's subjectAltName `directoryName`,
-/// copied by ZATCA's CA verbatim from the CSR (spec §1.1, §3.2). Each is
+/// copied by ZATCA's CA verbatim from the CSR, where the SDK puts them as five
+/// one-attribute UTF8String RDNs. Each is
 /// `None` when absent. Read these, never the subject, which the CA rebuilds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ZatcaSan {
@@ -31,7 +32,7 @@ pub struct ZatcaSan {
 
 /// The SHA-256 fingerprint of the DER of the SDK R3.3.3 sample certificate,
 /// which the developer-portal sandbox returns to everyone as its fixed
-/// production CSID (spec §2.3; `testdata/keys/sdk-r3.3.3-cert.b64`).
+/// production CSID (Integration Sandbox Swagger; `testdata/keys/sdk-r3.3.3-cert.b64`).
 pub const SHARED_SANDBOX_CERT_SHA256: [u8; 32] = [
     0xa2, 0x86, 0xd2, 0x87, 0xb2, 0x4f, 0xff, 0xc0, 0x52, 0xbb, 0xe2, 0x00, 0xb1, 0x0c, 0xb3, 0xb3,
     0xee, 0xe4, 0xe5, 0x8d, 0x21, 0xc9, 0xd4, 0x7f, 0xe4, 0x0b, 0x94, 0x64, 0x4c, 0x75, 0x70, 0x69,
@@ -165,12 +166,13 @@ impl Certificate {
     }
 
     /// Single-line base64 of the DER: `ds:X509Certificate`, the SDK's
-    /// `cert.pem`, and the `binarySecurityToken` decoded once (spec §3.1, §3.3).
+    /// `cert.pem`, and the `binarySecurityToken` decoded once.
     pub fn base64(&self) -> &str {
         &self.base64
     }
 
-    /// The `binarySecurityToken` form: base64 of [`Self::base64`] (spec §3.1).
+    /// The `binarySecurityToken` form: base64 of [`Self::base64`], as ZATCA
+    /// sends it.
     pub fn binary_security_token(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(self.base64.as_bytes())
     }
@@ -193,13 +195,15 @@ impl Certificate {
 
     /// ZATCA's certificate hash (`xades:CertDigest/ds:DigestValue`):
     /// base64 of the lowercase hex SHA-256 of the base64 certificate text
-    /// (spec §3.3; hashing the DER instead gives a wrong value).
+    /// (as the SDK computes it and every SDK sample carries it; hashing the DER
+    /// instead gives a wrong value).
     pub fn certificate_hash(&self) -> &str {
         &self.certificate_hash
     }
 
     /// The issuer as ZATCA writes it (`ds:X509IssuerName`), e.g.
-    /// `CN=PRZEINVOICESCA4-CA, DC=extgazt, DC=gov, DC=local` (spec §3.3).
+    /// `CN=PRZEINVOICESCA4-CA, DC=extgazt, DC=gov, DC=local`: RDNs in reverse
+    /// DER order, joined with `", "`, as in the SDK R3.3.3 samples.
     pub fn issuer_name(&self) -> &str {
         &self.issuer_name
     }
@@ -209,7 +213,8 @@ impl Certificate {
         &self.subject_name
     }
 
-    /// The serial number in decimal (`ds:X509SerialNumber`, spec §3.3).
+    /// The serial number as an unsigned decimal integer (`ds:X509SerialNumber`,
+    /// as in the SDK samples).
     pub fn serial_decimal(&self) -> &str {
         &self.serial_decimal
     }
@@ -229,7 +234,7 @@ impl Certificate {
         self.not_after
     }
 
-    /// DER `SubjectPublicKeyInfo`: QR tag 8 (88 bytes for secp256k1, spec §4.6).
+    /// DER `SubjectPublicKeyInfo`: QR tag 8, as raw bytes (88 for secp256k1).
     pub fn public_key_spki(&self) -> &[u8] {
         &self.spki_der
     }
@@ -241,7 +246,7 @@ impl Certificate {
 
     /// The CA's signature over the certificate: the DER `ECDSA-Sig-Value`
     /// inside `signatureValue`, without the BIT STRING's unused-bits byte.
-    /// QR tag 9, for simplified documents (spec §3.3, §4.6).
+    /// QR tag 9, which only simplified documents carry (SDK R3.3.3 samples).
     pub fn signature(&self) -> &[u8] {
         &self.signature
     }
@@ -258,7 +263,7 @@ impl Certificate {
     }
 
     /// Whether this is the SDK R3.3.3 sample certificate that the developer
-    /// portal returns to everyone as its production CSID (spec §2.3),
+    /// portal returns to everyone as its production CSID,
     /// compared by DER fingerprint.
     pub fn is_shared_sandbox_certificate(&self) -> bool {
         self.fingerprint == SHARED_SANDBOX_CERT_SHA256

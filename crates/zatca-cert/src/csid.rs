@@ -1,6 +1,6 @@
 //! CSIDs (token + secret + certificate) and ZATCA's CSID and error responses.
 //!
-//! Response shapes (`shared/spec/zatca-formats.md` §2.2, ISB Swagger examples
+//! Response shapes (ZATCA's Integration Sandbox Swagger and its examples
 //! in `testdata/api/`): `POST /compliance` and `POST /production/csids` answer
 //! `{"requestID", "dispositionMessage", "binarySecurityToken", "secret",
 //! "errors"}` (sometimes with `tokenType`); the renewal `PATCH
@@ -131,7 +131,8 @@ impl fmt::Debug for Csid {
 }
 
 impl Csid {
-    /// A CSID from its parts; the token is decoded (leniently, spec §3.1).
+    /// A CSID from its parts; the token is decoded twice, leniently
+    /// (whitespace stripped, missing `=` padding tolerated).
     pub fn new(
         token: &str,
         secret: Zeroizing<String>,
@@ -242,7 +243,9 @@ impl Csid {
     }
 
     /// The `Authorization` header value ZATCA expects:
-    /// `Basic base64(<token as received> ":" <secret>)` (spec §2.2).
+    /// `Basic base64(<token as received> ":" <secret>)`: the username is the
+    /// token string itself, not the decoded certificate (Integration Sandbox
+    /// Swagger).
     ///
     /// ```
     /// # use zatca_cert::Csid;
@@ -286,7 +289,7 @@ pub struct CsidResponse {
 
 impl CsidResponse {
     /// The `tokenType` ZATCA sends with a CSID: the WS-Security X.509 v3 token
-    /// profile's URI (ISB Swagger examples in `testdata/api/`).
+    /// profile's URI (Integration Sandbox Swagger examples in `testdata/api/`).
     pub const X509_V3_TOKEN_TYPE: &'static str =
         "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3";
 

@@ -1,12 +1,16 @@
 //! Input-form detection: PEM, DER, bare base64, binarySecurityToken, base64 of
 //! PEM, or a whole CSID response JSON, all down to the certificate's DER.
 //!
-//! Forms and their sources (`shared/spec/zatca-formats.md`):
-//! - bare base64 of the DER, one line: SDK `Data/Certificates/cert.pem` (§3.1, §3.3);
-//! - `binarySecurityToken` = base64 of that base64 text (§3.1); decoded
-//!   leniently (whitespace stripped, missing `=` padding tolerated) because the
-//!   ISB PATCH example's inner layer ends in CRLF and lacks its padding;
-//! - CSID responses, plain or in the renewal 428 `{"value":{…}}` wrapper (§2.2).
+//! Forms and their sources:
+//! - bare base64 of the DER, one line: SDK `Data/Certificates/cert.pem` ("without
+//!   header, footer and without any new lines", SDK R3.3.3 readme), the same text
+//!   as `ds:X509Certificate`;
+//! - `binarySecurityToken` = base64 of that base64 text (Integration Sandbox
+//!   Swagger examples); decoded leniently (whitespace stripped, missing `=`
+//!   padding tolerated) because the Integration Sandbox PATCH example's inner
+//!   layer ends in CRLF and lacks its padding;
+//! - CSID responses, plain or in the renewal 428 `{"value":{…}}` wrapper
+//!   (Integration Sandbox Swagger).
 
 use base64::Engine as _;
 use der::Decode as _;

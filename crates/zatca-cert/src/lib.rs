@@ -20,9 +20,10 @@
 //!   [`Expectations`]: our key, our VAT, TSXY coverage, validity at an injected
 //!   [`UnixTime`], and not the shared sandbox certificate.
 //!
-//! Every format fact is from `shared/spec/zatca-formats.md` (sections cited
-//! on each item) and pinned by known-answer tests on the SDK sample
-//! certificates and the ISB examples in `testdata/` (`tests/kat.rs`).
+//! Every format fact is stated on the item that relies on it, with its public
+//! source (the ZATCA SDK R3.3.3 and R3.2.7 samples and readme, ZATCA's
+//! Integration Sandbox Swagger), and pinned by known-answer tests on the SDK sample
+//! certificates and the Integration Sandbox examples in `testdata/` (`tests/kat.rs`).
 //!
 //! ```
 //! use zatca_cert::{Certificate, CertificateForm};
@@ -41,7 +42,8 @@
 //! the token forms; `serde_json` reads CSID responses; `zeroize` wipes the
 //! CSID secret.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (files, ZATCA's
+// answers): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),

@@ -2,13 +2,13 @@
 //! values as text.
 //!
 //! `ds:X509IssuerName` is Java's `X509Certificate.getIssuerDN().getName()`
-//! (`shared/spec/zatca-formats.md` §3.3, decompiled SDK `SigningServiceImpl`):
+//! (as the SDK's `SigningServiceImpl` calls it, and the SDK samples show):
 //! RDNs in **reverse** DER order, `KEYWORD=value`, joined with `", "`, e.g.
 //! `CN=PRZEINVOICESCA4-CA, DC=extgazt, DC=gov, DC=local`. The keywords are
 //! Java's (`sun.security.x509.AVAKeyword`). Quoting of special characters
 //! follows Java's RFC 1779 style (a value holding `, + = < > # ; " \` or
 //! leading/trailing spaces is put in double quotes); no ZATCA CA name needs it,
-//! so that part is unverified against the SDK (spec §7 point 2).
+//! so that part is unverified against the SDK.
 
 use der::Tagged as _;
 use der::asn1::AnyRef;

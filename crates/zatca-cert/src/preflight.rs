@@ -1,7 +1,8 @@
 //! Pre-flight checks of a returned certificate against what was asked for.
 //!
-//! ZATCA's AD CS CA rebuilds the subject but copies the CSR's subjectAltName
-//! verbatim (`shared/spec/zatca-formats.md` §3.2), so the VAT number (UID)
+//! ZATCA's AD CS CA rebuilds the subject (as PrintableStrings, in a new order,
+//! sometimes with new values) but copies the CSR's subjectAltName verbatim, as
+//! the SDK R3.3.3 and R3.2.7 sample certificates show, so the VAT number (UID)
 //! and the invoice types (TSXY, title) are read from the SAN. The expected
 //! values are plain inputs here (the profile crate wraps them in its own
 //! types); the time is injected, never read from the clock.

@@ -1,7 +1,7 @@
 //! The serial number as ZATCA writes it: a decimal integer.
 //!
 //! `ds:X509SerialNumber` is Java's `getSerialNumber()` (a `BigInteger`) in
-//! decimal (`shared/spec/zatca-formats.md` §3.3): SDK R3.3.3's
+//! decimal, as every SDK sample's `ds:X509SerialNumber` shows: SDK R3.3.3's
 //! `1100003803C5F74023B3FC5C5F000100003803` is
 //! `379112742831380471835263969587287663520528387`. No bigint crate is needed:
 //! the DER content bytes are converted base-256 → base-10 here. DER integers
@@ -110,7 +110,8 @@ mod tests {
 
     #[test]
     fn sdk_r3_3_3_serial() {
-        // spec §2.3 / derived/expected-cert-values.json
+        // The SDK R3.3.3 sample certificate (the sandbox's fixed production
+        // CSID); value from testdata/certs/expected-cert-values.json.
         let hex = "1100003803C5F74023B3FC5C5F000100003803";
         let bytes: Vec<u8> = (0..hex.len())
             .step_by(2)

@@ -13,7 +13,8 @@ pub enum CsrError {
     Invalid(ValidationErrors),
     /// The profile names no environment, so no template name can be chosen.
     MissingEnvironment,
-    /// The key is not on secp256k1, which ZATCA requires (spec §1.4).
+    /// The key is not on secp256k1, the only curve ZATCA's CSRs and
+    /// certificates use.
     UnsupportedCurve {
         /// The key's curve.
         found: Curve,

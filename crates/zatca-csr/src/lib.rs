@@ -24,27 +24,30 @@
 //!
 //! # Every byte decision and its source
 //!
-//! `spec` is `shared/spec/zatca-formats.md`; each row is pinned by the
-//! known-answer tests in `tests/kat.rs` against the SDK-produced CSRs in
+//! "SDK CSRs" are the three public CSRs produced by ZATCA's SDK, all with the
+//! identical structure: one the SDK R3.4.8 wrote for simulation (with its key),
+//! one with the production template, and the `/compliance` example of ZATCA's
+//! Integration Sandbox Swagger (whose key is the SDK R3.3.3 sample key). Each
+//! row is pinned by the known-answer tests in `tests/kat.rs` against them in
 //! `testdata/csr/` (their `CertificationRequestInfo` is rebuilt byte for byte).
 //!
 //! | Decision | Bytes | Source |
 //! |---|---|---|
-//! | version 0 | `02 01 00` | spec §1.1 (PKCS#10 v1) |
-//! | subject: 4 RDNs, one attribute each, DER order **C, OU, O, CN** | | spec §1.1 (all three SDK CSRs) |
-//! | C is a **PrintableString** | `13 02 "SA"` | spec §1.1 |
-//! | OU, O, CN are **UTF8String** | `0C …` | spec §1.1 |
-//! | SPKI id-ecPublicKey + secp256k1, uncompressed point | `06 07 2A8648CE3D0201`, `06 05 2B8104000A`, `03 42 00 04 …` | spec §1.1, §1.4 |
-//! | attributes `[0]`: exactly one, extensionRequest (1.2.840.113549.1.9.14) | `A0 … 06 09 2A864886F70D01090E` | spec §1.1 |
-//! | extension 1: certificate template name 1.3.6.1.4.1.311.20.2, no `critical` field | `06 09 2B0601040182371402` | spec §1.1 |
-//! | its value: a DER **UTF8String** of the template name | `04 len 0C len "…-Code-Signing"` | spec §1.1, §1.2 (not PrintableString, not raw, not OCTET STRING) |
-//! | template per environment: `TSTZATCA-` development portal, `PREZATCA-` simulation, `ZATCA-Code-Signing` production | | spec §1.2 |
-//! | extension 2: subjectAltName, no `critical` field, one **directoryName** `[4]` | `06 03 551D11`, `A4 …` | spec §1.1 |
-//! | SAN RDNs, one attribute each, in order SN (**2.5.4.4 surname**, EGS serial), UID (0.9.2342.19200300.100.1.1, VAT), title (2.5.4.12, TSXY), registeredAddress (2.5.4.26, location, a plain string), businessCategory (2.5.4.15, industry) | `55 04 04`, `09 92 26 89 93 F2 2C 64 01 01`, `55 04 0C`, `55 04 1A`, `55 04 0F` | spec §1.1 (SN is surname, not serialNumber 2.5.4.5) |
-//! | all SAN values **UTF8String** (the serial's `\|` cannot be PrintableString) | `0C …` | spec §1.1 |
-//! | signatureAlgorithm ecdsa-with-SHA256, **no parameters** | `30 0A 06 08 2A8648CE3D040302` | spec §1.1 |
-//! | signature: DER ECDSA-Sig-Value in a BIT STRING, ECDSA-SHA256 over the TBS bytes, RFC 6979, low-S | `03 len 00 30 …` | spec §1.1; randomised in the SDK, so tests compare the TBS and verify the signature |
-//! | transport: base64 of the PEM text, LF, 64-character lines | | spec §1.5 (ZATCA's `csr` field; the ISB example is reproduced byte for byte) |
+//! | version 0 | `02 01 00` | SDK CSRs (PKCS#10 v1) |
+//! | subject: 4 RDNs, one attribute each, DER order **C, OU, O, CN** | | SDK CSRs (all three) |
+//! | C is a **PrintableString** | `13 02 "SA"` | SDK CSRs |
+//! | OU, O, CN are **UTF8String** | `0C …` | SDK CSRs |
+//! | SPKI id-ecPublicKey + secp256k1, uncompressed point | `06 07 2A8648CE3D0201`, `06 05 2B8104000A`, `03 42 00 04 …` | SDK CSRs; secp256k1 is the only curve in any ZATCA CSR or certificate (RSA CSRs are reported refused with `Invalid-CSR` on ZATCA's developer community) |
+//! | attributes `[0]`: exactly one, extensionRequest (1.2.840.113549.1.9.14) | `A0 … 06 09 2A864886F70D01090E` | SDK CSRs |
+//! | extension 1: certificate template name 1.3.6.1.4.1.311.20.2, no `critical` field | `06 09 2B0601040182371402` | SDK CSRs |
+//! | its value: a DER **UTF8String** of the template name | `04 len 0C len "…-Code-Signing"` | SDK CSRs, all `0C` (not PrintableString, not raw, not OCTET STRING, which other tools emit) |
+//! | template per environment: `TSTZATCA-` development portal, `PREZATCA-` simulation, `ZATCA-Code-Signing` production | | SDK R3.3.3 readme (`-nonprod`, `-sim` flags), SDK CSRs; a mismatch is refused in simulation and production as "Denied by Policy Module" |
+//! | extension 2: subjectAltName, no `critical` field, one **directoryName** `[4]` | `06 03 551D11`, `A4 …` | SDK CSRs |
+//! | SAN RDNs, one attribute each, in order SN (**2.5.4.4 surname**, EGS serial), UID (0.9.2342.19200300.100.1.1, VAT), title (2.5.4.12, TSXY), registeredAddress (2.5.4.26, location, a plain string), businessCategory (2.5.4.15, industry) | `55 04 04`, `09 92 26 89 93 F2 2C 64 01 01`, `55 04 0C`, `55 04 1A`, `55 04 0F` | SDK CSRs and every ZATCA certificate (SN is surname, not serialNumber 2.5.4.5) |
+//! | all SAN values **UTF8String** (the serial's `\|` cannot be PrintableString) | `0C …` | SDK CSRs |
+//! | signatureAlgorithm ecdsa-with-SHA256, **no parameters** | `30 0A 06 08 2A8648CE3D040302` | SDK CSRs |
+//! | signature: DER ECDSA-Sig-Value in a BIT STRING, ECDSA-SHA256 over the TBS bytes, RFC 6979, low-S | `03 len 00 30 …` | SDK CSRs; randomised in the SDK, so tests compare the TBS and verify the signature |
+//! | transport: base64 of the PEM text, LF, 64-character lines | | ZATCA's `csr` field (Integration Sandbox Swagger; its example is reproduced byte for byte) |
 //!
 //! The structures are typed ASN.1 built explicitly with `x509-cert`/`der` (never
 //! from RFC 4514 strings, whose parser reverses RDN order and reads `SN` as
@@ -63,7 +66,8 @@
 //! `zatca-keys` signs and verifies; `zatca-profile` holds the validated values;
 //! `zatca-types` names the OIDs and the subjectAltName layout.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (files, ZATCA's
+// answers): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),
@@ -204,7 +208,7 @@ fn name_of(atvs: Vec<AttributeTypeAndValue>) -> Result<Name, CsrError> {
 }
 
 /// The `CertificationRequestInfo` ZATCA expects for `profile`, `environment` and
-/// `public_key` (spec §1.1), as a typed structure.
+/// `public_key`, in the SDK's exact structure (see the crate docs), as a typed structure.
 pub fn certification_request_info(
     profile: &EgsProfile,
     environment: Environment,
@@ -383,7 +387,8 @@ impl Csr {
             .map_err(encode_err)
     }
 
-    /// Base64 of the PEM text: the value of ZATCA's `csr` field (spec §1.5).
+    /// Base64 of the PEM text: the value of ZATCA's `csr` field (a raw PEM is
+    /// refused as an invalid request).
     pub fn to_base64_pem(&self) -> Result<String, CsrError> {
         Ok(base64::engine::general_purpose::STANDARD.encode(self.to_pem()?))
     }
@@ -545,7 +550,8 @@ impl Csr {
     }
 
     /// Whether this CSR's TBS is byte for byte what [`certification_request_info_der`]
-    /// builds from the values it carries: the SDK's exact structure (spec §1.1).
+    /// builds from the values it carries: the SDK's exact structure (see the
+    /// crate docs).
     /// `false` when the values are invalid or the template is not ZATCA's.
     pub fn matches_sdk_structure(&self) -> bool {
         let rebuilt = (|| {

@@ -9,7 +9,8 @@ use zatca_types::codes::TEMPLATE_DENIED_TEXT;
 use crate::ComplianceStep;
 
 /// What kind of refusal ZATCA's answer means, so callers can act on it
-/// (`shared/spec/zatca-formats.md` §1.6 and §2.2).
+/// (the error bodies of ZATCA's Integration Sandbox Swagger, and the onboarding
+/// refusals reported on ZATCA's developer community).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -76,7 +77,7 @@ pub enum FatooraError {
 
 impl FatooraError {
     /// ZATCA's HTTP 400 refusal with one error of `code` and `message`: the
-    /// `{"errors":[{"code","message"}]}` body of §2.2, e.g. `Invalid-OTP`.
+    /// `{"errors":[{"code","message"}]}` body, e.g. `Invalid-OTP`.
     ///
     /// ```
     /// use zatca_fatoora::{ErrorKind, FatooraError};
@@ -95,7 +96,7 @@ impl FatooraError {
     }
 
     /// ZATCA's `Missing-ComplianceSteps` refusal listing the steps not passed
-    /// yet, in its message form `[step, step]` (§2.4), which [`Self::kind`]
+    /// yet, in its message form `[step, step]`, which [`Self::kind`]
     /// reads back.
     ///
     /// ```
@@ -115,7 +116,7 @@ impl FatooraError {
     }
 
     /// The AD CS policy module's denial of a CSR whose certificate template is
-    /// not this environment's (`requestID -2`, §1.2), with ZATCA's message,
+    /// not this environment's (`requestID -2`, `NOT_COMPLIANT`), with ZATCA's message,
     /// which [`Self::kind`] reads as [`ErrorKind::TemplateDenied`].
     ///
     /// ```
@@ -179,7 +180,7 @@ impl FatooraError {
 }
 
 /// The step names in a `Missing-ComplianceSteps` message, e.g.
-/// `"[standard-compliant, simplified-compliant]"` (§2.4).
+/// `"[standard-compliant, simplified-compliant]"`.
 fn compliance_steps(message: &str) -> Vec<String> {
     let inner = match (message.find('['), message.rfind(']')) {
         (Some(a), Some(b)) if a < b => message.get(a + 1..b).unwrap_or(""),

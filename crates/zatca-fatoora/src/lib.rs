@@ -1,8 +1,8 @@
 //! The Fatoora onboarding API as a Rust contract: the thin, replaceable layer
 //! between the device lifecycle and ZATCA.
 //!
-//! [`Fatoora`] has one method per onboarding endpoint of
-//! `shared/spec/zatca-formats.md` §2.2:
+//! [`Fatoora`] has one method per onboarding endpoint of ZATCA's Fatoora API
+//! (as its Integration Sandbox Swagger documents them):
 //!
 //! | method | endpoint | auth | body |
 //! |---|---|---|---|
@@ -61,7 +61,7 @@ pub enum Renewal {
     Issued(CsidResponse),
     /// HTTP 428 (`NOT_COMPLIANT`): a compliance-grade CSID for the new key; the
     /// compliance checks must be passed with it before `POST /production/csids`
-    /// issues the production CSID (§2.5).
+    /// issues the production CSID.
     ComplianceRequired(CsidResponse),
 }
 

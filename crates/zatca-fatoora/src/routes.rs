@@ -1,5 +1,5 @@
 //! Where each onboarding call goes on the wire: one table of methods and paths
-//! (`shared/spec/zatca-formats.md` §2.2) that the HTTP client and the HTTP
+//! (as ZATCA's Integration Sandbox Swagger lists them) that the HTTP client and the HTTP
 //! server both read, so they cannot disagree.
 //!
 //! The paths are relative to a gateway's base URL (for example

@@ -1,10 +1,11 @@
-//! Request and response bodies, with ZATCA's exact JSON field names (§2.2).
+//! Request and response bodies, with ZATCA's exact JSON field names, which are
+//! case-sensitive (ZATCA's Integration Sandbox Swagger).
 
 use serde::{Deserialize, Serialize};
 
 use crate::FatooraError;
 
-/// `{"csr": "<base64 of the PEM text>"}` (§1.5): the body of `POST /compliance`
+/// `{"csr": "<base64 of the PEM text>"}` (not the raw PEM): the body of `POST /compliance`
 /// and `PATCH /production/csids`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsrSubmission {
@@ -25,7 +26,7 @@ pub struct ProductionCsidRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct InvoiceSubmission {
-    /// Base64 of the SHA-256 invoice hash (§4.1).
+    /// Base64 of the raw 32-byte SHA-256 invoice hash.
     pub invoice_hash: String,
     /// The document's `cbc:UUID`.
     pub uuid: String,

@@ -7,7 +7,7 @@ use zatca_profile::Environment;
 
 use crate::HttpError;
 
-/// One of ZATCA's three Fatoora gateways (`shared/spec/zatca-formats.md` §2.1).
+/// One of ZATCA's three Fatoora gateways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     /// The developer portal (sandbox): any OTP, shared sample certificates.
@@ -31,7 +31,7 @@ impl Endpoint {
         }
     }
 
-    /// The base URL (§2.1, ISB "Servers").
+    /// The base URL (the "Servers" of ZATCA's Integration Sandbox Swagger).
     ///
     /// ```
     /// use zatca_http::Endpoint;
@@ -209,7 +209,7 @@ impl fmt::Display for BaseUrl {
     }
 }
 
-/// The `Accept-Language` of the answers' messages (§2.1).
+/// The `Accept-Language` of the answers' messages (`en` or `ar`; optional).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Language {
     /// English (the default).

@@ -4,7 +4,7 @@
 //! on it that serves the same API from any `Fatoora`, such as the offline
 //! simulator ([`FatooraServer`], feature `server`).
 //!
-//! # The wire (`shared/spec/zatca-formats.md` §2)
+//! # The wire (as ZATCA's Integration Sandbox Swagger documents it)
 //!
 //! The methods and paths come from [`zatca_fatoora::Route`], the one table the
 //! client and the server both read.
@@ -16,11 +16,12 @@
 //! | production CSID | `POST /production/csids` | Basic compliance CSID | — | `{"compliance_request_id"}` |
 //! | renewal | `PATCH /production/csids` | Basic current production CSID | `OTP` | `{"csr"}` |
 //!
-//! Every request carries `Accept-Version: V2` (ZATCA answers 406 without it,
-//! §2.1), `Accept-Language: en|ar`, `Content-Type: application/json` and
+//! Every request carries `Accept-Version: V2` (ZATCA answers 406 without it),
+//! `Accept-Language: en|ar`, `Content-Type: application/json` and
 //! `Accept: application/json`. Basic auth is `base64(token ":" secret)` with
-//! the `binarySecurityToken` as received (§2.2, [`zatca_cert::Csid::basic_authorization`]).
-//! Base URLs ([`Endpoint`], §2.1): developer portal
+//! the `binarySecurityToken` as received, not the decoded certificate
+//! ([`zatca_cert::Csid::basic_authorization`]).
+//! Base URLs ([`Endpoint`], the Swagger's "Servers"): developer portal
 //! `https://gw-fatoora.zatca.gov.sa/e-invoicing/developer-portal`, simulation
 //! `…/e-invoicing/simulation`, production `…/e-invoicing/core`.
 //!
@@ -124,7 +125,7 @@ pub use serve::{Limits, Stopper};
 #[cfg(feature = "server")]
 pub use server::{Clock, FatooraServer, RequestLog};
 
-/// The request header that selects the API version; ZATCA answers 406 without it (§2.1).
+/// The request header that selects the API version; ZATCA answers 406 without it.
 pub const ACCEPT_VERSION: &str = "V2";
 
 /// Bodies larger than this are refused (client and server): ZATCA's onboarding

@@ -4,7 +4,7 @@ use serde_json::{Map, Value, json};
 use zatca_cert::{CsidResponse, ZatcaErrors};
 use zeroize::Zeroizing;
 
-/// A CSID answer as ZATCA sends it (§2.2):
+/// A CSID answer as ZATCA sends it (Integration Sandbox Swagger):
 /// `{"requestID","tokenType","dispositionMessage","binarySecurityToken","secret","errors"}`,
 /// with `requestID` a number when it is one. It holds the secret, hence `Zeroizing`.
 ///
@@ -47,7 +47,7 @@ pub fn csid_json(response: &CsidResponse) -> Zeroizing<String> {
     out
 }
 
-/// `{"errors":[{"category"?,"code"?,"message"}]}`, the 400 shape of §2.2.
+/// `{"errors":[{"category"?,"code"?,"message"}]}`, ZATCA's 400 shape.
 ///
 /// ```
 /// use zatca_cert::ZatcaErrors;

@@ -1,6 +1,6 @@
 //! Private-key import: detect the form, then decode it.
 //!
-//! Forms seen in the wild (`shared/spec/zatca-formats.md` §1.4): OpenSSL's SEC1
+//! Forms seen in the wild (the SDK's sample key files and readme): OpenSSL's SEC1
 //! PEM (possibly preceded by an `EC PARAMETERS` block, as `openssl ecparam
 //! -genkey` writes it), PKCS#8 PEM and DER, and the SDK's armourless base64 of
 //! SEC1 (`Data/Certificates/ec-secp256k1-priv-key.pem`) or of PKCS#8 (what SDK

@@ -1,8 +1,8 @@
 //! Key management for the ZATCA onboarding toolkit: the bottom of the crate stack.
 //!
 //! ZATCA requires ECDSA on **secp256k1** (every SDK CSR and certificate carries
-//! OID 1.3.132.0.10; `shared/spec/zatca-formats.md` §1.4). P-256 is supported
-//! too, for peers and tests. This crate:
+//! OID 1.3.132.0.10, and RSA CSRs are reported refused with `Invalid-CSR`).
+//! P-256 is supported too, for peers and tests. This crate:
 //!
 //! - generates keys from the OS random number generator;
 //! - reads private keys in every form integrators meet ([`InputForm`]): SEC1 PEM,
@@ -35,7 +35,8 @@
 //! # Ok::<(), zatca_keys::KeyError>(())
 //! ```
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (key files of any
+// form): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),
@@ -409,7 +410,8 @@ impl PrivateKey {
     /// Signs `message` with ECDSA-SHA256 (the message is hashed once inside),
     /// RFC 6979 nonce, low-S DER. This is both the CSR signature and ZATCA's
     /// invoice signature, whose message is the 32 raw invoice-hash bytes
-    /// (`shared/spec/zatca-formats.md` §4.2).
+    /// (as every SDK R3.3.3 sample signature shows; ZATCA does not sign the
+    /// SignedInfo).
     pub fn sign_sha256(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         self.sign_prehash(&sha256(message))
     }

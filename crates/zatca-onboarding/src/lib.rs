@@ -3,7 +3,8 @@
 //! A device goes registered (Device ID, key, CSR) → compliance CSID →
 //! compliance checks (the documents [`zatca_fatoora::ComplianceStep::required_for`]
 //! its TSXY, each result recorded) → production CSID, and later renewing →
-//! production CSID (`shared/spec/zatca-formats.md` §2.2–2.5). Every CSID is
+//! production CSID, in the order ZATCA's Fatoora API imposes (a renewal answers
+//! with a compliance-grade CSID that must pass the checks again). Every CSID is
 //! parsed and pre-flight checked on arrival (key, VAT, TSXY, validity at the
 //! injected time, issuing environment) before it is stored.
 //!
@@ -12,9 +13,9 @@
 //! | operation | method | answer |
 //! |---|---|---|
 //! | register device (+ OTP: straight on to CSID and PCSID) | [`Onboarding::register`] | [`RegisterAnswer`] `{Status: GENERATED\|FAILED, DeviceId, PcsidGenerationActivityId?, ErrorList}` |
-//! | generate CSID and PCSID | [`Onboarding::generate_pcsid`] | [`Activity`] / [`ActivityAnswer`] |
+//! | generate CSID and PCSID | [`Onboarding::generate_pcsid`] | [`Activity`] |
 //! | PCSID activity status | [`Onboarding::activity`] | [`Activity`] `{Status: IN_PROGRESS\|SUCCEEDED\|FAILED, ErrorList, ComplianceResults, …}` |
-//! | renew PCSID | [`Onboarding::renew_pcsid`] | [`Activity`] / [`ActivityAnswer`] |
+//! | renew PCSID | [`Onboarding::renew_pcsid`] | [`Activity`] |
 //! | show / list (no secrets, renewal plan) | [`Onboarding::show`], [`Onboarding::list`] | [`DeviceView`] |
 //!
 //! Device identity is (environment, VAT, EGS serial); its id is derived from
@@ -27,7 +28,8 @@
 //! and never stored, logged or echoed.
 //!
 //! The compliance sample documents come from a [`SampleDocuments`]
-//! implementation (the signer of issue 6); the time is always an argument.
+//! implementation ([`UblSamples`] builds and signs them with `zatca-ubl`); the
+//! time is always an argument.
 //!
 //! # Error codes
 //!
@@ -72,7 +74,8 @@
 //! `serde`/`serde_json` for the store files and answers; `zeroize` for the
 //! serialized CSID secrets.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (files, requests,
+// ZATCA's answers): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),

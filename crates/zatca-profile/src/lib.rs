@@ -1,7 +1,8 @@
 //! The validated EGS (e-invoice generation solution) profile: everything a ZATCA
 //! CSR carries, read from the request shapes integrators already have, and
 //! checked so that a bad value is caught here rather than as an opaque
-//! `Invalid-CSR` or `Invalid-OTP` from ZATCA (`shared/spec/zatca-formats.md` §1.6).
+//! `Invalid-CSR` or `Invalid-OTP` from ZATCA (an 18-digit VAT, for one, has been
+//! reported coming back as `Invalid-OTP`).
 //!
 //! ```
 //! use zatca_profile::{Environment, RequestInput, ValidateOptions, ValidationProfile};
@@ -41,9 +42,9 @@
 //! | invoice format | – | `InvoiceFormat` (`Xml`/`Pdf`/`Model`) | – | – |
 //!
 //! The SDK keys are those of SDK R3.3.3 `Data/Input/csr-config-template.properties`
-//! (spec §1.3). Properties files are read as Java's `Properties.load(Reader)`
-//! does (`#`/`!` comments, `=`/`:`/blank separators, backslash continuations,
-//! `\uXXXX` escapes), from UTF-8: the SDK's Arabic example is UTF-8
+//! (R3.2.7 and R3.1.8 use the same keys). Properties files are read as Java's
+//! `Properties.load(Reader)` does (`#`/`!` comments, `=`/`:`/blank separators,
+//! backslash continuations, `\uXXXX` escapes), from UTF-8: the SDK's Arabic example is UTF-8
 //! (`testdata/csr/sdk-r3.3.3/csr-config-example-AR.properties`), so Java's
 //! ISO-8859-1 default is not used; non-UTF-8 input is refused (ZP002).
 //!
@@ -60,7 +61,7 @@
 //! ([`InvoiceTypes::DEFAULT`], [`EgsProfile::invoice_types_defaulted`]):
 //! ClearTax's register-device documents `InvoiceType` as optional, "Default:
 //! 1100"; the other provider's documents it as optional with the same TSXY
-//! pattern; the SDK's examples carry `1100` since R3.3.3 (spec §1.3). A value that
+//! pattern; the SDK's examples carry `1100` since R3.3.3 (`1111` before). A value that
 //! is given is validated as ever (empty is ZP005, `0000` ZP031). Values read back
 //! from a CSR get no default: a CSR without its SAN title is reported (ZP004).
 //!
@@ -82,9 +83,10 @@
 //! form ClearTax users know:
 //! `{"Status":"FAILED","ErrorList":[{"ErrorCode":"ZP010","ErrorMessage":"…","ErrorSource":"SDK","Path":"OrganizationDetails.Vat"}]}`.
 //!
-//! Sources: `SDK` = enforced by ZATCA's SDK (always applied; rules as S7 documents
-//! them from SDK R3.4.8, spec §1.3); `STRICT` = `--profile strict` only (ClearTax's
-//! rules: serial parts `[a-zA-Z0-9]+`, TSXY `^(?!0{4})[01]{2}00$`, spec §1.3);
+//! Sources: `SDK` = enforced by ZATCA's SDK (always applied; rules as
+//! `Saleh7/php-zatca-xml` documents them from SDK R3.4.8); `STRICT` = `--profile
+//! strict` only (ClearTax's rules: serial parts `[a-zA-Z0-9]+`, TSXY
+//! `^(?!0{4})[01]{2}00$`);
 //! `STANDARD` = ISO 3166-1 / X.520; `REQUEST` = reading the request; `TOOLKIT` = this
 //! toolkit's guards.
 //!
@@ -121,7 +123,7 @@
 //! count characters whatever the encoding. The SDK's own Arabic example
 //! (`csr-config-example-AR.properties`) has an organization name of 42
 //! characters, 79 bytes in UTF-8, and the SDK builds its CSR from it. No byte
-//! ceiling is applied: neither the SDK's rules (spec §1.3) nor the request
+//! ceiling is applied: neither the SDK's rules nor the request
 //! documentation of ClearTax or the other provider sets one. (Some libraries
 //! count bytes when they build a name, e.g. pyca/cryptography since 43 for the
 //! CN; this toolkit builds its DER itself.) The X.520 bounds are
@@ -142,10 +144,12 @@
 //!
 //! # Environment
 //!
-//! [`Environment`] picks the certificate template (spec §1.2): development portal
+//! [`Environment`] picks the certificate template (SDK R3.3.3 readme and the SDK's
+//! CSRs): development portal
 //! `TSTZATCA-Code-Signing`, simulation `PREZATCA-Code-Signing`, production
 //! `ZATCA-Code-Signing`. A template that does not match the endpoint is refused by
-//! ZATCA ("Denied by Policy Module", spec §1.6), so it is never defaulted: it comes
+//! ZATCA in simulation and production (`NOT_COMPLIANT`, "Denied by Policy
+//! Module"), so it is never defaulted: it comes
 //! from the request's `Environment` or from the caller ([`ValidateOptions`]), and
 //! with `require_environment` and neither, validation fails with ZP061.
 //!
@@ -156,7 +160,8 @@
 //! `zeroize` wipes the OTP; `zatca-types` defines [`Environment`], shared with the
 //! certificate and lifecycle crates.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (request files):
+// these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),

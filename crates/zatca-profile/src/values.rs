@@ -105,7 +105,8 @@ impl Vat {
         &self.0
     }
 
-    /// A VAT group number: the 11th digit is `1` (SDK rule, spec §1.3).
+    /// A VAT group number: the 11th digit is `1` (the SDK's rule; its OU must
+    /// then be the member's 10-digit TIN).
     pub fn is_group(&self) -> bool {
         self.0.as_bytes().get(10) == Some(&b'1')
     }
@@ -265,7 +266,7 @@ impl InvoiceTypes {
     /// What a request that omits its invoice type gets: `1100`, both. ClearTax's
     /// register-device documents `InvoiceType` as optional with "Default: 1100";
     /// the other provider's documents it as optional with the same TSXY pattern;
-    /// and the SDK's example configs carry `1100` since R3.3.3 (spec §1.3).
+    /// and the SDK's example configs carry `1100` since R3.3.3 (`1111` before).
     pub const DEFAULT: Self = Self::BOTH;
 
     /// Reads TSXY (`1100`) or a name (`Standard`, `Simplified`, `Both`, any case).
@@ -444,7 +445,8 @@ impl FromStr for InvoiceFormat {
 
 serialize_as_str!(InvoiceFormat);
 
-/// Characters the SDK forbids in CN, O, OU, location and industry (spec §1.3).
+/// Characters the SDK forbids in CN, O, OU, location and industry (its rules as
+/// `Saleh7/php-zatca-xml` documents them from SDK R3.4.8).
 pub const FORBIDDEN_CHARACTERS: [char; 9] = ['!', '@', '#', '$', '%', '&', '*', '_', '<'];
 
 /// Whether `c` is a control character, refused in every field (ZP052): C0

@@ -1,7 +1,7 @@
 //! The invoice chain: ICV (invoice counter value) and PIH (previous invoice
 //! hash), advanced only when an invoice went through.
 //!
-//! `shared/spec/zatca-formats.md` §4.5: the ICV is an integer counter per
+//! As in every SDK sample: the ICV is an integer counter per
 //! EGS; the PIH is the previous document's invoice hash (base64), and for
 //! the first document [`FIRST_PIH`], base64 of the ASCII hex of SHA-256("0")
 //! (SDK `Data/PIH/pih.txt`, every SDK sample). This toolkit numbers the

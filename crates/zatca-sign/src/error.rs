@@ -161,7 +161,7 @@ impl From<zatca_keys::KeyError> for SignError {
     }
 }
 
-/// The name of a QR tag (spec §4.6), for messages: `6` is `"invoice hash"`.
+/// The name of a QR tag, for messages: `6` is `"invoice hash"`.
 pub const fn tag_name(tag: u8) -> &'static str {
     match tag {
         1 => "seller name",

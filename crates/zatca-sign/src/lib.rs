@@ -4,15 +4,16 @@
 //! - [`sign_invoice_hash`]: ZATCA's `ds:SignatureValue` (and QR tag 7) is
 //!   ECDSA-secp256k1 with SHA-256 over the **32 raw invoice-hash bytes** as
 //!   the message (so the scalar signed is SHA-256 of the hash), DER, base64
-//!   (`shared/spec/zatca-formats.md` §4.2, checked on every SDK sample; the
+//!   (checked on every SDK R3.3.3 and R3.2.7 sample; the
 //!   "prehash" reading fails on all of them). Nonces are RFC 6979, so the
 //!   output is deterministic and pinned by known-answer tests; signatures are
 //!   low-S.
 //! - [`verify_invoice_signature`] accepts high-S signatures (normalized first):
 //!   the SDK's Java signer emits them about half the time (13 of the 26 SDK
-//!   R3.3.3 samples, spec §4.2).
-//! - [`qr::Qr`]: the phase-1/phase-2 QR TLV (spec §4.6).
-//! - [`InvoiceChain`], [`FIRST_PIH`]: the ICV counter and PIH chain (spec §4.5).
+//!   R3.3.3 samples).
+//! - [`qr::Qr`]: the phase-1/phase-2 QR TLV (one tag byte, one length byte, the value).
+//! - [`InvoiceChain`], [`FIRST_PIH`]: the ICV counter and PIH chain (each document
+//!   carries the previous one's invoice hash).
 //!
 //! ```
 //! use zatca_keys::{Curve, PrivateKey};
@@ -28,7 +29,8 @@
 //! Why each dependency: `zatca-keys` holds the key types and the ECDSA
 //! (RustCrypto `k256`); `zatca-types` the SHA-256 of the invoice hash; `base64` writes and reads the text forms.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (hashes, signatures
+// and QR codes from documents): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),
@@ -58,7 +60,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// 72 bytes, 96 base64 characters): longer input is refused before decoding.
 pub const MAX_BASE64_TEXT_LEN: usize = 1024;
 
-/// An invoice hash: the 32-byte SHA-256 of the canonical invoice (spec §4.1),
+/// An invoice hash: the 32-byte SHA-256 of the C14N 1.1 canonical invoice,
 /// written as base64 (44 characters) in the XML, the QR and the API.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct InvoiceHash([u8; 32]);
@@ -100,7 +102,8 @@ impl InvoiceHash {
         Ok(Self(array))
     }
 
-    /// SHA-256 of `canonical_invoice` (the C14N 1.1 bytes of spec §4.1).
+    /// SHA-256 of `canonical_invoice` (the C14N 1.1 bytes of the invoice
+    /// without its UBL extensions, signature and QR).
     pub fn of_canonical_invoice(canonical_invoice: &[u8]) -> Self {
         Self(zatca_types::digest::sha256(canonical_invoice))
     }
@@ -162,7 +165,7 @@ impl InvoiceSignature {
 }
 
 /// Signs an invoice hash as ZATCA verifies it: ECDSA-SHA256 over the 32 hash
-/// bytes, RFC 6979 nonce, low-S DER (spec §4.2).
+/// bytes as the message (as the SDK R3.3.3 samples show), RFC 6979 nonce, low-S DER.
 pub fn sign_invoice_hash(
     key: &PrivateKey,
     hash: &InvoiceHash,

@@ -1,6 +1,6 @@
 //! The invoice QR code: tag-length-value, then base64.
 //!
-//! Format (`shared/spec/zatca-formats.md` §4.6, checked on every SDK R3.3.3
+//! Format (checked on every SDK R3.3.3
 //! and R3.2.7 sample): one tag byte, **one length byte**, the value; tags
 //! 1–5 are phase 1 (seller name, VAT number, timestamp, total with VAT, VAT
 //! total, all UTF-8 text as written in the invoice), phase 2 adds 6 (invoice

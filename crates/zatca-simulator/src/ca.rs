@@ -1,6 +1,7 @@
 //! The simulator's certificate authority: CSR in, ZATCA-shaped certificate out.
 //!
-//! Two kinds of CA, as `shared/spec/zatca-formats.md` §3.2 observes them:
+//! Two kinds of CA, as the Integration Sandbox examples and the SDK sample
+//! certificates show them:
 //!
 //! | | [`CaKind::DeveloperPortal`] (compliance CSIDs of the sandbox) | [`CaKind::AdCs`] (simulation and production) |
 //! |---|---|---|
@@ -11,7 +12,7 @@
 //! | other extensions | basicConstraints critical CA:FALSE | SKI, AKI, keyUsage critical digitalSignature, EKU codeSigning + clientAuth |
 //!
 //! Serials keep those lengths but are drawn from the OS random number generator
-//! (positive, DER-minimal, at most 20 octets as RFC 5280 §4.1.2.2 allows), never
+//! (positive, DER-minimal, at most 20 octets as RFC 5280 section 4.1.2.2 allows), never
 //! from a clock or counter: certificates issued by separate processes sharing
 //! nothing must not repeat a serial. The 6-byte serial has 46 random bits (the
 //! first byte is `0x40..=0x7f`), the 19-byte one 144.
@@ -20,7 +21,7 @@
 //! certificates built from x509-cert's typed extensions; no DER is written by hand.
 //!
 //! Certificates are valid five years from an injected start time (PCSIDs are
-//! valid five years, §2.5); the CA never reads the clock.
+//! valid five years from issue); the CA never reads the clock.
 
 use std::fmt;
 use std::time::Duration;
@@ -130,7 +131,7 @@ pub struct CsrFacts {
     /// The subjectAltName extension, verbatim.
     pub subject_alt_name: Extension,
     /// The certificate template name (1.3.6.1.4.1.311.20.2), if present as the
-    /// UTF8String ZATCA's CSRs carry (spec §1.1).
+    /// UTF8String the SDK's CSRs carry.
     pub template_name: Option<String>,
 }
 
@@ -197,7 +198,7 @@ impl IssuedCertificate {
         base64_engine::STANDARD.encode(&self.der)
     }
 
-    /// The `binarySecurityToken` form: base64 of the base64 text (§3.1).
+    /// The `binarySecurityToken` form: base64 of the base64 text, as ZATCA sends it.
     pub fn binary_security_token(&self) -> String {
         use base64_engine::Engine as _;
         base64_engine::STANDARD.encode(self.base64())

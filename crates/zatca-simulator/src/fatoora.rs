@@ -1,7 +1,7 @@
 //! The offline Fatoora: ZATCA's four onboarding endpoints, simulated.
 //!
 //! [`Simulator`] implements [`zatca_fatoora::Fatoora`] with the rules of
-//! `shared/spec/zatca-formats.md` §2 and answers shaped like the recorded
+//! ZATCA's Fatoora onboarding API and answers shaped like the recorded
 //! sandbox responses in `testdata/api/`:
 //!
 //! - `POST /compliance`: the OTP rule of the environment (development: any
@@ -10,17 +10,19 @@
 //!   verify and carry a SAN; simulation and production refuse a CSR whose
 //!   template is not theirs with the policy-module denial ZATCA sends
 //!   (`requestID -2`, `NOT_COMPLIANT`); the development portal does not check
-//!   the template (§1.2). Issues a compliance CSID from its CA.
+//!   the template (ZATCA's own sandbox example submits a production-template
+//!   CSR and gets a CSID). Issues a compliance CSID from its CA.
 //! - `POST /compliance/invoices`: Basic auth with the compliance CSID; the
 //!   document's hash must equal `invoiceHash` and its content; the signature is
 //!   checked by the [`DocumentChecker`]; the seller VAT must be the CSID's
 //!   (`certificate-permissions`); the step is read from the type code and subtype.
 //! - `POST /production/csids`: Basic auth with the compliance CSID, the right
 //!   `compliance_request_id`, and every step its TSXY requires passed, else
-//!   `Missing-ComplianceSteps` with the list (§2.4).
+//!   `Missing-ComplianceSteps` with the list (`1100` needs the three standard
+//!   and three simplified documents, `1000` the standard, `0100` the simplified).
 //! - `PATCH /production/csids`: Basic auth with the current production CSID and
 //!   an OTP; answers HTTP 428 (`NOT_COMPLIANT` + compliance CSID for the new key)
-//!   as ZATCA does (§2.5), or 200 with a production CSID when configured so.
+//!   as ZATCA does, or 200 with a production CSID when configured so.
 //!
 //! Scripted failures ([`Failure`]) make the next matching call fail the way
 //! ZATCA fails, for tests.
@@ -493,14 +495,14 @@ impl Simulator {
     }
 
     /// Marks an OTP used once a CSID was issued with it (simulation and
-    /// production OTPs serve one CSID each, §2.3); a refused CSR leaves it usable.
+    /// production OTPs serve one compliance CSID each); a refused CSR leaves it usable.
     fn consume_otp(&self, state: &mut State, otp: &Otp) {
         if self.config.environment != Environment::Development {
             state.used_otps.insert(otp.expose().to_owned());
         }
     }
 
-    /// Reads the `csr` field: base64 of the PEM text (§1.5), parsed and
+    /// Reads the `csr` field: base64 of the PEM text, parsed and
     /// checked by `zatca-csr`; anything else is `Invalid-CSR`.
     fn read_submitted_csr(&self, csr: &CsrSubmission) -> Result<(Csr, CsrFacts), FatooraError> {
         let (parsed, form) = Csr::parse(csr.csr.as_bytes()).map_err(|_| invalid_csr())?;

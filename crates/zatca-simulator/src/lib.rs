@@ -2,8 +2,8 @@
 //!
 //! This first part is the simulator's certificate authority ([`ca`]): a local
 //! secp256k1 CA that turns a CSR into a certificate the way ZATCA's CAs do
-//! (`shared/spec/zatca-formats.md` §3.2), so the whole toolkit can be exercised
-//! end to end without a network, and tests can make certificates for any key.
+//! (subject rebuilt or copied, subjectAltName copied verbatim), so the whole
+//! toolkit can be exercised end to end without a network, and tests can make certificates for any key.
 //!
 //! The [`fatoora`] module serves ZATCA's onboarding endpoints on top of it, with
 //! random CSID secrets kept only as digests and a private, lockable state
@@ -19,7 +19,8 @@
 //! `zeroize` wipes secrets; `serde`/`serde_json` keep the state file;
 //! `zatca-types` gives ZATCA's error codes and the compliance steps.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (CSRs, requests,
+// the state file): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),

@@ -1,10 +1,12 @@
 //! Canonical XML 1.1 (`http://www.w3.org/2006/12/xml-c14n11`), without comments,
 //! of whole documents, on top of the `roxmltree` parser.
 //!
-//! This is the canonicalisation ZATCA's invoice hash uses (`shared/spec/zatca-formats.md`
-//! §4.1, and the `ds:Transform` in every SDK sample signature). For a whole document
+//! This is the canonicalisation ZATCA's invoice hash uses (the SDK's
+//! `HashingGenerationServiceImpl`, and the `ds:Transform` in every SDK sample
+//! signature). For a whole document
 //! (no node-set subset) C14N 1.1 and inclusive C14N 1.0 give the same bytes; what is
-//! implemented here (W3C "Canonical XML Version 1.1", §2 and §1.1 of C14N 1.0):
+//! implemented here (W3C "Canonical XML Version 1.1", section 2, and section 1.1
+//! of C14N 1.0):
 //!
 //! - UTF-8 output; the XML declaration is dropped; line ends normalised to LF and
 //!   attribute values normalised by the parser; character references and the five
@@ -124,7 +126,7 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, UblError> {
     Ok(doc)
 }
 
-/// Refuses a processing instruction named `xml` in any case, which XML 1.0 (§2.6,
+/// Refuses a processing instruction named `xml` in any case, which XML 1.0 (section 2.6,
 /// production `PITarget`) reserves. roxmltree reads a malformed declaration such as
 /// `<?xml%version="1.0"?>` as such an instruction; written out canonically it would
 /// become a malformed declaration (found by the `c14n` fuzz target).

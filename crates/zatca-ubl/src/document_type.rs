@@ -1,5 +1,6 @@
 //! What kind of document an invoice is, and whose: the values a compliance
-//! check routes on (`shared/spec/zatca-formats.md` §2.4).
+//! check routes on: the type code (388 invoice, 381 credit note, 383 debit
+//! note), the subtype's standard `01…` or simplified `02…`, and the seller VAT.
 
 use roxmltree::Node;
 

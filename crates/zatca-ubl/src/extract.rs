@@ -1,5 +1,5 @@
 //! The values the ZATCA API and the hash chain read from an invoice
-//! (`shared/spec/zatca-formats.md` §4.5, §4.6; the reporting and clearance
+//! (ICV, PIH and the QR; the reporting and clearance
 //! requests carry `uuid` and `invoiceHash`).
 
 use roxmltree::Node;

@@ -1,4 +1,4 @@
-//! The invoice values the QR code repeats (`shared/spec/zatca-formats.md` §4.6):
+//! The invoice values the QR code repeats (as in the SDK R3.3.3 samples):
 //! tags 1–5 are copied from these elements, verbatim.
 
 use roxmltree::Node;

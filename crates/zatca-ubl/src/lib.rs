@@ -5,7 +5,7 @@
 //!
 //! The hash ZATCA puts in the `ds:Reference Id="invoiceSignedData"` digest, in QR
 //! tag 6, in the API's `invoiceHash` and in the next invoice's PIH
-//! (`shared/spec/zatca-formats.md` §4.1, reproduced on every SDK R3.3.3 and R3.2.7
+//! (reproduced on every SDK R3.3.3 and R3.2.7
 //! sample in `testdata/invoices/`):
 //!
 //! 1. parse the invoice XML;
@@ -34,7 +34,8 @@
 //! # SignedProperties
 //!
 //! [`SignedProperties`] builds the `xades:SignedProperties` block exactly as the
-//! SDK lays it out and computes its digest (§4.3).
+//! SDK lays it out and computes its digest (base64 of the lowercase hex SHA-256
+//! of the block's text, with dom4j's namespace declarations, not canonicalised).
 //!
 //! # Signing and verifying
 //!
@@ -99,7 +100,8 @@
 //! with a large dependency tree (ring, x509-parser, a second `der`) and a newer MSRV,
 //! or bindings to libxml2. `sha2`: the digest; `base64`: the encoding ZATCA uses.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input, which is untrusted (invoice XML):
+// these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),
@@ -214,7 +216,8 @@ impl<'a> Invoice<'a> {
         c14n::write_document(&self.doc, &skip, out);
     }
 
-    /// The children of the document element that the hash leaves out (§4.1 step 2),
+    /// The children of the document element that the hash leaves out (step 2 of
+    /// the crate docs' recipe),
     /// sorted for [`c14n::write_document`]'s lookups.
     fn removed_for_hash(&self) -> Vec<NodeId> {
         let mut removed: Vec<NodeId> = self
@@ -232,7 +235,7 @@ impl<'a> Invoice<'a> {
         removed
     }
 
-    /// The ZATCA invoice hash (§4.1).
+    /// The ZATCA invoice hash (see the crate docs).
     pub fn hash(&self) -> InvoiceHash {
         let mut out = Vec::with_capacity(self.doc.input_text().len());
         self.write_hash_input(&mut out);

@@ -1,5 +1,5 @@
 //! The signed sample documents of ZATCA's compliance checks
-//! (`shared/spec/zatca-formats.md` §2.4): one per [`ComplianceStep`] a device's
+//! (`/compliance/invoices` before a production CSID): one per [`ComplianceStep`] a device's
 //! TSXY requires (standard and/or simplified × invoice, credit note, debit note).
 //!
 //! Each document is built here from a template in code (not copied from an

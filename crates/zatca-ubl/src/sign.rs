@@ -1,17 +1,16 @@
-//! Signing a UBL invoice the way ZATCA's SDK R3.3.3 does
-//! (`shared/spec/zatca-formats.md` §4.1–§4.6).
+//! Signing a UBL invoice the way ZATCA's SDK R3.3.3 does.
 //!
 //! [`InvoiceSigner::sign`] parses the invoice once and
 //!
-//! 1. computes the invoice hash (§4.1) of the document without its
+//! 1. computes the invoice hash (C14N 1.1, SHA-256) of the document without its
 //!    `ext:UBLExtensions`, `cac:Signature` and QR reference;
-//! 2. signs the 32 hash bytes with ECDSA-SHA256 (§4.2, [`zatca_sign::sign_invoice_hash`]);
+//! 2. signs the 32 hash bytes with ECDSA-SHA256 ([`zatca_sign::sign_invoice_hash`]);
 //! 3. builds the `xades:SignedProperties` block for the signing time and the
-//!    certificate, and its digest (§4.3, [`SignedProperties`]);
-//! 4. builds the phase-2 QR (§4.6): tags 1–5 from the invoice, 6 the hash,
+//!    certificate, and its digest ([`SignedProperties`]);
+//! 4. builds the phase-2 QR: tags 1–5 from the invoice, 6 the hash,
 //!    7 the signature, 8 the certificate's public key, 9 the certificate's
 //!    signature for simplified documents only;
-//! 5. writes the SDK R3.3.3 layout (§4.4, byte for byte as in its 26 samples):
+//! 5. writes the SDK R3.3.3 layout (byte for byte as in its 26 samples):
 //!    `ext:UBLExtensions` as the first child of `Invoice` with `ds:Signature
 //!    Id="signature"` and its two references and transforms; the QR
 //!    `cac:AdditionalDocumentReference`; `cac:Signature`.

@@ -1,5 +1,5 @@
 //! The XAdES `xades:SignedProperties` block and its digest
-//! (`shared/spec/zatca-formats.md` §4.3, reproduced on all 37 consistent SDK samples).
+//! (reproduced on all 37 consistent SDK R3.3.3 and R3.2.7 samples).
 //!
 //! ZATCA does not canonicalise this block. Its digest is
 //! `base64(lowercase-hex(SHA-256(S)))`, where `S` is the element's text as the SDK's
@@ -147,8 +147,9 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 /// The `xades:SignedProperties` block of a ZATCA invoice signature, and its digest.
 ///
 /// Built from the signing time and the signing certificate's ZATCA-form values (the
-/// certificate hash, issuer string and decimal serial, §3.3). The values are checked
-/// for form, not against any certificate.
+/// certificate hash, issuer string and decimal serial of
+/// [`zatca_cert::Certificate`]). The values are checked for form, not against
+/// any certificate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedProperties {
     xml: String,

@@ -1,5 +1,5 @@
 //! Verifying a signed invoice as ZATCA recomputes it
-//! (`shared/spec/zatca-formats.md` §4.1–§4.6).
+//! (as the SDK R3.3.3 and R3.2.7 samples pin it).
 //!
 //! The certificate is the document's own `ds:X509Certificate` (read with
 //! `zatca-cert`); whether it is the right one for the sender (its CSID) and
@@ -16,7 +16,7 @@
 //! | QR tag n ≠ what the invoice, hash, signature and certificate say | [`UblError::QrMismatch`] |
 //!
 //! The SignedProperties digest is recomputed from the block's text as it
-//! stands in the document, with the namespace declarations dom4j adds (§4.3):
+//! stands in the document, with the namespace declarations dom4j adds (no C14N):
 //! the element's own namespace right after its name, and on each descendant
 //! whose prefix is not declared by an ancestor inside the block. For QR tag 3
 //! both forms the SDKs write are accepted (`IssueDateTIssueTime`, R3.2.7 with
@@ -295,7 +295,7 @@ fn read_certificate(node: Node<'_, '_>) -> Result<Certificate, UblError> {
     Ok(Certificate::from_der(&der)?)
 }
 
-/// The `xadesSignedProperties` digest of the block as written (§4.3):
+/// The `xadesSignedProperties` digest of the block as written:
 /// base64 of the lowercase hex SHA-256 of its text with dom4j's namespace
 /// declarations added.
 fn signed_properties_digest(source: &str, props: Node<'_, '_>) -> String {
