@@ -203,7 +203,7 @@ impl PcsidStatusAnswer {
             response_info: ResponseInfo {
                 device_id: activity.device_id.clone(),
                 steps: activity.steps.clone(),
-                failed_step: activity.failed_step.clone(),
+                failed_step: activity.failed_step,
             },
             error_list: activity.error_list.clone(),
         }

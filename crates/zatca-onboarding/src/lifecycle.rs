@@ -352,7 +352,7 @@ impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
         otp: &Otp,
         now: UnixTime,
     ) -> Result<Result<Activity, Option<ActivityId>>, OnboardingError> {
-        let _lock = self.store.lock_device(&id)?;
+        let _lock = self.store.lock_device(id)?;
         let record = self.load_locked(id)?;
         if record.current.production_csid {
             return Ok(Err(record.last_activity_id));
@@ -583,7 +583,7 @@ impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
         otp: &Otp,
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
-        let _lock = self.store.lock_device(&id)?;
+        let _lock = self.store.lock_device(id)?;
         let record = self.load_locked(id)?;
         if record.current.production_csid {
             return Err(OnboardingError::PcsidAlreadyGenerated {
@@ -787,7 +787,7 @@ impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
         key_choice: RenewKey,
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
-        let _lock = self.store.lock_device(&id)?;
+        let _lock = self.store.lock_device(id)?;
         let mut record = self.load_locked(id)?;
         if !record.current.production_csid {
             return Err(OnboardingError::PcsidNotGenerated {
