@@ -3,11 +3,13 @@
 //! before trying again: `onboard`, `device register --otp` and `device csid`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
+
+use common::{sample, zatca};
 
 /// A Fatoora on loopback that answers every request with HTTP 500; stops after `max` requests.
 fn failing_fatoora(max: usize) -> String {
@@ -30,19 +32,6 @@ fn failing_fatoora(max: usize) -> String {
     url
 }
 
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .env_remove("ZATCA_STORE")
-        .env_remove("ZATCA_KEY_PASSPHRASE")
-        .output()
-        .unwrap()
-}
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json")
-}
-
 const HINT: &str = "ZATCA may or may not have acted";
 
 #[test]
@@ -52,14 +41,36 @@ fn every_command_that_sent_an_ambiguous_request_says_to_look_first() {
     let s = store.to_str().unwrap();
     let url = failing_fatoora(20);
     let sample = sample();
-    let r = sample.to_str().unwrap();
+    let r = sample.as_str();
 
-    let out = zatca(&["onboard", r, "--env", "development", "--fatoora", &url, "--store", s]);
+    let out = zatca(&[
+        "onboard",
+        r,
+        "--env",
+        "development",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+    ]);
     assert_eq!(out.status.code(), Some(5));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(HINT), "onboard: {stderr}");
 
-    let out = zatca(&["device", "register", r, "--env", "development", "--otp", "123345", "--fatoora", &url, "--store", s, "--json"]);
+    let out = zatca(&[
+        "device",
+        "register",
+        r,
+        "--env",
+        "development",
+        "--otp",
+        "123345",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+        "--json",
+    ]);
     assert_eq!(out.status.code(), Some(5));
     let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(answer["Status"], "FAILED");
@@ -73,11 +84,31 @@ fn every_command_that_sent_an_ambiguous_request_says_to_look_first() {
     assert!(hinted, "{answer}");
     let id = answer["DeviceId"].as_str().unwrap().to_owned();
 
-    let out = zatca(&["device", "csid", &id, "--otp", "123345", "--fatoora", &url, "--store", s]);
+    let out = zatca(&[
+        "device",
+        "csid",
+        &id,
+        "--otp",
+        "123345",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+    ]);
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains(HINT));
 
     // A local refusal is not ambiguous: no hint.
-    let out = zatca(&["device", "renew", &id, "--otp", "123345", "--fatoora", &url, "--store", s]);
+    let out = zatca(&[
+        "device",
+        "renew",
+        &id,
+        "--otp",
+        "123345",
+        "--fatoora",
+        &url,
+        "--store",
+        s,
+    ]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains(HINT));
 }
