@@ -3,11 +3,13 @@
 //! before trying again: `onboard`, `device register --otp` and `device csid`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
+
+use common::{sample, zatca};
 
 /// A Fatoora on loopback that answers every request with HTTP 500; stops after `max` requests.
 fn failing_fatoora(max: usize) -> String {
@@ -30,19 +32,6 @@ fn failing_fatoora(max: usize) -> String {
     url
 }
 
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .env_remove("ZATCA_STORE")
-        .env_remove("ZATCA_KEY_PASSPHRASE")
-        .output()
-        .unwrap()
-}
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json")
-}
-
 const HINT: &str = "ZATCA may or may not have acted";
 
 #[test]
@@ -52,7 +41,7 @@ fn every_command_that_sent_an_ambiguous_request_says_to_look_first() {
     let s = store.to_str().unwrap();
     let url = failing_fatoora(20);
     let sample = sample();
-    let r = sample.to_str().unwrap();
+    let r = sample.as_str();
 
     let out = zatca(&[
         "onboard",

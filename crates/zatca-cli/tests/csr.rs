@@ -2,33 +2,13 @@
 //! the binary, run as a user would, on the request and CSR fixtures in `testdata/`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
 
 use base64::Engine as _;
+use common::{testdata, text, zatca};
 use serde_json::Value;
-
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn testdata(rel: &str) -> String {
-    let p: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(rel);
-    p.to_str().unwrap().to_owned()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
 
 fn keygen(dir: &Path) -> String {
     let key = dir.join("device.key");

@@ -2,41 +2,16 @@
 //! a user would, each step in its own process over one store.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .env_remove("ZATCA_STORE")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
-}
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json")
-}
+use common::{finish, json, sample, sample_without_otp, spawn_zatca, text, zatca};
 
 /// A ClearTax-shaped request for TSXY `tsxy`, without OTP or environment.
 fn request(dir: &Path, tsxy: &str) -> PathBuf {
     let path = dir.join(format!("request-{tsxy}.json"));
-    let body = std::fs::read_to_string(sample())
-        .unwrap()
-        .replace("\"1100\"", &format!("\"{tsxy}\""))
-        .replace(",\n  \"Otp\": \"123345\"", "");
-    assert!(!body.contains("Otp"), "{body}");
+    let body = sample_without_otp().replace("\"1100\"", &format!("\"{tsxy}\""));
     std::fs::write(&path, body).unwrap();
     path
 }
@@ -47,14 +22,7 @@ fn onboard_sample_in_development() {
     let store = dir.path().join("store");
     let s = store.to_str().unwrap();
     let sample = sample();
-    let out = zatca(&[
-        "onboard",
-        sample.to_str().unwrap(),
-        "--env",
-        "development",
-        "--store",
-        s,
-    ]);
+    let out = zatca(&["onboard", &sample, "--env", "development", "--store", s]);
     assert!(out.status.success(), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     for step in [
@@ -67,14 +35,7 @@ fn onboard_sample_in_development() {
     }
     assert_eq!(stdout.matches(": PASS").count(), 6, "{stdout}");
     // Again: the same device, with the 6002 warning, still success.
-    let out = zatca(&[
-        "onboard",
-        sample.to_str().unwrap(),
-        "--env",
-        "development",
-        "--store",
-        s,
-    ]);
+    let out = zatca(&["onboard", &sample, "--env", "development", "--store", s]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("6002"));
     let out = zatca(&["device", "list", "--store", s, "--json"]);
@@ -237,25 +198,20 @@ fn two_processes_registering_one_device_make_one() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let req = request(dir.path(), "0100");
-    let children: Vec<_> = (0..2)
-        .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_zatca"))
-                .args([
-                    "device",
-                    "register",
-                    req.to_str().unwrap(),
-                    "--env",
-                    "production",
-                ])
-                .args(["--store", store.to_str().unwrap(), "--json"])
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
+    let args = [
+        "device",
+        "register",
+        req.to_str().unwrap(),
+        "--env",
+        "production",
+        "--store",
+        store.to_str().unwrap(),
+        "--json",
+    ];
+    let children: Vec<_> = (0..2).map(|_| spawn_zatca(&args, &[])).collect();
     let answers: Vec<serde_json::Value> = children
         .into_iter()
-        .map(|c| json(&c.wait_with_output().unwrap()))
+        .map(|c| json(&finish(c, &args)))
         .collect();
     assert_eq!(answers[0]["DeviceId"], answers[1]["DeviceId"]);
     let warnings = answers

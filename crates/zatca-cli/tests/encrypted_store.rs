@@ -1,49 +1,32 @@
 //! Device keys encrypted at rest with ZATCA_KEY_PASSPHRASE.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn zatca(store: &Path, passphrase: Option<&str>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zatca"));
-    cmd.args(args)
-        .arg("--store")
-        .arg(store)
-        .env_remove("ZATCA_KEY_PASSPHRASE");
-    if let Some(p) = passphrase {
-        cmd.env("ZATCA_KEY_PASSPHRASE", p);
-    }
-    cmd.output().unwrap()
-}
+use common::{arg, files_below, sample, text, zatca_with_passphrases};
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+/// `zatca ARGS --store STORE`, with `ZATCA_KEY_PASSPHRASE` set to `passphrase` where given.
+fn zatca_in(store: &Path, passphrase: Option<&str>, args: &[&str]) -> Output {
+    let args = [args, &["--store", arg(store)]].concat();
+    zatca_with_passphrases(passphrase, None, &args)
 }
 
 #[test]
 fn keys_are_encrypted_at_rest_and_need_the_passphrase() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
-    let request =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json");
-    let out = zatca(
+    let request = sample();
+    let out = zatca_in(
         &store,
         Some("long passphrase 1"),
-        &[
-            "onboard",
-            request.to_str().unwrap(),
-            "--env",
-            "development",
-            "--json",
-        ],
+        &["onboard", &request, "--env", "development", "--json"],
     );
     assert!(out.status.success(), "{}", text(&out));
 
-    let keys: Vec<_> = walk(&store)
+    let keys: Vec<_> = files_below(&store)
         .into_iter()
         .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("key-"))
         .collect();
@@ -55,7 +38,7 @@ fn keys_are_encrypted_at_rest_and_need_the_passphrase() {
     );
     assert!(!text(&out).contains("long passphrase 1"));
 
-    let list = zatca(&store, None, &["device", "list", "--json"]);
+    let list = zatca_in(&store, None, &["device", "list", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     let id = doc
         .as_array()
@@ -66,7 +49,7 @@ fn keys_are_encrypted_at_rest_and_need_the_passphrase() {
 
     // Renewal reads the key: without the passphrase it is refused, with a wrong one too.
     for passphrase in [None, Some("wrong")] {
-        let out = zatca(
+        let out = zatca_in(
             &store,
             passphrase,
             &["device", "renew", &id, "--otp", "123345", "--same-key"],
@@ -78,23 +61,10 @@ fn keys_are_encrypted_at_rest_and_need_the_passphrase() {
             text(&out)
         );
     }
-    let out = zatca(
+    let out = zatca_in(
         &store,
         Some("long passphrase 1"),
         &["device", "renew", &id, "--otp", "123345", "--same-key"],
     );
     assert!(out.status.success(), "{}", text(&out));
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }

@@ -7,12 +7,16 @@
 #![cfg(feature = "http")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+
+use common::{json, sample_without_otp, text, zatca_with_env};
 
 /// A served simulator, killed on drop.
 struct Served {
@@ -76,40 +80,20 @@ impl Drop for Served {
     }
 }
 
+/// `zatca ARGS` as [`common::zatca`] runs it; were anything to go past
+/// loopback, it would meet a dead proxy on loopback.
 fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .env_remove("ZATCA_STORE")
-        .env_remove("ZATCA_KEY_PASSPHRASE")
-        // Were anything to go past loopback, it would meet a dead proxy on loopback.
-        .env("HTTPS_PROXY", "http://127.0.0.1:9")
-        .env("ALL_PROXY", "http://127.0.0.1:9")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
+    const DEAD_PROXY: &str = "http://127.0.0.1:9";
+    zatca_with_env(
+        args,
+        &[("HTTPS_PROXY", DEAD_PROXY), ("ALL_PROXY", DEAD_PROXY)],
     )
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
 }
 
 /// The sample request without its OTP (each test passes its own).
 fn request(dir: &Path) -> PathBuf {
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json");
-    let body = std::fs::read_to_string(sample)
-        .unwrap()
-        .replace(",\n  \"Otp\": \"123345\"", "");
-    assert!(!body.contains("Otp"), "{body}");
     let path = dir.join("request.json");
-    std::fs::write(&path, body).unwrap();
+    std::fs::write(&path, sample_without_otp()).unwrap();
     path
 }
 

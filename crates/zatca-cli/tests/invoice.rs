@@ -1,26 +1,14 @@
 //! Acceptance tests of `zatca invoice hash`: the binary on the SDK sample invoices.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use std::path::PathBuf;
+
+use common::{stderr, stdout, testdata, zatca};
 
 fn invoices() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/invoices")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
+    PathBuf::from(testdata("invoices"))
 }
 
 #[test]

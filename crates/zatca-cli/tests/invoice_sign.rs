@@ -2,26 +2,9 @@
 //! `zatca compliance-docs` on the SDK R3.3.3 sample key, certificate and invoices.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn testdata(rel: &str) -> String {
-    let path: PathBuf = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(rel);
-    path.to_str().unwrap().to_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).unwrap()
-}
+use common::{stderr, testdata, zatca};
 
 const KEY: &str = "keys/sdk-r3.3.3-priv-key.b64";
 const CERT: &str = "keys/sdk-r3.3.3-cert.b64";

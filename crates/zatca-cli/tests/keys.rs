@@ -1,29 +1,9 @@
 //! Acceptance tests of `zatca keygen` and `zatca inspect` on keys: the binary, run as a user would.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata/keys")
-        .join(name)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use common::{testdata, text, zatca};
 
 #[test]
 fn keygen_then_inspect_json() {
@@ -77,7 +57,7 @@ fn keygen_refuses_to_overwrite_without_force() {
 fn inspect_sdk_key_prints_the_certificate_public_key() {
     let out = zatca(&[
         "inspect",
-        fixture("sdk-r3.3.3-priv-key.b64").to_str().unwrap(),
+        &testdata("keys/sdk-r3.3.3-priv-key.b64"),
         "--json",
     ]);
     assert!(out.status.success(), "{}", text(&out));
@@ -96,10 +76,7 @@ fn bad_inputs_exit_non_zero_with_a_message() {
     let out = zatca(&["inspect", "/nonexistent/key.pem"]);
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/key.pem"));
-    let out = zatca(&[
-        "inspect",
-        fixture("openssl-secp384r1.pem").to_str().unwrap(),
-    ]);
+    let out = zatca(&["inspect", &testdata("keys/openssl-secp384r1.pem")]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("1.3.132.0.34"));
     let out = zatca(&["keygen", "--out", "x", "--curve", "ed25519"]);

@@ -4,24 +4,18 @@
 //! base64), the key file's body, the OTP or a CSID secret.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use base64::Engine as _;
+use common::{files_below, sample, text};
 
 const OTP: &str = "918273";
 
+/// All that `zatca ARGS` printed, stdout then stderr.
 fn zatca(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .env_remove("ZATCA_STORE")
-        .output()
-        .unwrap();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    text(&common::zatca(args))
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -74,9 +68,7 @@ fn assert_clean(what: &str, output: &str, needles: &[String]) {
 }
 
 fn request(dir: &Path, otp: &str) -> PathBuf {
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json");
-    let body = std::fs::read_to_string(sample)
+    let body = std::fs::read_to_string(sample())
         .unwrap()
         .replace("\"123345\"", &format!("\"{otp}\""));
     assert!(body.contains(otp));
@@ -87,17 +79,6 @@ fn request(dir: &Path, otp: &str) -> PathBuf {
     ));
     std::fs::write(&path, body).unwrap();
     path
-}
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files_under(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
 }
 
 #[test]
@@ -256,8 +237,7 @@ fn no_command_prints_a_key_an_otp_or_a_csid_secret() {
     }
 
     // Every secret the store holds: device keys and CSID secrets.
-    let mut files = Vec::new();
-    files_under(Path::new(&store), &mut files);
+    let files = files_below(Path::new(&store));
     let mut csids = 0;
     for file in &files {
         let name = file.file_name().unwrap().to_str().unwrap();

@@ -4,33 +4,9 @@
 //! on stdout whatever the failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn zatca(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .args(args)
-        .env_remove("ZATCA_STORE")
-        .env_remove("ZATCA_KEY_PASSPHRASE")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
-}
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json")
-}
+use common::{json, sample, sample_without_otp, testdata, text, zatca};
 
 fn is_activity_id(v: &serde_json::Value) -> bool {
     v.as_str().is_some_and(|s| {
@@ -47,7 +23,7 @@ fn onboarding_answers_generated_with_a_24_hex_activity_id() {
     let s = s.to_str().unwrap();
     let out = zatca(&[
         "onboard",
-        sample().to_str().unwrap(),
+        &sample(),
         "--env",
         "development",
         "--store",
@@ -84,7 +60,7 @@ fn onboarding_answers_generated_with_a_24_hex_activity_id() {
     // The idempotent repeat: GENERATED, the same device, warning 6002 with the seed's text.
     let out = zatca(&[
         "onboard",
-        sample().to_str().unwrap(),
+        &sample(),
         "--env",
         "development",
         "--store",
@@ -141,10 +117,7 @@ fn renew_before_the_first_pcsid_is_6003_with_the_seed_text() {
     let s = dir.path().join("store");
     let s = s.to_str().unwrap();
     let request = dir.path().join("r.json");
-    let body = std::fs::read_to_string(sample())
-        .unwrap()
-        .replace(",\n  \"Otp\": \"123345\"", "");
-    std::fs::write(&request, body).unwrap();
+    std::fs::write(&request, sample_without_otp()).unwrap();
     let out = zatca(&[
         "device",
         "register",
@@ -198,12 +171,6 @@ fn every_json_failure_prints_a_failed_document_on_stdout() {
     assert_eq!(json(&out)["ErrorList"][0]["ErrorCode"], "ZO005");
 }
 
-fn testdata(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../testdata")
-        .join(rel)
-}
-
 #[test]
 fn an_omitted_invoice_type_defaults_to_1100() {
     let dir = tempfile::tempdir().unwrap();
@@ -243,11 +210,11 @@ fn the_sdk_arabic_examples_validate_and_onboard() {
         let dir = tempfile::tempdir().unwrap();
         let s = dir.path().join("store");
         let path = testdata(config);
-        let out = zatca(&["validate", path.to_str().unwrap(), "--json"]);
+        let out = zatca(&["validate", &path, "--json"]);
         assert!(out.status.success(), "{config}: {}", text(&out));
         let out = zatca(&[
             "onboard",
-            path.to_str().unwrap(),
+            &path,
             "--env",
             "development",
             "--store",

@@ -3,67 +3,20 @@
 //! damaged device file, permissions.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
-fn zatca_with(passphrase: Option<&str>, new: Option<&str>, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zatca"));
-    cmd.args(args)
-        .env_remove("ZATCA_STORE")
-        .env_remove("ZATCA_KEY_PASSPHRASE")
-        .env_remove("ZATCA_NEW_KEY_PASSPHRASE");
-    if let Some(p) = passphrase {
-        cmd.env("ZATCA_KEY_PASSPHRASE", p);
-    }
-    if let Some(p) = new {
-        cmd.env("ZATCA_NEW_KEY_PASSPHRASE", p);
-    }
-    cmd.output().unwrap()
-}
-
-fn zatca(args: &[&str]) -> Output {
-    zatca_with(None, None, args)
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
-}
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/requests/sample-device.json")
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.push(p.clone());
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
-}
+use common::{
+    files_below, finish, json, sample, spawn_zatca, text, walk, zatca, zatca_with_passphrases,
+};
 
 /// Every file of the store with its bytes, to prove nothing changed.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<_> = walk(dir)
+    let mut files: Vec<_> = files_below(dir)
         .into_iter()
-        .filter(|p| p.is_file())
         .map(|p| {
             let bytes = std::fs::read(&p).unwrap();
             (p, bytes)
@@ -74,12 +27,12 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 }
 
 fn onboard(passphrase: Option<&str>, store: &str) -> String {
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         passphrase,
         None,
         &[
             "onboard",
-            sample().to_str().unwrap(),
+            &sample(),
             "--env",
             "development",
             "--store",
@@ -99,7 +52,7 @@ fn a_wrong_missing_or_needless_passphrase_writes_nothing() {
     let id = onboard(Some("right"), s);
     let before = snapshot(&store);
     for passphrase in [None, Some("typo")] {
-        let out = zatca_with(
+        let out = zatca_with_passphrases(
             passphrase,
             None,
             &[
@@ -120,7 +73,7 @@ fn a_wrong_missing_or_needless_passphrase_writes_nothing() {
         );
     }
     // With the right passphrase the renewal works and the new key is encrypted.
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("right"),
         None,
         &["device", "renew", &id, "--otp", "123345", "--store", s],
@@ -142,7 +95,7 @@ fn a_wrong_missing_or_needless_passphrase_writes_nothing() {
     let p = plain.to_str().unwrap();
     let id = onboard(None, p);
     let before = snapshot(&plain);
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("right"),
         None,
         &["device", "renew", &id, "--otp", "123345", "--store", p],
@@ -162,29 +115,29 @@ fn rekey_changes_adds_and_removes_the_passphrase() {
     let out = zatca(&["device", "rekey", "--store", s]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     // Add one.
-    let out = zatca_with(None, Some("first"), &["device", "rekey", "--store", s]);
+    let out = zatca_with_passphrases(None, Some("first"), &["device", "rekey", "--store", s]);
     assert!(out.status.success(), "{}", text(&out));
     assert!(!text(&out).contains("first"));
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("first"),
         None,
         &["device", "renew", &id, "--otp", "1", "--store", s],
     );
     assert!(out.status.success(), "{}", text(&out));
     // Change it: the old one no longer opens the keys.
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("first"),
         Some("second"),
         &["device", "rekey", "--store", s],
     );
     assert!(out.status.success(), "{}", text(&out));
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("first"),
         None,
         &["device", "renew", &id, "--otp", "1", "--store", s],
     );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("second"),
         None,
         &["device", "renew", &id, "--otp", "1", "--store", s],
@@ -192,7 +145,7 @@ fn rekey_changes_adds_and_removes_the_passphrase() {
     assert!(out.status.success(), "{}", text(&out));
     // A wrong current passphrase changes nothing.
     let before = snapshot(&store);
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("nope"),
         Some("third"),
         &["device", "rekey", "--store", s],
@@ -200,7 +153,7 @@ fn rekey_changes_adds_and_removes_the_passphrase() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert_eq!(snapshot(&store), before);
     // Remove it.
-    let out = zatca_with(
+    let out = zatca_with_passphrases(
         Some("second"),
         None,
         &["device", "rekey", "--remove-passphrase", "--store", s],
@@ -268,29 +221,18 @@ fn concurrent_onboardings_of_one_device_all_succeed() {
     for trial in 0..3 {
         let dir = tempfile::tempdir().unwrap();
         let store = dir.path().join("store");
-        let children: Vec<_> = (0..8)
-            .map(|_| {
-                Command::new(env!("CARGO_BIN_EXE_zatca"))
-                    .args([
-                        "onboard",
-                        sample().to_str().unwrap(),
-                        "--env",
-                        "development",
-                        "--json",
-                        "--store",
-                    ])
-                    .arg(&store)
-                    .env_remove("ZATCA_KEY_PASSPHRASE")
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .unwrap()
-            })
-            .collect();
-        let outs: Vec<Output> = children
-            .into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect();
+        let sample = sample();
+        let args = [
+            "onboard",
+            &sample,
+            "--env",
+            "development",
+            "--json",
+            "--store",
+            store.to_str().unwrap(),
+        ];
+        let children: Vec<_> = (0..8).map(|_| spawn_zatca(&args, &[])).collect();
+        let outs: Vec<Output> = children.into_iter().map(|c| finish(c, &args)).collect();
         let ids: std::collections::HashSet<String> = outs
             .iter()
             .map(|o| {

@@ -1,36 +1,76 @@
 //! What the CLI acceptance tests share: running the binary (with a generous
-//! bound, so a command that blocks fails instead of hanging the suite), the
-//! test data, and special files made inside a temporary directory.
+//! bound, so a command that blocks fails instead of hanging the suite), its
+//! output as text or JSON, the test data, the folders a store leaves behind,
+//! and special files made inside a temporary directory.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 /// How long one run of the binary may take before it counts as blocked.
 const BLOCKED_AFTER: Duration = Duration::from_secs(60);
 
-/// Runs `zatca ARGS` with `ZATCA_KEY_PASSPHRASE` and `ZATCA_STORE` unset; panics if it has not
-/// finished within a minute (it was blocked, on a FIFO for instance).
+/// The variables the binary reads that a developer's shell may have set: each
+/// run starts without them, so only what a test passes counts.
+const AMBIENT_ENV: [&str; 3] = [
+    "ZATCA_KEY_PASSPHRASE",
+    "ZATCA_NEW_KEY_PASSPHRASE",
+    "ZATCA_STORE",
+];
+
+/// Runs `zatca ARGS` with `ZATCA_KEY_PASSPHRASE`, `ZATCA_NEW_KEY_PASSPHRASE`
+/// and `ZATCA_STORE` unset; panics if it has not finished within a minute (it
+/// was blocked, on a FIFO for instance).
 pub fn zatca(args: &[&str]) -> Output {
     zatca_with_env(args, &[])
 }
 
 /// Like [`zatca`], with extra environment variables.
 pub fn zatca_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    finish(spawn_zatca(args, env), args)
+}
+
+/// Like [`zatca`], with `ZATCA_KEY_PASSPHRASE` set to `passphrase` and
+/// `ZATCA_NEW_KEY_PASSPHRASE` to `new`, each only where given.
+pub fn zatca_with_passphrases(
+    passphrase: Option<&str>,
+    new: Option<&str>,
+    args: &[&str],
+) -> Output {
+    let mut env = Vec::new();
+    if let Some(p) = passphrase {
+        env.push(("ZATCA_KEY_PASSPHRASE", p));
+    }
+    if let Some(p) = new {
+        env.push(("ZATCA_NEW_KEY_PASSPHRASE", p));
+    }
+    zatca_with_env(args, &env)
+}
+
+/// Starts `zatca ARGS` as [`zatca_with_env`] runs it (stdin empty, stdout and
+/// stderr captured) without waiting, for tests that run several at once; wait
+/// with [`finish`].
+pub fn spawn_zatca(args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut command = Command::new(env!("CARGO_BIN_EXE_zatca"));
     command
         .args(args)
-        .env_remove("ZATCA_KEY_PASSPHRASE")
-        .env_remove("ZATCA_STORE")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    for name in AMBIENT_ENV {
+        command.env_remove(name);
+    }
     for (k, v) in env {
         command.env(k, v);
     }
-    let child = command.spawn().unwrap();
+    command.spawn().unwrap()
+}
+
+/// Waits for a child started by [`spawn_zatca`] with `args`; kills it and
+/// panics if it has not finished within a minute.
+pub fn finish(child: Child, args: &[&str]) -> Output {
     let pid = child.id();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -45,14 +85,28 @@ pub fn zatca_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     }
 }
 
-/// stdout as text.
+/// stdout as text; panics if it is not UTF-8.
 pub fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    String::from_utf8(o.stdout.clone()).unwrap_or_else(|e| panic!("stdout is not UTF-8: {e}"))
 }
 
-/// stderr as text.
+/// stderr as text; panics if it is not UTF-8.
 pub fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    String::from_utf8(o.stderr.clone()).unwrap_or_else(|e| panic!("stderr is not UTF-8: {e}"))
+}
+
+/// stdout then stderr, as text (lossy), for messages and searches over both.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// stdout parsed as JSON; panics with both streams if it is not JSON.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(o)))
 }
 
 /// A file under the workspace's `testdata/`.
@@ -61,6 +115,44 @@ pub fn testdata(rel: &str) -> String {
         .join("../../testdata")
         .join(rel);
     path.to_str().unwrap().to_owned()
+}
+
+/// The sample device request (ClearTax-shaped, TSXY `1100`, OTP `123345`).
+pub fn sample() -> String {
+    testdata("requests/sample-device.json")
+}
+
+/// The text of [`sample`] without its OTP line, for tests that pass the OTP
+/// on the command line or not at all.
+pub fn sample_without_otp() -> String {
+    let body = std::fs::read_to_string(sample())
+        .unwrap()
+        .replace(",\n  \"Otp\": \"123345\"", "");
+    assert!(!body.contains("Otp"), "{body}");
+    body
+}
+
+/// Every path below `dir`, folders included, depth first; panics if a folder
+/// cannot be read.
+pub fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.push(path.clone());
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// The regular files below `dir` (see [`walk`]).
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    walk(dir).into_iter().filter(|p| p.is_file()).collect()
 }
 
 /// A path as the `&str` the binary's arguments are.
