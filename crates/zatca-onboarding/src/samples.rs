@@ -16,7 +16,7 @@ impl SampleDocuments for UblSamples {
         &self,
         ctx: &SampleContext<'_>,
     ) -> Result<Vec<(ComplianceStep, InvoiceSubmission)>, String> {
-        let time = zatca_ubl::SigningTime::from_unix_seconds(ctx.signing_time.as_secs());
+        let time = zatca_ubl::SigningTime::at(ctx.signing_time);
         let samples =
             zatca_ubl::ComplianceSamples::new(ctx.profile, ctx.key, ctx.csid.certificate())
                 .map_err(|e| e.to_string())?;

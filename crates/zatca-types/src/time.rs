@@ -38,6 +38,26 @@ impl UnixTime {
         der::DateTime::from_unix_duration(Duration::from_secs(self.0)).ok()
     }
 
+    /// The UTC time of a calendar date and time, if it is one (`der::DateTime`
+    /// is the calendar: February 30th, hour 24 and years before 1970 are not).
+    ///
+    /// ```
+    /// use zatca_types::UnixTime;
+    /// assert_eq!(UnixTime::from_calendar(1970, 1, 2, 0, 0, 1), Some(UnixTime::from_secs(86_401)));
+    /// assert_eq!(UnixTime::from_calendar(2023, 2, 29, 0, 0, 0), None);
+    /// ```
+    pub fn from_calendar(
+        year: u16,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+    ) -> Option<Self> {
+        let dt = der::DateTime::new(year, month, day, hour, minute, second).ok()?;
+        Some(Self(dt.unix_duration().as_secs()))
+    }
+
     /// Parses `YYYY-MM-DDTHH:MM:SSZ` (UTC, the form `Display` writes).
     ///
     /// ```

@@ -13,6 +13,8 @@ use std::fmt;
 
 use base64::Engine as _;
 
+use zatca_types::UnixTime;
+
 use crate::UblError;
 
 const NS_XADES_DECL: &str = " xmlns:xades=\"http://uri.etsi.org/01903/v1.3.2#\"";
@@ -51,18 +53,23 @@ impl SigningTime {
         if !shape_ok {
             return Err(bad());
         }
-        let num = |r: std::ops::Range<usize>| -> u32 {
-            body.get(r).and_then(|t| t.parse().ok()).unwrap_or(u32::MAX)
+        let num = |r: std::ops::Range<usize>| -> Option<u16> { body.get(r)?.parse().ok() };
+        let field = |r: std::ops::Range<usize>| num(r).and_then(|n| u8::try_from(n).ok());
+        // The shared calendar refuses a day the month does not have.
+        let valid = match (
+            num(0..4),
+            field(5..7),
+            field(8..10),
+            field(11..13),
+            field(14..16),
+            field(17..19),
+        ) {
+            (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(se)) => {
+                UnixTime::from_calendar(y, mo, d, h, mi, se).is_some()
+            }
+            _ => false,
         };
-        let (year, month, day) = (num(0..4), num(5..7), num(8..10));
-        let (hour, minute, second) = (num(11..13), num(14..16), num(17..19));
-        if !(1..=12).contains(&month)
-            || day == 0
-            || day > days_in_month(year, month)
-            || hour > 23
-            || minute > 59
-            || second > 59
-        {
+        if !valid {
             return Err(bad());
         }
         Ok(Self(s.to_owned()))
@@ -76,14 +83,32 @@ impl SigningTime {
     /// assert_eq!(t.as_str(), "2024-01-14T10:10:09");
     /// ```
     pub fn from_unix_seconds(secs: u64) -> Self {
-        let days = secs / 86_400;
-        let rem = secs % 86_400;
-        let (year, month, day) = civil_from_days(days);
+        Self::at(UnixTime::from_secs(secs))
+    }
+
+    /// The signing time `at`, in the SDK R3.3.3 form (no `Z`); the calendar
+    /// is `der::DateTime`'s (years 1970 to 9999; a later time is written as
+    /// 9999-12-31T23:59:59).
+    ///
+    /// ```
+    /// use zatca_types::UnixTime;
+    /// let t = zatca_ubl::SigningTime::at(UnixTime::from_secs(1_705_227_009));
+    /// assert_eq!(t.as_str(), "2024-01-14T10:10:09");
+    /// ```
+    pub fn at(time: UnixTime) -> Self {
+        let (year, month, day, hour, minute, second) = match time.to_date_time() {
+            Some(dt) => (
+                dt.year(),
+                dt.month(),
+                dt.day(),
+                dt.hour(),
+                dt.minutes(),
+                dt.seconds(),
+            ),
+            None => (9999, 12, 31, 23, 59, 59),
+        };
         Self(format!(
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
+            "{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}"
         ))
     }
 
@@ -114,34 +139,6 @@ impl fmt::Display for SigningTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-fn is_leap(year: u32) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The `xades:SignedProperties` block of a ZATCA invoice signature, and its digest.

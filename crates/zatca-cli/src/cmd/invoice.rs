@@ -102,13 +102,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 pub fn signing_time(arg: Option<&str>) -> Result<SigningTime, CliError> {
     match arg {
         Some(text) => Ok(SigningTime::parse(text)?),
-        None => {
-            let secs = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or_default();
-            Ok(SigningTime::from_unix_seconds(secs))
-        }
+        None => Ok(SigningTime::at(super::device::now())),
     }
 }
 
