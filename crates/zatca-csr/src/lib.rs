@@ -240,13 +240,12 @@ pub fn certification_request_info(
         critical: false,
         extn_value: template,
     };
-    let directory = name_of(vec![
-        utf8_atv(oid::SURNAME, profile.egs_serial().as_str())?,
-        utf8_atv(oid::USER_ID, profile.vat().as_str())?,
-        utf8_atv(oid::TITLE, profile.invoice_types().as_str())?,
-        utf8_atv(oid::REGISTERED_ADDRESS, profile.location().as_str())?,
-        utf8_atv(oid::BUSINESS_CATEGORY, profile.industry().as_str())?,
-    ])?;
+    let directory = name_of(
+        oid::SAN_LAYOUT
+            .iter()
+            .map(|&field| utf8_atv(field.oid(), san_value(profile, field)))
+            .collect::<Result<Vec<_>, _>>()?,
+    )?;
     let san = SubjectAltName(vec![GeneralName::DirectoryName(directory)])
         .to_der()
         .and_then(OctetString::new)
@@ -528,12 +527,13 @@ impl Csr {
             ),
             (Field::OrganizationName, first(&subject, oid::ORGANIZATION)),
             (Field::CommonName, first(&subject, oid::COMMON_NAME)),
-            (Field::EgsSerial, first(&san, oid::SURNAME)),
-            (Field::Vat, first(&san, oid::USER_ID)),
-            (Field::InvoiceType, first(&san, oid::TITLE)),
-            (Field::Location, first(&san, oid::REGISTERED_ADDRESS)),
-            (Field::Industry, first(&san, oid::BUSINESS_CATEGORY)),
-        ];
+        ]
+        .into_iter()
+        .chain(
+            oid::SAN_LAYOUT
+                .iter()
+                .map(|&f| (san_field(f), first(&san, f.oid()))),
+        );
         for (field, value) in fields {
             if let Some(v) = value {
                 input = input.with(field, v);
@@ -623,6 +623,28 @@ fn tbs_range(der: &[u8]) -> der::Result<Range<usize>> {
     })?;
     reader.finish()?;
     Ok(start..start + len)
+}
+
+/// The profile's value for a subjectAltName field.
+fn san_value(profile: &EgsProfile, field: oid::SanField) -> &str {
+    match field {
+        oid::SanField::EgsSerial => profile.egs_serial().as_str(),
+        oid::SanField::Vat => profile.vat().as_str(),
+        oid::SanField::InvoiceTypes => profile.invoice_types().as_str(),
+        oid::SanField::Location => profile.location().as_str(),
+        oid::SanField::Industry => profile.industry().as_str(),
+    }
+}
+
+/// The request field a subjectAltName field reads back into.
+fn san_field(field: oid::SanField) -> Field {
+    match field {
+        oid::SanField::EgsSerial => Field::EgsSerial,
+        oid::SanField::Vat => Field::Vat,
+        oid::SanField::InvoiceTypes => Field::InvoiceType,
+        oid::SanField::Location => Field::Location,
+        oid::SanField::Industry => Field::Industry,
+    }
 }
 
 fn short_name(o: &ObjectIdentifier) -> String {
