@@ -96,7 +96,9 @@
 //! with the prefixes the document uses. The canonicaliser on top of it is this
 //! crate's own ([`c14n`]): the pure-Rust C14N crates found were either pre-release
 //! with a large dependency tree (ring, x509-parser, a second `der`) and a newer MSRV,
-//! or bindings to libxml2. `sha2`: the digest; `base64`: the encoding ZATCA uses.
+//! or bindings to libxml2. `memchr`: the fast byte search of the pre-scan that
+//! refuses DTDs and enforces the limits (already in the build, through `roxmltree`).
+//! `sha2`: the digest; `base64`: the encoding ZATCA uses.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (issue 5): these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.

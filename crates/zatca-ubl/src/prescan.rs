@@ -72,10 +72,10 @@ impl<'t> Scanner<'t> {
     /// Moves past the next `end` (after `skip` bytes); `false` if there is none.
     fn skip_past(&mut self, skip: usize, end: &[u8]) -> bool {
         let from = self.pos + skip;
-        let found = self
-            .bytes
-            .get(from..)
-            .and_then(|rest| rest.windows(end.len()).position(|w| w == end));
+        let found = self.bytes.get(from..).and_then(|rest| match end {
+            [byte] => memchr::memchr(*byte, rest),
+            _ => memchr::memmem::find(rest, end),
+        });
         match found {
             Some(at) => {
                 self.pos = from + at + end.len();
@@ -88,7 +88,7 @@ impl<'t> Scanner<'t> {
     fn run(mut self) -> Result<(), UblError> {
         loop {
             // Character data up to the next markup.
-            match self.rest().iter().position(|&b| b == b'<') {
+            match memchr::memchr(b'<', self.rest()) {
                 Some(at) => self.pos += at,
                 None => return Ok(()),
             }
