@@ -100,7 +100,7 @@
 //! refuses DTDs and enforces the limits (already in the build, through `roxmltree`).
 //! `sha2`: the digest; `base64`: the encoding ZATCA uses.
 #![forbid(unsafe_code)]
-// No panic reachable from outside input (issue 5): these are denied outside tests;
+// No panic reachable from outside input: these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
 #![cfg_attr(
     not(test),
