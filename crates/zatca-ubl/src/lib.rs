@@ -182,8 +182,10 @@ impl fmt::Debug for Invoice<'_> {
 }
 
 impl<'a> Invoice<'a> {
-    /// Parses an invoice: at most [`MAX_INVOICE_BYTES`] of UTF-8 XML whose document
-    /// element is `{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice`.
+    /// Parses an invoice: at most [`MAX_INVOICE_BYTES`] of UTF-8 XML, without a
+    /// DTD and within the structural limits (crate docs, "What XML is read, and
+    /// the limits"), whose document element is
+    /// `{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice`.
     pub fn parse(xml: &'a [u8]) -> Result<Self, UblError> {
         let text = c14n::decode(xml)?;
         let doc = c14n::parse(text)?;
