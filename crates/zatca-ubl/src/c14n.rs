@@ -114,7 +114,7 @@ fn check_declared_encoding(text: &str) -> Result<(), UblError> {
 /// Parses the text with namespaces, after the [`prescan`] has refused a DTD and
 /// any element beyond the structural limits (so parsing is linear in the input).
 pub(crate) fn parse(text: &str) -> Result<Document<'_>, UblError> {
-    prescan::check(text)?;
+    let scan = prescan::check(text)?;
     let options = ParsingOptions {
         // Refused by the pre-scan already; the parser refuses one again.
         allow_dtd: false,
@@ -122,6 +122,9 @@ pub(crate) fn parse(text: &str) -> Result<Document<'_>, UblError> {
         ..ParsingOptions::default()
     };
     let doc = Document::parse_with_options(text, options).map_err(|e| UblError::from_xml(&e))?;
+    if let Some(unchecked) = scan.unchecked_rest(text) {
+        return Err(unchecked);
+    }
     check_pi_targets(&doc)?;
     Ok(doc)
 }

@@ -98,7 +98,9 @@
 //! with the prefixes the document uses. The canonicaliser on top of it is this
 //! crate's own ([`c14n`]): the pure-Rust C14N crates found were either pre-release
 //! with a large dependency tree (ring, x509-parser, a second `der`) and a newer MSRV,
-//! or bindings to libxml2. `sha2`: the digest; `base64`: the encoding ZATCA uses.
+//! or bindings to libxml2. `memchr`: the fast byte search of the pre-scan that
+//! refuses DTDs and enforces the limits (already in the build, through `roxmltree`).
+//! `sha2`: the digest; `base64`: the encoding ZATCA uses.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input, which is untrusted (invoice XML):
 // these are denied outside tests;
@@ -183,8 +185,10 @@ impl fmt::Debug for Invoice<'_> {
 }
 
 impl<'a> Invoice<'a> {
-    /// Parses an invoice: at most [`MAX_INVOICE_BYTES`] of UTF-8 XML whose document
-    /// element is `{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice`.
+    /// Parses an invoice: at most [`MAX_INVOICE_BYTES`] of UTF-8 XML, without a
+    /// DTD and within the structural limits (crate docs, "What XML is read, and
+    /// the limits"), whose document element is
+    /// `{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice`.
     pub fn parse(xml: &'a [u8]) -> Result<Self, UblError> {
         let text = c14n::decode(xml)?;
         let doc = c14n::parse(text)?;

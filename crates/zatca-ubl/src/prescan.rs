@@ -13,7 +13,9 @@
 //! The scan only has to be exact on well-formed input. On malformed input it stops
 //! where it no longer recognises the markup and leaves the error to the parser,
 //! which reads the document front to back and so fails at or before that point,
-//! having built only what the scan has checked.
+//! having built only what the scan has checked. Should the parser accept such a
+//! document anyway, it is refused ([`Scan::unchecked_rest`]): nothing that was not
+//! scanned is ever accepted.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,9 +24,37 @@ use crate::{
     MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT, MAX_NAMESPACES_IN_SCOPE, UblError, XmlLimit,
 };
 
-/// Refuses a `<!DOCTYPE` and any element beyond the limits; `Ok` otherwise
-/// (including on malformed input, which the parser then reports).
-pub(crate) fn check(text: &str) -> Result<(), UblError> {
+/// How far the scan got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// The whole text was read: no DTD, every element within the limits.
+    Complete,
+    /// The scan stopped at this byte offset, at markup it does not recognise
+    /// (malformed XML); everything before it was checked.
+    Stopped(usize),
+}
+
+impl Scan {
+    /// The error for a document the parser accepted although the scan stopped
+    /// in it: the part after the stop was not checked, so it is not accepted.
+    /// (Not expected: the scan reads well-formed XML to the end.)
+    pub(crate) fn unchecked_rest(self, text: &str) -> Option<UblError> {
+        let Self::Stopped(at) = self else {
+            return None;
+        };
+        let (line, column) = line_column(text, at);
+        Some(UblError::Xml {
+            line,
+            column,
+            reason: "markup the structural pre-scan cannot read".to_owned(),
+        })
+    }
+}
+
+/// Refuses a `<!DOCTYPE` and any element beyond the limits. On malformed input
+/// it stops where it no longer recognises the markup and says where; the parser
+/// then reports the error.
+pub(crate) fn check(text: &str) -> Result<Scan, UblError> {
     Scanner::new(text).run()
 }
 
@@ -72,10 +102,10 @@ impl<'t> Scanner<'t> {
     /// Moves past the next `end` (after `skip` bytes); `false` if there is none.
     fn skip_past(&mut self, skip: usize, end: &[u8]) -> bool {
         let from = self.pos + skip;
-        let found = self
-            .bytes
-            .get(from..)
-            .and_then(|rest| rest.windows(end.len()).position(|w| w == end));
+        let found = self.bytes.get(from..).and_then(|rest| match end {
+            [byte] => memchr::memchr(*byte, rest),
+            _ => memchr::memmem::find(rest, end),
+        });
         match found {
             Some(at) => {
                 self.pos = from + at + end.len();
@@ -85,20 +115,21 @@ impl<'t> Scanner<'t> {
         }
     }
 
-    fn run(mut self) -> Result<(), UblError> {
+    fn run(mut self) -> Result<Scan, UblError> {
         loop {
             // Character data up to the next markup.
-            match self.rest().iter().position(|&b| b == b'<') {
+            match memchr::memchr(b'<', self.rest()) {
                 Some(at) => self.pos += at,
-                None => return Ok(()),
+                None => return Ok(Scan::Complete),
             }
+            let markup_start = self.pos;
             let rest = self.rest();
             let recognised = if rest.starts_with(b"<!--") {
                 self.skip_past(4, b"-->")
             } else if rest.starts_with(b"<![CDATA[") {
                 self.skip_past(9, b"]]>")
             } else if rest.starts_with(b"<!DOCTYPE") {
-                let (line, column) = self.line_column(self.pos);
+                let (line, column) = line_column(self.text, self.pos);
                 return Err(UblError::Doctype { line, column });
             } else if rest.starts_with(b"<!") {
                 false // no other `<!` markup outside a DTD: the parser refuses it
@@ -110,7 +141,7 @@ impl<'t> Scanner<'t> {
                 self.start_tag()?
             };
             if !recognised {
-                return Ok(());
+                return Ok(Scan::Stopped(markup_start));
             }
         }
     }
@@ -144,7 +175,7 @@ impl<'t> Scanner<'t> {
             return Ok(false);
         };
         let refuse = |scanner: &Self, limit: XmlLimit, found: usize| {
-            let (line, column) = scanner.line_column(tag_start);
+            let (line, column) = line_column(scanner.text, tag_start);
             Err(UblError::LimitExceeded {
                 limit,
                 found,
@@ -259,17 +290,17 @@ impl<'t> Scanner<'t> {
             .unwrap_or(self.rest().len());
         self.pos += len;
     }
+}
 
-    /// The 1-based line and column (in characters, as the parser counts them)
-    /// of byte offset `at`.
-    fn line_column(&self, at: usize) -> (u32, u32) {
-        let before = self.text.get(..at).unwrap_or_default();
-        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
-        let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
-        let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        (to_u32(line), to_u32(column))
-    }
+/// The 1-based line and column (in characters, as the parser counts them) of
+/// byte offset `at`.
+fn line_column(text: &str, at: usize) -> (u32, u32) {
+    let before = text.get(..at).unwrap_or_default();
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |nl| nl + 1);
+    let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
+    let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    (to_u32(line), to_u32(column))
 }
 
 #[cfg(test)]
@@ -279,7 +310,7 @@ mod tests {
     #[test]
     fn well_formed_markup_passes() {
         let xml = "<?xml version='1.0'?><!-- <!DOCTYPE x> --><a x='>' y=\"/>\"><![CDATA[<!DOCTYPE <b>]]><?p <c?><d/></a>";
-        assert_eq!(check(xml), Ok(()));
+        assert_eq!(check(xml), Ok(Scan::Complete));
     }
 
     #[test]
@@ -299,18 +330,34 @@ mod tests {
             "<a xmlns:p='u'>".repeat(depth),
             "</a>".repeat(depth)
         );
-        assert_eq!(check(&xml), Ok(()));
+        assert_eq!(check(&xml), Ok(Scan::Complete));
         // Declarations on closed siblings go out of scope.
         let siblings: String = (0..MAX_NAMESPACES_IN_SCOPE)
             .map(|i| format!("<b xmlns:p{i}='u'/><c xmlns:q{i}='u'></c>"))
             .collect();
-        assert_eq!(check(&format!("<a>{siblings}</a>")), Ok(()));
+        assert_eq!(check(&format!("<a>{siblings}</a>")), Ok(Scan::Complete));
     }
 
     #[test]
     fn malformed_markup_is_left_to_the_parser() {
-        for xml in ["<a b='1", "<a b>", "<a", "<!-- x", "<a/ >", "<!ELEMENT a>"] {
-            assert_eq!(check(xml), Ok(()), "{xml}");
+        // Where the scan stops, the parser fails too (so nothing unchecked is
+        // accepted); the offset is where the unreadable markup starts.
+        for (xml, stop) in [
+            ("<a b='1", 0),
+            ("<a b>", 0),
+            ("<a b=1>", 0),
+            ("<a", 0),
+            ("<r><!-- x", 3),
+            ("<r><?p x", 3),
+            ("<r><![CDATA[x", 3),
+            ("<r></r", 3),
+            ("<a/ >", 0),
+            ("<r><!ELEMENT a></r>", 3),
+            ("<r>< a/></r>", 3),
+            ("<r><a =''/></r>", 3),
+        ] {
+            assert_eq!(check(xml), Ok(Scan::Stopped(stop)), "{xml}");
+            assert!(roxmltree::Document::parse(xml).is_err(), "{xml}");
         }
     }
 }

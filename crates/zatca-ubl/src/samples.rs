@@ -170,38 +170,55 @@ impl<'a> ComplianceSamples<'a> {
         billed: &str,
         time: &SigningTime,
     ) -> String {
-        let p = self.profile;
-        let uuid = document_uuid(p, step, icv);
+        let lines = lines_of(step);
+        let totals = Totals::of(&lines);
+        let mut x = String::with_capacity(6000);
+        x.push_str(DOCUMENT_START);
+        self.identification(&mut x, step, id, icv, time);
+        if is_note(step) {
+            billing_reference(&mut x, billed);
+        }
+        chain_references(&mut x, icv, pih);
+        self.parties(&mut x);
+        delivery_and_payment(&mut x, step, time);
+        tax_totals(&mut x, &totals);
+        monetary_total(&mut x, &totals);
+        for (n, line) in lines.iter().enumerate() {
+            invoice_line(&mut x, n + 1, line);
+        }
+        x.push_str("</Invoice>\n");
+        x
+    }
+
+    /// `cbc:ID` to `cbc:TaxCurrencyCode`: what the document is, and when.
+    fn identification(
+        &self,
+        x: &mut String,
+        step: ComplianceStep,
+        id: &str,
+        icv: u64,
+        time: &SigningTime,
+    ) {
+        let uuid = document_uuid(self.profile, step, icv);
         let subtype = if step.simplified() {
             "0200000"
         } else {
             "0100000"
         };
-        let lines = lines_of(step);
-        let net: u64 = lines.iter().map(|l| l.net()).sum();
-        let vat: u64 = lines.iter().map(|l| l.vat()).sum();
-        let gross = net + vat;
-        let seller = escape(p.organization_name().as_str());
-        let location = escape(p.location().as_str());
-        let country = p.country().as_str();
-        let vat_number = p.vat().as_str();
-        let crn = crn(p);
-        let date = time.date();
-        let mut x = String::with_capacity(6000);
-        x.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>
-<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" xmlns:ext="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2">
-    <cbc:ProfileID>reporting:1.0</cbc:ProfileID>
-"#);
-        push(&mut x, 4, &format!("<cbc:ID>{id}</cbc:ID>"));
-        push(&mut x, 4, &format!("<cbc:UUID>{uuid}</cbc:UUID>"));
-        push(&mut x, 4, &format!("<cbc:IssueDate>{date}</cbc:IssueDate>"));
+        push(x, 4, &format!("<cbc:ID>{id}</cbc:ID>"));
+        push(x, 4, &format!("<cbc:UUID>{uuid}</cbc:UUID>"));
         push(
-            &mut x,
+            x,
+            4,
+            &format!("<cbc:IssueDate>{}</cbc:IssueDate>", time.date()),
+        );
+        push(
+            x,
             4,
             &format!("<cbc:IssueTime>{}</cbc:IssueTime>", time.time()),
         );
         push(
-            &mut x,
+            x,
             4,
             &format!(
                 "<cbc:InvoiceTypeCode name=\"{subtype}\">{}</cbc:InvoiceTypeCode>",
@@ -209,51 +226,35 @@ impl<'a> ComplianceSamples<'a> {
             ),
         );
         push(
-            &mut x,
+            x,
             4,
             "<cbc:DocumentCurrencyCode>SAR</cbc:DocumentCurrencyCode>",
         );
-        push(&mut x, 4, "<cbc:TaxCurrencyCode>SAR</cbc:TaxCurrencyCode>");
-        if is_note(step) {
-            push(&mut x, 4, "<cac:BillingReference>");
-            push(&mut x, 8, "<cac:InvoiceDocumentReference>");
-            push(&mut x, 12, &format!("<cbc:ID>{billed}</cbc:ID>"));
-            push(&mut x, 8, "</cac:InvoiceDocumentReference>");
-            push(&mut x, 4, "</cac:BillingReference>");
-        }
-        push(&mut x, 4, "<cac:AdditionalDocumentReference>");
-        push(&mut x, 8, "<cbc:ID>ICV</cbc:ID>");
-        push(&mut x, 8, &format!("<cbc:UUID>{icv}</cbc:UUID>"));
-        push(&mut x, 4, "</cac:AdditionalDocumentReference>");
-        push(&mut x, 4, "<cac:AdditionalDocumentReference>");
-        push(&mut x, 8, "<cbc:ID>PIH</cbc:ID>");
-        push(&mut x, 8, "<cac:Attachment>");
-        push(
-            &mut x,
-            12,
-            &format!(
-                "<cbc:EmbeddedDocumentBinaryObject mimeCode=\"text/plain\">{pih}</cbc:EmbeddedDocumentBinaryObject>"
-            ),
-        );
-        push(&mut x, 8, "</cac:Attachment>");
-        push(&mut x, 4, "</cac:AdditionalDocumentReference>");
+        push(x, 4, "<cbc:TaxCurrencyCode>SAR</cbc:TaxCurrencyCode>");
+    }
+
+    /// The seller (the device's organisation) and the fixed sample buyer.
+    fn parties(&self, x: &mut String) {
+        let p = self.profile;
+        let seller = escape(p.organization_name().as_str());
+        let location = escape(p.location().as_str());
         party(
-            &mut x,
+            x,
             "AccountingSupplierParty",
-            Some(&crn),
+            Some(&crn(p)),
             &Address {
                 street: &location,
                 building: "1234",
                 district: &location,
                 city: &location,
                 postal: "12345",
-                country,
+                country: p.country().as_str(),
             },
-            vat_number,
+            p.vat().as_str(),
             &seller,
         );
         party(
-            &mut x,
+            x,
             "AccountingCustomerParty",
             None,
             &Address {
@@ -267,136 +268,190 @@ impl<'a> ComplianceSamples<'a> {
             BUYER_VAT,
             BUYER_NAME,
         );
-        push(&mut x, 4, "<cac:Delivery>");
+    }
+}
+
+/// The XML declaration, the `Invoice` start tag with its namespaces, and
+/// `cbc:ProfileID`.
+const DOCUMENT_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" xmlns:ext="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2">
+    <cbc:ProfileID>reporting:1.0</cbc:ProfileID>
+"#;
+
+/// A note's `cac:BillingReference` to the invoice it corrects.
+fn billing_reference(x: &mut String, billed: &str) {
+    push(x, 4, "<cac:BillingReference>");
+    push(x, 8, "<cac:InvoiceDocumentReference>");
+    push(x, 12, &format!("<cbc:ID>{billed}</cbc:ID>"));
+    push(x, 8, "</cac:InvoiceDocumentReference>");
+    push(x, 4, "</cac:BillingReference>");
+}
+
+/// The ICV and PIH `cac:AdditionalDocumentReference`s that chain the documents.
+fn chain_references(x: &mut String, icv: u64, pih: &str) {
+    push(x, 4, "<cac:AdditionalDocumentReference>");
+    push(x, 8, "<cbc:ID>ICV</cbc:ID>");
+    push(x, 8, &format!("<cbc:UUID>{icv}</cbc:UUID>"));
+    push(x, 4, "</cac:AdditionalDocumentReference>");
+    push(x, 4, "<cac:AdditionalDocumentReference>");
+    push(x, 8, "<cbc:ID>PIH</cbc:ID>");
+    push(x, 8, "<cac:Attachment>");
+    push(
+        x,
+        12,
+        &format!(
+            "<cbc:EmbeddedDocumentBinaryObject mimeCode=\"text/plain\">{pih}</cbc:EmbeddedDocumentBinaryObject>"
+        ),
+    );
+    push(x, 8, "</cac:Attachment>");
+    push(x, 4, "</cac:AdditionalDocumentReference>");
+}
+
+/// `cac:Delivery` (on the issue date) and `cac:PaymentMeans` (with a note's reason).
+fn delivery_and_payment(x: &mut String, step: ComplianceStep, time: &SigningTime) {
+    push(x, 4, "<cac:Delivery>");
+    push(
+        x,
+        8,
+        &format!(
+            "<cbc:ActualDeliveryDate>{}</cbc:ActualDeliveryDate>",
+            time.date()
+        ),
+    );
+    push(x, 4, "</cac:Delivery>");
+    push(x, 4, "<cac:PaymentMeans>");
+    push(x, 8, "<cbc:PaymentMeansCode>10</cbc:PaymentMeansCode>");
+    if let Some(reason) = note_reason(step) {
         push(
-            &mut x,
+            x,
             8,
-            &format!("<cbc:ActualDeliveryDate>{date}</cbc:ActualDeliveryDate>"),
+            &format!("<cbc:InstructionNote>{reason}</cbc:InstructionNote>"),
         );
-        push(&mut x, 4, "</cac:Delivery>");
-        push(&mut x, 4, "<cac:PaymentMeans>");
-        push(&mut x, 8, "<cbc:PaymentMeansCode>10</cbc:PaymentMeansCode>");
-        if let Some(reason) = note_reason(step) {
-            push(
-                &mut x,
-                8,
-                &format!("<cbc:InstructionNote>{reason}</cbc:InstructionNote>"),
-            );
-        }
-        push(&mut x, 4, "</cac:PaymentMeans>");
-        push(&mut x, 4, "<cac:TaxTotal>");
+    }
+    push(x, 4, "</cac:PaymentMeans>");
+}
+
+/// The two document-level `cac:TaxTotal`s: the VAT amount alone, then with its
+/// one subtotal (category S).
+fn tax_totals(x: &mut String, totals: &Totals) {
+    let vat_amount = format!(
+        "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
+        sar(totals.vat)
+    );
+    push(x, 4, "<cac:TaxTotal>");
+    push(x, 8, &vat_amount);
+    push(x, 4, "</cac:TaxTotal>");
+    push(x, 4, "<cac:TaxTotal>");
+    push(x, 8, &vat_amount);
+    push(x, 8, "<cac:TaxSubtotal>");
+    push(
+        x,
+        12,
+        &format!(
+            "<cbc:TaxableAmount currencyID=\"SAR\">{}</cbc:TaxableAmount>",
+            sar(totals.net)
+        ),
+    );
+    push(x, 12, &vat_amount);
+    tax_category(x, 12, "TaxCategory", true);
+    push(x, 8, "</cac:TaxSubtotal>");
+    push(x, 4, "</cac:TaxTotal>");
+}
+
+/// `cac:LegalMonetaryTotal`.
+fn monetary_total(x: &mut String, totals: &Totals) {
+    push(x, 4, "<cac:LegalMonetaryTotal>");
+    for (name, amount) in [
+        ("LineExtensionAmount", totals.net),
+        ("TaxExclusiveAmount", totals.net),
+        ("TaxInclusiveAmount", totals.gross()),
+        ("AllowanceTotalAmount", 0),
+        ("PrepaidAmount", 0),
+        ("PayableAmount", totals.gross()),
+    ] {
         push(
-            &mut x,
+            x,
             8,
             &format!(
-                "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
-                sar(vat)
+                "<cbc:{name} currencyID=\"SAR\">{}</cbc:{name}>",
+                sar(amount)
             ),
         );
-        push(&mut x, 4, "</cac:TaxTotal>");
-        push(&mut x, 4, "<cac:TaxTotal>");
-        push(
-            &mut x,
-            8,
-            &format!(
-                "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
-                sar(vat)
-            ),
-        );
-        push(&mut x, 8, "<cac:TaxSubtotal>");
-        push(
-            &mut x,
-            12,
-            &format!(
-                "<cbc:TaxableAmount currencyID=\"SAR\">{}</cbc:TaxableAmount>",
-                sar(net)
-            ),
-        );
-        push(
-            &mut x,
-            12,
-            &format!(
-                "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
-                sar(vat)
-            ),
-        );
-        tax_category(&mut x, 12, "TaxCategory", true);
-        push(&mut x, 8, "</cac:TaxSubtotal>");
-        push(&mut x, 4, "</cac:TaxTotal>");
-        push(&mut x, 4, "<cac:LegalMonetaryTotal>");
-        for (name, amount) in [
-            ("LineExtensionAmount", net),
-            ("TaxExclusiveAmount", net),
-            ("TaxInclusiveAmount", gross),
-            ("AllowanceTotalAmount", 0),
-            ("PrepaidAmount", 0),
-            ("PayableAmount", gross),
-        ] {
-            push(
-                &mut x,
-                8,
-                &format!(
-                    "<cbc:{name} currencyID=\"SAR\">{}</cbc:{name}>",
-                    sar(amount)
-                ),
-            );
+    }
+    push(x, 4, "</cac:LegalMonetaryTotal>");
+}
+
+/// One `cac:InvoiceLine`, numbered from 1.
+fn invoice_line(x: &mut String, number: usize, line: &Line) {
+    push(x, 4, "<cac:InvoiceLine>");
+    push(x, 8, &format!("<cbc:ID>{number}</cbc:ID>"));
+    push(
+        x,
+        8,
+        &format!(
+            "<cbc:InvoicedQuantity unitCode=\"PCE\">{}.000000</cbc:InvoicedQuantity>",
+            line.quantity
+        ),
+    );
+    push(
+        x,
+        8,
+        &format!(
+            "<cbc:LineExtensionAmount currencyID=\"SAR\">{}</cbc:LineExtensionAmount>",
+            sar(line.net())
+        ),
+    );
+    push(x, 8, "<cac:TaxTotal>");
+    push(
+        x,
+        12,
+        &format!(
+            "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
+            sar(line.vat())
+        ),
+    );
+    push(
+        x,
+        12,
+        &format!(
+            "<cbc:RoundingAmount currencyID=\"SAR\">{}</cbc:RoundingAmount>",
+            sar(line.net() + line.vat())
+        ),
+    );
+    push(x, 8, "</cac:TaxTotal>");
+    push(x, 8, "<cac:Item>");
+    push(x, 12, &format!("<cbc:Name>{}</cbc:Name>", line.name));
+    tax_category(x, 12, "ClassifiedTaxCategory", false);
+    push(x, 8, "</cac:Item>");
+    push(x, 8, "<cac:Price>");
+    push(
+        x,
+        12,
+        &format!(
+            "<cbc:PriceAmount currencyID=\"SAR\">{}</cbc:PriceAmount>",
+            sar(line.unit_price)
+        ),
+    );
+    push(x, 8, "</cac:Price>");
+    push(x, 4, "</cac:InvoiceLine>");
+}
+
+/// The document totals (halalas): the sums of the lines' net and VAT amounts.
+struct Totals {
+    net: u64,
+    vat: u64,
+}
+
+impl Totals {
+    fn of(lines: &[Line]) -> Self {
+        Self {
+            net: lines.iter().map(Line::net).sum(),
+            vat: lines.iter().map(Line::vat).sum(),
         }
-        push(&mut x, 4, "</cac:LegalMonetaryTotal>");
-        for (n, line) in lines.iter().enumerate() {
-            push(&mut x, 4, "<cac:InvoiceLine>");
-            push(&mut x, 8, &format!("<cbc:ID>{}</cbc:ID>", n + 1));
-            push(
-                &mut x,
-                8,
-                &format!(
-                    "<cbc:InvoicedQuantity unitCode=\"PCE\">{}.000000</cbc:InvoicedQuantity>",
-                    line.quantity
-                ),
-            );
-            push(
-                &mut x,
-                8,
-                &format!(
-                    "<cbc:LineExtensionAmount currencyID=\"SAR\">{}</cbc:LineExtensionAmount>",
-                    sar(line.net())
-                ),
-            );
-            push(&mut x, 8, "<cac:TaxTotal>");
-            push(
-                &mut x,
-                12,
-                &format!(
-                    "<cbc:TaxAmount currencyID=\"SAR\">{}</cbc:TaxAmount>",
-                    sar(line.vat())
-                ),
-            );
-            push(
-                &mut x,
-                12,
-                &format!(
-                    "<cbc:RoundingAmount currencyID=\"SAR\">{}</cbc:RoundingAmount>",
-                    sar(line.net() + line.vat())
-                ),
-            );
-            push(&mut x, 8, "</cac:TaxTotal>");
-            push(&mut x, 8, "<cac:Item>");
-            push(&mut x, 12, &format!("<cbc:Name>{}</cbc:Name>", line.name));
-            tax_category(&mut x, 12, "ClassifiedTaxCategory", false);
-            push(&mut x, 8, "</cac:Item>");
-            push(&mut x, 8, "<cac:Price>");
-            push(
-                &mut x,
-                12,
-                &format!(
-                    "<cbc:PriceAmount currencyID=\"SAR\">{}</cbc:PriceAmount>",
-                    sar(line.unit_price)
-                ),
-            );
-            push(&mut x, 8, "</cac:Price>");
-            push(&mut x, 4, "</cac:InvoiceLine>");
-        }
-        x.push_str("</Invoice>\n");
-        x
+    }
+
+    fn gross(&self) -> u64 {
+        self.net + self.vat
     }
 }
 

@@ -203,3 +203,24 @@ fn chain_continues_from_the_given_position() {
             .is_err()
     );
 }
+
+/// The documents' bytes are pinned: each hash covers its document and, through
+/// the PIH, every earlier one; signing is deterministic (RFC 6979, fixed time).
+#[test]
+fn generated_documents_are_byte_stable() {
+    let docs = generate("1100");
+    let last = docs.last().unwrap().signed().hash().to_base64();
+    let xml_digest = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(
+        docs.iter()
+            .map(|d| d.signed().xml())
+            .collect::<String>()
+            .as_bytes(),
+    ));
+    assert_eq!(
+        (last.as_str(), xml_digest.as_str()),
+        (
+            "CQalUYTssmNaE5eJAJekHnhxFgbs1ZndeO8MtX0XFi0=",
+            "etMw+OzgZtioe3xH98sDlAkDtbHU0O0RoAL00UUhKJ4="
+        )
+    );
+}
