@@ -32,10 +32,12 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
+// Fields drop in order: the readers close before the writer, so that the
+// writer, closing last, checkpoints the WAL into the database file.
 struct Inner {
     path: PathBuf,
-    writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
+    writer: Mutex<Connection>,
     next_reader: AtomicUsize,
     pub(crate) locks: Arc<DeviceLocks>,
 }
@@ -120,8 +122,8 @@ impl SqliteStore {
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
-                writer: Mutex::new(writer),
                 readers,
+                writer: Mutex::new(writer),
                 next_reader: AtomicUsize::new(0),
                 locks: Arc::default(),
             }),
