@@ -39,7 +39,7 @@
 //! with `SQLITE_BUSY` against another of this process's writes; reads run on
 //! the readers in parallel with the writer (WAL readers never block on a
 //! writer) and see every write committed before they start. Each call is
-//! committed when it returns. [`SqliteStore`] is an [`Arc`] around these: a
+//! committed when it returns. [`SqliteStore`] is an [`Arc`](std::sync::Arc) around these: a
 //! clone is cheap and shares them.
 //!
 //! # Migrations
