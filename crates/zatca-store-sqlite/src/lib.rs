@@ -1,11 +1,127 @@
 //! The onboarding service's embedded store: one SQLite file holding the
 //! devices and activities of the lifecycle ([`zatca_onboarding::DeviceStore`])
 //! and the service's accounts: the VATs it serves and its users ([`Accounts`]).
+//!
+//! ```no_run
+//! use zatca_store_sqlite::{Accounts as _, Role, SqliteStore};
+//! let store = SqliteStore::open(std::path::Path::new("/var/lib/zatca/service.db"))?;
+//! let vat: zatca_profile::Vat = "399999999900003".parse()?;
+//! store.add_vat(&vat, Some("Maximum Speed Tech Supply LTD"), None)?;
+//! let token = store.add_user("erp", Role::Admin, &[vat])?;
+//! assert!(store.authenticate(token.expose())?.is_some());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # The file
+//!
+//! [`SqliteStore::open`] creates the file if it is missing, mode 0600 (made
+//! by this crate before SQLite opens it, so it is never readable by others,
+//! and SQLite gives its `-wal` and `-shm` files the same mode); an existing
+//! file's mode is left as it is. Every connection runs with
+//! `journal_mode=WAL`, `synchronous=NORMAL`, `foreign_keys=ON` and a busy
+//! timeout of [`BUSY_TIMEOUT`] (another process, such as `zatca serve user
+//! add`, may be writing).
+//!
+//! WAL with `synchronous=NORMAL`: a commit is complete once its frames are
+//! in the WAL file (the operating system's cache); the WAL is fsynced at
+//! checkpoints. A killed process (`kill -9`, a crash) loses nothing that was
+//! committed, because the operating system still writes the cache out; only
+//! an operating-system crash or power loss may roll back the last commits
+//! (never corrupting the file). That is the failure the service is built to
+//! survive (its activities resume from the last committed step after a
+//! restart), at a fraction of `FULL`'s cost of one fsync per commit.
+//!
+//! # Connections
+//!
+//! One writer connection behind a mutex, and [`READERS`] read-only
+//! connections, each behind its own mutex. Every write goes through the
+//! writer, so writes are serialized in the process and a write never fails
+//! with `SQLITE_BUSY` against another of this process's writes; reads run on
+//! the readers in parallel with the writer (WAL readers never block on a
+//! writer) and see every write committed before they start. Each call is
+//! committed when it returns. [`SqliteStore`] is an [`Arc`](std::sync::Arc) around these: a
+//! clone is cheap and shares them.
+//!
+//! # Migrations
+//!
+//! The schema is a list of SQL scripts in this crate (`src/migrations/`),
+//! numbered from 1; `PRAGMA user_version` records how many were applied.
+//! [`SqliteStore::open`] applies the missing ones in order, each in one
+//! `IMMEDIATE` transaction with its `user_version` (a kill leaves the
+//! database before or after a script, never inside it). A database whose
+//! `user_version` is beyond [`DATABASE_VERSION`] was written by a newer
+//! release and is refused ([`StoreError::TooNew`]).
+//!
+//! # Devices
+//!
+//! The [`zatca_onboarding::DeviceStore`] implementation has the semantics of
+//! the directory store: a device's record (JSON, no secret) is its commit
+//! point and names its current generation; a generation's key, CSR, CSIDs
+//! and compliance results are rows keyed by (environment, device id,
+//! generation), written before the record that commits them, and rows of a
+//! generation never committed are overwritten by the next attempt. Each
+//! write is one statement (atomic and committed when it returns), so a
+//! killed process leaves nothing half-written to sweep.
+//!
+//! [`DeviceStore::lock_device`](zatca_onboarding::DeviceStore::lock_device)
+//! serializes the operations on one device among the threads of this
+//! process (an in-process table of the devices being worked on), while other
+//! devices proceed in parallel. It does not lock across processes: one
+//! service process owns the database's devices. (Administration commands
+//! from another process only touch the accounts tables.)
+//!
+//! Keys are stored as unencrypted PKCS#8 DER, CSID secrets in clear: the
+//! file is private to its owner (0600). Encrypting them under a master key
+//! is not done yet.
+//!
+//! # Accounts
+//!
+//! A token is 32 bytes from the operating system's random number generator,
+//! shown as 64 lower-case hex characters. Only its SHA-256 is stored; a
+//! token is found by its hash and the hashes compared again in constant
+//! time. A user name is 1 to 64 characters of `A-Z a-z 0-9 . _ @ -`; a VAT's
+//! display name at most 200 characters, none a control character.
+//!
+//! A group VAT (11th digit `1`, [`zatca_profile::Vat::is_group`]) has
+//! members: [`Accounts::add_vat`] with a group adds the group too if it is
+//! not served yet. A group cannot be a member of another group.
+//!
+//! # Dependencies
+//!
+//! `rusqlite` (feature `bundled`: SQLite compiled in, so there is nothing to
+//! install and every build runs the same SQLite): the maintained, thin
+//! binding to SQLite, with SQL kept in this crate and no ORM. The toolkit
+//! crates for what is stored (`zatca-onboarding` records, `zatca-keys` keys,
+//! `zatca-csr` CSRs, `zatca-cert` CSIDs, `zatca-profile` VATs, `zatca-types`
+//! SHA-256); `serde_json` for the records stored as JSON; `getrandom` for
+//! tokens; `subtle` for their constant-time comparison; `zeroize` for the
+//! token text and the keys read back.
 #![forbid(unsafe_code)]
+// No panic reachable from outside input (requests, the database file): these
+// are denied outside tests.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+mod accounts;
+mod devices;
+mod error;
+mod store;
+
+pub use devices::DeviceLock;
+pub use error::StoreError;
+pub use store::{BUSY_TIMEOUT, DATABASE_VERSION, READERS, SqliteStore};
 
 use std::fmt;
 
 use zatca_profile::Vat;
+use zeroize::Zeroizing;
 
 /// What a user may do for its VATs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,13 +206,13 @@ pub trait Accounts {
     fn authenticate(&self, token: &str) -> Result<Option<User>, Self::Error>;
 }
 
-/// A user's token: a secret, shown once.
-pub struct Token(String);
+/// A user's token: a secret, shown once (wiped from memory on drop).
+pub struct Token(Zeroizing<String>);
 
 impl Token {
     /// Wraps a token's text.
     pub fn new(text: String) -> Self {
-        Self(text)
+        Self(Zeroizing::new(text))
     }
 
     /// The token's text, to show the user once.

@@ -1,0 +1,502 @@
+//! The lifecycle's [`DeviceStore`] over the database.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use rusqlite::{OptionalExtension as _, params};
+use zatca_cert::Csid;
+use zatca_csr::Csr;
+use zatca_keys::PrivateKey;
+use zatca_onboarding::{
+    Activity, ActivityId, ActivityStatus, CsidKind, DeviceId, DeviceRecord, DeviceStore, Listing,
+    OnboardingError, StepResult,
+};
+use zatca_profile::Environment;
+use zeroize::Zeroizing;
+
+use crate::store::SqliteStore;
+
+/// The devices some thread of this process is working on.
+#[derive(Debug, Default)]
+pub(crate) struct DeviceLocks {
+    held: Mutex<HashSet<DeviceId>>,
+    released: Condvar,
+}
+
+/// The lock of one device ([`DeviceStore::lock_device`]); released on drop.
+#[derive(Debug)]
+pub struct DeviceLock {
+    locks: Arc<DeviceLocks>,
+    id: DeviceId,
+}
+
+impl Drop for DeviceLock {
+    fn drop(&mut self) {
+        let mut held = self
+            .locks
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        held.remove(&self.id);
+        drop(held);
+        self.locks.released.notify_all();
+    }
+}
+
+impl DeviceLocks {
+    fn lock(self: &Arc<Self>, id: &DeviceId) -> DeviceLock {
+        let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
+        while held.contains(id) {
+            held = self
+                .released
+                .wait(held)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        held.insert(id.clone());
+        DeviceLock {
+            locks: Arc::clone(self),
+            id: id.clone(),
+        }
+    }
+}
+
+/// A row's name in errors: `table (environment, device, generation)`.
+fn row(table: &str, record: &DeviceRecord, generation: u32) -> String {
+    format!(
+        "table {table}, row ({}, {}, generation {generation})",
+        record.environment.as_str(),
+        record.device_id
+    )
+}
+
+fn status_name(status: ActivityStatus) -> Result<String, serde_json::Error> {
+    serde_json::to_value(status).map(|v| v.as_str().unwrap_or_default().to_owned())
+}
+
+impl SqliteStore {
+    fn io(&self, context: &str) -> impl Fn(rusqlite::Error) -> OnboardingError + '_ {
+        let context = context.to_owned();
+        move |e| OnboardingError::Io {
+            path: self.path().to_path_buf(),
+            reason: format!("{context}: {e}"),
+        }
+    }
+
+    fn corrupt(&self, context: &str, what: impl std::fmt::Display) -> OnboardingError {
+        OnboardingError::Corrupt {
+            path: self.path().to_path_buf(),
+            reason: format!("{context}: {what}"),
+        }
+    }
+
+    fn missing(&self, context: &str) -> OnboardingError {
+        self.corrupt(context, "the row is missing")
+    }
+
+    fn parse_device(
+        &self,
+        context: &str,
+        environment: &str,
+        id: &str,
+        json: &str,
+    ) -> Result<DeviceRecord, OnboardingError> {
+        let record: DeviceRecord =
+            serde_json::from_str(json).map_err(|e| self.corrupt(context, e))?;
+        if record.environment.as_str() != environment || record.device_id.as_str() != id {
+            return Err(self.corrupt(context, "the record is of another device"));
+        }
+        Ok(record)
+    }
+}
+
+impl DeviceStore for SqliteStore {
+    /// One device's lock, among the threads of this process.
+    type Lock = DeviceLock;
+
+    fn lock_device(&self, id: &DeviceId) -> Result<DeviceLock, OnboardingError> {
+        Ok(self.locks().lock(id))
+    }
+
+    fn load_device_in(
+        &self,
+        environment: Environment,
+        id: &DeviceId,
+    ) -> Result<Option<DeviceRecord>, OnboardingError> {
+        let context = format!("table devices, row ({}, {id})", environment.as_str());
+        let json: Option<String> = self
+            .reader()
+            .prepare_cached("SELECT record FROM devices WHERE environment = ?1 AND device_id = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![environment.as_str(), id.as_str()], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(self.io(&context))?;
+        json.map(|j| self.parse_device(&context, environment.as_str(), id.as_str(), &j))
+            .transpose()
+    }
+
+    fn list_devices(&self) -> Result<Listing, OnboardingError> {
+        let rows: Vec<(String, String, String)> = self
+            .reader()
+            .prepare_cached("SELECT environment, device_id, record FROM devices")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                    .collect()
+            })
+            .map_err(self.io("table devices"))?;
+        let mut out = Listing::default();
+        for (environment, id, json) in rows {
+            let context = format!("table devices, row ({environment}, {id})");
+            match self.parse_device(&context, &environment, &id, &json) {
+                Ok(record) => out.devices.push(record),
+                Err(e) => out.damaged.push(e),
+            }
+        }
+        // As the directory store lists them: by environment, then id.
+        out.devices
+            .sort_by(|a, b| (a.environment, &a.device_id).cmp(&(b.environment, &b.device_id)));
+        Ok(out)
+    }
+
+    fn save_device(&self, record: &DeviceRecord) -> Result<(), OnboardingError> {
+        let context = format!(
+            "table devices, row ({}, {})",
+            record.environment.as_str(),
+            record.device_id
+        );
+        let json = serde_json::to_string(record).map_err(|e| OnboardingError::Io {
+            path: self.path().to_path_buf(),
+            reason: format!("{context}: {e}"),
+        })?;
+        self.writer()
+            .prepare_cached(
+                "INSERT INTO devices (environment, device_id, vat, egs_serial, state, record)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (environment, device_id) DO UPDATE SET
+                   vat = excluded.vat, egs_serial = excluded.egs_serial,
+                   state = excluded.state, record = excluded.record",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    record.environment.as_str(),
+                    record.device_id.as_str(),
+                    record.vat.as_str(),
+                    record.egs_serial.as_str(),
+                    record.state.name(),
+                    json
+                ])
+            })
+            .map(drop)
+            .map_err(self.io(&context))
+    }
+
+    fn write_key(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        key: &PrivateKey,
+    ) -> Result<(), OnboardingError> {
+        let context = row("device_keys", record, generation);
+        let der = key.to_pkcs8_der()?;
+        self.writer()
+            .prepare_cached(
+                "INSERT INTO device_keys (environment, device_id, generation, key_pkcs8)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (environment, device_id, generation) DO UPDATE SET
+                   key_pkcs8 = excluded.key_pkcs8",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    record.environment.as_str(),
+                    record.device_id.as_str(),
+                    generation,
+                    der.as_slice()
+                ])
+            })
+            .map(drop)
+            .map_err(self.io(&context))
+    }
+
+    fn read_key(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<PrivateKey, OnboardingError> {
+        let context = row("device_keys", record, generation);
+        let der: Option<Zeroizing<Vec<u8>>> = self
+            .reader()
+            .prepare_cached(
+                "SELECT key_pkcs8 FROM device_keys
+                 WHERE environment = ?1 AND device_id = ?2 AND generation = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        record.environment.as_str(),
+                        record.device_id.as_str(),
+                        generation
+                    ],
+                    |r| r.get::<_, Vec<u8>>(0).map(Zeroizing::new),
+                )
+                .optional()
+            })
+            .map_err(self.io(&context))?;
+        let der = der.ok_or_else(|| self.missing(&context))?;
+        PrivateKey::from_bytes(&der)
+            .map(|(key, _)| key)
+            .map_err(|e| self.corrupt(&context, e))
+    }
+
+    fn write_csr(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        csr: &Csr,
+    ) -> Result<(), OnboardingError> {
+        let context = row("device_csrs", record, generation);
+        let pem = csr.to_pem()?;
+        self.writer()
+            .prepare_cached(
+                "INSERT INTO device_csrs (environment, device_id, generation, csr_pem)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (environment, device_id, generation) DO UPDATE SET
+                   csr_pem = excluded.csr_pem",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    record.environment.as_str(),
+                    record.device_id.as_str(),
+                    generation,
+                    pem
+                ])
+            })
+            .map(drop)
+            .map_err(self.io(&context))
+    }
+
+    fn read_csr(&self, record: &DeviceRecord, generation: u32) -> Result<Csr, OnboardingError> {
+        let context = row("device_csrs", record, generation);
+        let pem: Option<String> = self
+            .reader()
+            .prepare_cached(
+                "SELECT csr_pem FROM device_csrs
+                 WHERE environment = ?1 AND device_id = ?2 AND generation = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        record.environment.as_str(),
+                        record.device_id.as_str(),
+                        generation
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .map_err(self.io(&context))?;
+        let pem = pem.ok_or_else(|| self.missing(&context))?;
+        Csr::parse(pem.as_bytes())
+            .map(|(csr, _)| csr)
+            .map_err(|e| self.corrupt(&context, e))
+    }
+
+    fn write_csid(
+        &self,
+        record: &DeviceRecord,
+        kind: CsidKind,
+        generation: u32,
+        csid: &Csid,
+    ) -> Result<(), OnboardingError> {
+        let context = format!(
+            "table device_csids, row ({}, {}, {}, generation {generation})",
+            record.environment.as_str(),
+            record.device_id,
+            kind.name()
+        );
+        self.writer()
+            .prepare_cached(
+                "INSERT INTO device_csids
+                   (environment, device_id, kind, generation, token, secret, request_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (environment, device_id, kind, generation) DO UPDATE SET
+                   token = excluded.token, secret = excluded.secret,
+                   request_id = excluded.request_id",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    record.environment.as_str(),
+                    record.device_id.as_str(),
+                    kind.name(),
+                    generation,
+                    csid.token(),
+                    csid.expose_secret(),
+                    csid.request_id()
+                ])
+            })
+            .map(drop)
+            .map_err(self.io(&context))
+    }
+
+    fn read_csid(
+        &self,
+        record: &DeviceRecord,
+        kind: CsidKind,
+        generation: u32,
+    ) -> Result<Csid, OnboardingError> {
+        let context = format!(
+            "table device_csids, row ({}, {}, {}, generation {generation})",
+            record.environment.as_str(),
+            record.device_id,
+            kind.name()
+        );
+        type Parts = (String, Zeroizing<String>, Option<String>);
+        let parts: Option<Parts> = self
+            .reader()
+            .prepare_cached(
+                "SELECT token, secret, request_id FROM device_csids
+                 WHERE environment = ?1 AND device_id = ?2 AND kind = ?3 AND generation = ?4",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        record.environment.as_str(),
+                        record.device_id.as_str(),
+                        kind.name(),
+                        generation
+                    ],
+                    |r| Ok((r.get(0)?, Zeroizing::new(r.get::<_, String>(1)?), r.get(2)?)),
+                )
+                .optional()
+            })
+            .map_err(self.io(&context))?;
+        let (token, secret, request_id) = parts.ok_or_else(|| self.missing(&context))?;
+        Csid::new(&token, secret, request_id).map_err(|e| self.corrupt(&context, e))
+    }
+
+    fn write_results(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+        results: &[StepResult],
+    ) -> Result<(), OnboardingError> {
+        let context = row("compliance_results", record, generation);
+        let json = serde_json::to_string(results).map_err(|e| OnboardingError::Io {
+            path: self.path().to_path_buf(),
+            reason: format!("{context}: {e}"),
+        })?;
+        self.writer()
+            .prepare_cached(
+                "INSERT INTO compliance_results (environment, device_id, generation, results)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (environment, device_id, generation) DO UPDATE SET
+                   results = excluded.results",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    record.environment.as_str(),
+                    record.device_id.as_str(),
+                    generation,
+                    json
+                ])
+            })
+            .map(drop)
+            .map_err(self.io(&context))
+    }
+
+    fn read_results(
+        &self,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<Vec<StepResult>, OnboardingError> {
+        let context = row("compliance_results", record, generation);
+        let json: Option<String> = self
+            .reader()
+            .prepare_cached(
+                "SELECT results FROM compliance_results
+                 WHERE environment = ?1 AND device_id = ?2 AND generation = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        record.environment.as_str(),
+                        record.device_id.as_str(),
+                        generation
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .map_err(self.io(&context))?;
+        match json {
+            None => Ok(Vec::new()),
+            Some(json) => serde_json::from_str(&json).map_err(|e| self.corrupt(&context, e)),
+        }
+    }
+
+    fn save_activity(&self, activity: &Activity) -> Result<(), OnboardingError> {
+        let context = format!("table activities, row {}", activity.activity_id);
+        let encode = |e: serde_json::Error| OnboardingError::Io {
+            path: self.path().to_path_buf(),
+            reason: format!("{context}: {e}"),
+        };
+        let json = serde_json::to_string(activity).map_err(encode)?;
+        let status = status_name(activity.status).map_err(encode)?;
+        self.writer()
+            .prepare_cached(
+                "INSERT INTO activities (activity_id, device_id, status, record)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (activity_id) DO UPDATE SET
+                   device_id = excluded.device_id, status = excluded.status,
+                   record = excluded.record",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    activity.activity_id.as_str(),
+                    activity.device_id.as_str(),
+                    status,
+                    json
+                ])
+            })
+            .map(drop)
+            .map_err(self.io(&context))
+    }
+
+    fn load_activity(&self, id: &ActivityId) -> Result<Activity, OnboardingError> {
+        let context = format!("table activities, row {id}");
+        let json: Option<String> = self
+            .reader()
+            .prepare_cached("SELECT record FROM activities WHERE activity_id = ?1")
+            .and_then(|mut s| s.query_row([id.as_str()], |r| r.get(0)).optional())
+            .map_err(self.io(&context))?;
+        let Some(json) = json else {
+            return Err(OnboardingError::UnknownActivity {
+                activity_id: id.clone(),
+            });
+        };
+        let activity: Activity =
+            serde_json::from_str(&json).map_err(|e| self.corrupt(&context, e))?;
+        if activity.activity_id != *id {
+            return Err(self.corrupt(&context, "the record is of another activity"));
+        }
+        Ok(activity)
+    }
+
+    fn in_progress_activities(&self) -> Result<Vec<ActivityId>, OnboardingError> {
+        let ids: Vec<String> = self
+            .reader()
+            .prepare_cached(IN_PROGRESS_QUERY)
+            .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+            .map_err(self.io("table activities"))?;
+        ids.iter()
+            .map(|id| {
+                ActivityId::from_stored(id)
+                    .map_err(|e| self.corrupt(&format!("table activities, row {id:?}"), e))
+            })
+            .collect()
+    }
+}
+
+/// The interrupted activities, found through the partial index
+/// `activities_in_progress`.
+pub(crate) const IN_PROGRESS_QUERY: &str =
+    "SELECT activity_id FROM activities WHERE status = 'IN_PROGRESS' ORDER BY activity_id";
