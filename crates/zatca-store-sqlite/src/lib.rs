@@ -62,12 +62,7 @@ pub trait Accounts {
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// Adds a VAT (a member of `group` when given); adding it again updates its name.
-    fn add_vat(
-        &self,
-        vat: &Vat,
-        name: Option<&str>,
-        group: Option<&Vat>,
-    ) -> Result<(), Self::Error>;
+    fn add_vat(&self, vat: &Vat, name: Option<&str>, group: Option<&Vat>) -> Result<(), Self::Error>;
 
     /// The VAT, if the service serves it.
     fn vat(&self, vat: &str) -> Result<Option<VatEntry>, Self::Error>;
