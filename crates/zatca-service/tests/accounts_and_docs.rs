@@ -50,13 +50,13 @@ fn tokens_are_stored_hashed_and_revocable() {
     let vat = Vat::parse("399999999900003").unwrap();
     assert!(
         accounts
-            .add_user("alice", Role::Admin, &[vat.clone()])
+            .add_user("alice", Role::Admin, std::slice::from_ref(&vat))
             .is_err(),
         "a user of a VAT not added"
     );
     accounts.add_vat(&vat, Some("Org"), None).unwrap();
     let token = accounts
-        .add_user("alice", Role::Admin, &[vat.clone()])
+        .add_user("alice", Role::Admin, std::slice::from_ref(&vat))
         .unwrap();
     assert_eq!(token.expose().len(), 64);
     assert_eq!(format!("{token:?}"), "Token(<redacted>)");
@@ -67,7 +67,7 @@ fn tokens_are_stored_hashed_and_revocable() {
     );
     assert!(
         accounts
-            .add_user("alice", Role::Viewer, &[vat.clone()])
+            .add_user("alice", Role::Viewer, std::slice::from_ref(&vat))
             .is_err()
     );
     let user = accounts.authenticate(token.expose()).unwrap().unwrap();
