@@ -54,6 +54,9 @@ enum Command {
     /// Serve the offline simulator over ZATCA's onboarding HTTP API (`serve`).
     #[cfg(feature = "http")]
     Simulator(cmd::simulator::Args),
+    /// Serve the onboarding APIs (register-device, generate-csid, renew-pcsid, pcsid-status) over HTTP; `vat` and `user` administer it.
+    #[cfg(feature = "http")]
+    Serve(cmd::serve::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,6 +75,8 @@ fn main() -> std::process::ExitCode {
         Command::Onboard(args) => cmd::onboard::run(args),
         #[cfg(feature = "http")]
         Command::Simulator(args) => cmd::simulator::run(args),
+        #[cfg(feature = "http")]
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

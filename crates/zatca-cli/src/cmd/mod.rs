@@ -10,6 +10,8 @@ pub mod invoice;
 pub mod keygen;
 pub mod onboard;
 pub mod qr;
+#[cfg(feature = "http")]
+pub mod serve;
 pub mod sign_hash;
 #[cfg(feature = "http")]
 pub mod simulator;

@@ -1,0 +1,434 @@
+//! `zatca serve`: the onboarding service (ClearTax's seed APIs over HTTP,
+//! `zatca-service`) and its offline administration against the same `--db`:
+//! `zatca serve vat add|list`, `zatca serve user add|list|revoke`.
+//!
+//! The first stdout line is `listening on http://HOST:PORT` (port 0 picks a
+//! free port). Logs go to stderr, one structured line per request and per
+//! finished activity (`--log-format text|json`); they never hold a token, a
+//! key, a secret or an OTP. SIGINT or SIGTERM stops accepting, lets the
+//! requests in hand finish, gives the running activities a bounded time and
+//! leaves the others `IN_PROGRESS` for the next start to resume.
+//!
+//! Listening on a non-loopback address needs `--allow-remote`; the service
+//! speaks plain HTTP, so a reverse proxy must then terminate TLS (a warning
+//! says so). `--tls-cert`/`--tls-key` are refused: TLS in the service itself
+//! is not supported yet.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use zatca_onboarding::Options;
+use zatca_profile::{Environment, Vat};
+use zatca_service::{Config, Service, SharedFatoora};
+use zatca_simulator::{Simulator, SimulatorConfig, UblDocumentChecker};
+use zatca_store_sqlite::{Accounts, Role};
+
+use super::device;
+use super::fatoora::FatooraChoice;
+use crate::exit::{CliError, Code};
+
+/// How long a stop waits for the running activities.
+const ACTIVITY_GRACE: Duration = Duration::from_secs(10);
+
+/// Arguments of `zatca serve`.
+#[derive(Debug, clap::Args)]
+#[command(subcommand_negates_reqs = true)]
+pub struct Args {
+    /// The service's database (created on first start).
+    #[arg(long, value_name = "PATH", global = true)]
+    db: Option<PathBuf>,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(subcommand)]
+    command: Option<AdminCommand>,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServerArgs {
+    /// The address to listen on (port 0 picks a free port, printed first).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The environment devices are registered in (default: the one --fatoora fixes, else development).
+    #[arg(long, value_name = "ENV")]
+    env: Option<Environment>,
+    /// Where the Fatoora calls go: sim (the offline simulator, in-process), developer-portal, simulation, production or a URL.
+    #[arg(long, value_name = "WHERE", default_value = "sim")]
+    fatoora: FatooraChoice,
+    /// The path the routes are served under, e.g. /middle-east/ksa/einvoicing (default: none).
+    #[arg(long, value_name = "PATH", default_value = "")]
+    base_path: String,
+    /// Allow listening on a non-loopback address (then terminate TLS at a reverse proxy).
+    #[arg(long)]
+    allow_remote: bool,
+    /// TLS certificate (not supported yet: terminate TLS at a reverse proxy).
+    #[arg(long, value_name = "FILE")]
+    tls_cert: Option<PathBuf>,
+    /// TLS private key (not supported yet: terminate TLS at a reverse proxy).
+    #[arg(long, value_name = "FILE")]
+    tls_key: Option<PathBuf>,
+    /// The log format on stderr.
+    #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
+    log_format: String,
+    /// Worker threads running the background activities.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: u16,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AdminCommand {
+    /// The VATs the service serves.
+    Vat {
+        #[command(subcommand)]
+        command: VatCommand,
+    },
+    /// The service's users and their tokens.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum VatCommand {
+    /// Add a VAT (again: update its name and group).
+    Add {
+        /// The VAT (15 digits, starting and ending with 3).
+        vat: String,
+        /// A display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// The group VAT it is a member of (added first).
+        #[arg(long, value_name = "GROUPVAT")]
+        group: Option<String>,
+    },
+    /// List the VATs.
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum UserCommand {
+    /// Add a user and print its token, once.
+    Add {
+        /// The user's name.
+        name: String,
+        /// A VAT the user acts for (repeatable).
+        #[arg(long = "vat", value_name = "VAT", required = true)]
+        vats: Vec<String>,
+        /// admin (register, generate, renew, read) or viewer (read).
+        #[arg(long, value_parser = ["admin", "viewer"])]
+        role: String,
+        /// JSON output: {"User":…, "Token":…}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the users (never their tokens).
+    List {
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a user's token.
+    Revoke {
+        /// The user's name.
+        name: String,
+    },
+}
+
+/// The device store and the accounts behind `--db`.
+type Db = (zatca_onboarding::Store, zatca_service::JsonAccounts);
+
+/// Opens `--db`: for now a directory holding the directory device store and
+/// the accounts file.
+fn open_db(path: &Path) -> Result<Db, CliError> {
+    std::fs::create_dir_all(path).map_err(|e| {
+        CliError::new(
+            Code::Io,
+            format!("--db {}: could not be created: {e}", path.display()),
+        )
+    })?;
+    let store = zatca_onboarding::Store::open(path)?;
+    let accounts = zatca_service::JsonAccounts::open(path.join("accounts.json"));
+    Ok((store, accounts))
+}
+
+/// Where the in-process simulator keeps its CA keys and what it issued: beside the database.
+fn simulator_dir(db: &Path, environment: Environment) -> PathBuf {
+    let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".simulator");
+    db.with_file_name(name).join(environment.as_str())
+}
+
+fn accounts_error(e: impl std::fmt::Display) -> CliError {
+    CliError::new(Code::Invalid, e.to_string())
+}
+
+fn parse_vat(text: &str, what: &str) -> Result<Vat, CliError> {
+    Vat::parse(text).map_err(|e| CliError::new(Code::Invalid, format!("{what}: {}", e.message)))
+}
+
+/// Runs `zatca serve …`.
+pub fn run(args: Args) -> Result<(), CliError> {
+    let Some(db) = args.db else {
+        return Err(CliError::new(
+            Code::Invalid,
+            "--db PATH is required: the service's database",
+        ));
+    };
+    match args.command {
+        Some(AdminCommand::Vat { command }) => vat(&db, command),
+        Some(AdminCommand::User { command }) => user(&db, command),
+        None => serve(&db, args.server),
+    }
+}
+
+fn vat(db: &Path, command: VatCommand) -> Result<(), CliError> {
+    let (_, accounts) = open_db(db)?;
+    match command {
+        VatCommand::Add { vat, name, group } => {
+            let vat = parse_vat(&vat, "VAT")?;
+            let group = group.map(|g| parse_vat(&g, "--group")).transpose()?;
+            accounts
+                .add_vat(&vat, name.as_deref(), group.as_ref())
+                .map_err(accounts_error)?;
+            println!("added VAT {}", vat.as_str());
+        }
+        VatCommand::List { json } => {
+            let vats = accounts.list_vats().map_err(accounts_error)?;
+            if json {
+                let rows: Vec<_> = vats
+                    .iter()
+                    .map(|v| {
+                        serde_json::json!({
+                            "Vat": v.vat.as_str(),
+                            "Name": v.name,
+                            "Group": v.group.as_ref().map(Vat::as_str),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::json!({ "Vats": rows }));
+            } else {
+                for v in &vats {
+                    let group = v
+                        .group
+                        .as_ref()
+                        .map(|g| format!(" (member of {})", g.as_str()))
+                        .unwrap_or_default();
+                    println!(
+                        "{} {}{group}",
+                        v.vat.as_str(),
+                        v.name.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn user_json(user: &zatca_store_sqlite::User) -> serde_json::Value {
+    serde_json::json!({
+        "Name": user.name,
+        "Role": user.role.as_str(),
+        "Vats": user.vats.iter().map(Vat::as_str).collect::<Vec<_>>(),
+        "Revoked": user.revoked,
+    })
+}
+
+fn user(db: &Path, command: UserCommand) -> Result<(), CliError> {
+    let (_, accounts) = open_db(db)?;
+    match command {
+        UserCommand::Add {
+            name,
+            vats,
+            role,
+            json,
+        } => {
+            let role = if role == "admin" {
+                Role::Admin
+            } else {
+                Role::Viewer
+            };
+            let vats = vats
+                .iter()
+                .map(|v| parse_vat(v, "--vat"))
+                .collect::<Result<Vec<_>, _>>()?;
+            let token = accounts
+                .add_user(&name, role, &vats)
+                .map_err(accounts_error)?;
+            let user = zatca_store_sqlite::User {
+                name,
+                role,
+                vats,
+                revoked: false,
+            };
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "User": user_json(&user), "Token": token.expose() })
+                );
+            } else {
+                println!("added user {} ({})", user.name, user.role);
+                println!("token: {}", token.expose());
+                eprintln!("the token is shown only now: keep it");
+            }
+        }
+        UserCommand::List { json } => {
+            let users = accounts.list_users().map_err(accounts_error)?;
+            if json {
+                let rows: Vec<_> = users.iter().map(user_json).collect();
+                println!("{}", serde_json::json!({ "Users": rows }));
+            } else {
+                for u in &users {
+                    let vats: Vec<&str> = u.vats.iter().map(Vat::as_str).collect();
+                    let revoked = if u.revoked { " (revoked)" } else { "" };
+                    println!("{} {} {}{revoked}", u.name, u.role, vats.join(","));
+                }
+            }
+        }
+        UserCommand::Revoke { name } => {
+            if accounts.revoke_user(&name).map_err(accounts_error)? {
+                println!("revoked {name}");
+            } else {
+                return Err(CliError::new(
+                    Code::Invalid,
+                    format!("no user named {name:?}"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn open_fatoora(
+    choice: &FatooraChoice,
+    db: &Path,
+    environment: Environment,
+) -> Result<SharedFatoora, CliError> {
+    choice.check_environment(environment)?;
+    let url = match choice {
+        FatooraChoice::Sim => {
+            let config = SimulatorConfig {
+                state_dir: Some(simulator_dir(db, environment)),
+                ..SimulatorConfig::for_environment(environment, device::now().as_secs())
+            };
+            let simulator = Simulator::new(config)
+                .map_err(|e| CliError::new(Code::Io, e.to_string()))?
+                .with_document_checker(Box::new(UblDocumentChecker));
+            return Ok(Box::new(simulator));
+        }
+        FatooraChoice::Endpoint(e) => zatca_http::BaseUrl::from(*e),
+        FatooraChoice::Url(u) => u.clone(),
+    };
+    let client = zatca_http::HttpFatoora::new(zatca_http::ClientConfig::new(url))
+        .map_err(|e| CliError::new(Code::Invalid, e.to_string()))?;
+    Ok(Box::new(client))
+}
+
+fn init_logs(format: &str) {
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(true);
+    // A second subscriber cannot be set; the first one stays.
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+fn serve(db: &Path, args: ServerArgs) -> Result<(), CliError> {
+    if args.tls_cert.is_some() || args.tls_key.is_some() {
+        return Err(CliError::new(
+            Code::Invalid,
+            "--tls-cert/--tls-key: TLS in the service is not supported yet; terminate TLS at a reverse proxy and serve plain HTTP behind it",
+        ));
+    }
+    if !args.listen.ip().is_loopback() {
+        if !args.allow_remote {
+            return Err(CliError::new(
+                Code::Invalid,
+                format!(
+                    "--listen {}: not a loopback address; the service speaks plain HTTP and tokens travel in its headers: add --allow-remote behind a reverse proxy that terminates TLS",
+                    args.listen
+                ),
+            ));
+        }
+        eprintln!(
+            "warning: listening on {} over plain HTTP: a reverse proxy must terminate TLS in front of it, or tokens and OTPs cross the network in clear",
+            args.listen
+        );
+    }
+    let base_path = zatca_service::normalize_base_path(&args.base_path)
+        .map_err(|e| CliError::new(Code::Invalid, format!("--base-path: {e}")))?;
+    let environment = args
+        .env
+        .or_else(|| args.fatoora.environment())
+        .unwrap_or(Environment::Development);
+    init_logs(&args.log_format);
+    let (store, accounts) = open_db(db)?;
+    let fatoora = open_fatoora(&args.fatoora, db, environment)?;
+    let config = Config {
+        base_path,
+        workers: usize::from(args.workers),
+        options: Options::default(),
+        ..Config::new(environment)
+    };
+    let service = Service::new(store, accounts, fatoora, config)
+        .map_err(|e| CliError::new(Code::Io, format!("the worker threads could not start: {e}")))?;
+    let resumed = service.resume_interrupted()?;
+    if !resumed.is_empty() {
+        tracing::info!(
+            target: "zatca_service::activity",
+            count = resumed.len(),
+            "resuming interrupted activities"
+        );
+    }
+    let listener = std::net::TcpListener::bind(args.listen)
+        .map_err(|e| CliError::new(Code::Io, format!("--listen {}: {e}", args.listen)))?;
+    let stopper = zatca_http::Stopper::new();
+    let running = zatca_http::serve::start(
+        listener,
+        service.router(),
+        zatca_http::Limits::default(),
+        stopper.clone(),
+    )?;
+    println!("listening on http://{}", running.local_addr());
+    eprintln!(
+        "serving {} devices ({}); stop with Ctrl-C or SIGTERM",
+        environment.as_str(),
+        args.fatoora.describe(environment)
+    );
+    wait_for_signal()?;
+    tracing::info!(target: "zatca_service::http", "stopping: no new connections");
+    running.stop();
+    if !service.shutdown(ACTIVITY_GRACE) {
+        tracing::warn!(
+            target: "zatca_service::activity",
+            "activities still running are left IN_PROGRESS; the next start resumes them"
+        );
+    }
+    Ok(())
+}
+
+/// Waits for SIGINT or SIGTERM.
+fn wait_for_signal() -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| CliError::new(Code::Io, format!("no signal handling: {e}")))?;
+    runtime.block_on(async {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .map_err(|e| CliError::new(Code::Io, format!("no SIGTERM handling: {e}")))?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,373 @@
+//! The onboarding service: ClearTax's KSA onboarding APIs (the "seed" APIs)
+//! served over HTTP, self-hosted, so an ERP or POS back end written against
+//! them points its base URL here and works unchanged.
+//!
+//! # Routes (under the base path, empty by default)
+//!
+//! | route | who | answers |
+//! |---|---|---|
+//! | `POST /onboarding/register-device` | admin | [`RegisterAnswer`] `{Status, DeviceId, PcsidGenerationActivityId?, ErrorList}`: 200 `GENERATED` (an existing device: the same `DeviceId`, warning `6002` "A Device ID already exist with same VAT and EGS serial number"); 400 `FAILED`, `DeviceId: null`, the full `ErrorList` |
+//! | `POST /onboarding/generate-csid` | admin | [`CsidAnswer`]: 200 `GENERATED` + `PcsidGenerationActivityId` (the activity runs in the background); 400 `FAILED` (`6002` "Production CSID already generated for device") |
+//! | `POST /onboarding/renew-pcsid` | admin | [`CsidAnswer`]: 200 `GENERATED` once the new PCSID is in use (synchronous); 400 `FAILED` (`6003` "First time generation of PCSID was not completed", ZATCA's refusals); 502 when ZATCA did not answer usably |
+//! | `GET /onboarding/{ActivityId}/pcsid-status` | any role | [`PcsidStatusAnswer`]: 200 `IN_PROGRESS` / `SUCCEEDED`, 500 `FAILED`, 400 for an unknown or unrelated `ActivityId` |
+//! | `GET /devices`, `GET /devices/{DeviceId}` | any role | `{"Devices":[…]}` / one device: state, environment, CSID serials and expiry, renewal window (never a key, secret or OTP); 404 for a device not visible |
+//! | `GET /healthz`, `GET /metrics`, `GET /openapi.json` | anyone | `{"Status":"UP"}`, Prometheus text ([`metrics`]), the OpenAPI 3.1 document of [`openapi::ROUTES`] |
+//!
+//! The seed pages define the body fields, their casing, the enums and the
+//! seed error texts; the bodies are the `zatca-onboarding` answer types, so
+//! the CLI's `--json` and the service serve the same shapes. A register-device
+//! body may come in ClearTax's shape (`DeviceDetails`, `OrganizationDetails`,
+//! `Otp`) or the other provider's (`Device`, `Organization`, `OTP`,
+//! `Environment`); an `Environment` other than the service's is refused.
+//!
+//! # Auth (as the seed pages describe it)
+//!
+//! Every route but the three public ones needs the headers
+//! `x-cleartax-auth-token` (or `Authorization: Bearer TOKEN`) and `vat`. The
+//! checks run in this order:
+//!
+//! | check | status | code |
+//! |---|---|---|
+//! | no token | 401 | `ZS001` |
+//! | a token no user has (or a revoked one) | 401 | `ZS002` |
+//! | no `vat` header | 403 | `ZS003` |
+//! | a `vat` the service does not serve (not added with `zatca serve vat add`) | 400 | `ZS004` |
+//! | the user has no role for that VAT | 403 | `ZS005` |
+//! | a viewer registers, generates or renews | 403 | `ZS006` |
+//! | the body's VAT is neither the `vat` header's nor a member of that group VAT (a VAT whose 11th digit is 1) | 403 | `ZS007` |
+//!
+//! A device, an activity or a CSID of a VAT the header does not cover is
+//! invisible: it is answered as unknown (`ZO003` → 400 on the POSTs and 404
+//! on `GET /devices/{DeviceId}`; `ZO004` → 400 on pcsid-status), never
+//! leaked. The header covers its own VAT and, for a group VAT, the VATs added
+//! as its members (`zatca serve vat add VAT --group GROUPVAT`).
+//!
+//! # Other codes of the service
+//!
+//! | code | status | meaning |
+//! |---|---|---|
+//! | `ZS010` | 400 | the body is not a JSON object, or `DeviceId` is missing or not a string |
+//! | `ZS011` | 400 | the request's `Environment` is not the service's |
+//! | `ZS020` | 400 | generate-csid while the device's activity is still `IN_PROGRESS` (its id is in the answer) |
+//! | `ZS404` | 404 | no such route |
+//! | `ZS500` | 500 | the accounts store failed |
+//! | `ZS503` | 503 | the service is stopping |
+//!
+//! The lifecycle's own errors keep their codes (`ZP…` validation, `ZO…`,
+//! ZATCA's) and map to statuses by [`ErrorKind`]: invalid, not found, state
+//! conflicts and ZATCA's refusals → 400; a CSID that failed its pre-flight
+//! checks or a ZATCA that did not answer usably → 502; store and internal
+//! failures → 500.
+//!
+//! # Activities
+//!
+//! register-device with an `Otp` and generate-csid commit an `IN_PROGRESS`
+//! activity and answer at once; a bounded pool of worker threads runs the
+//! compliance CSID, the compliance checks and the production CSID, each step
+//! committed before the next ([`Service::new`], module `pool`). Concurrent
+//! register-device calls for one VAT and EGS serial yield one device (the
+//! store's device lock) and one activity (a start lock: a call that finds an
+//! activity in progress answers with its id). At start,
+//! [`Service::resume_interrupted`] queues every activity a previous process
+//! left `IN_PROGRESS`; it goes on from its last committed step without an
+//! OTP (never kept), so one interrupted before its compliance CSID, or after
+//! its production CSID request was sent, ends `FAILED` with `ZO007` and
+//! never sends that request twice. [`Service::shutdown`] takes no new
+//! activity and waits a bounded time for the workers; what is left stays
+//! resumable.
+//!
+//! # Logs
+//!
+//! One `tracing` event per request (target `zatca_service::http`: method,
+//! route template, status, milliseconds) and per finished activity (target
+//! `zatca_service::activity`: activity id, status, error codes). Never a
+//! header value, a body, a token, a key, a secret or an OTP.
+//!
+//! # Dependencies
+//!
+//! - `axum` (`matched-path`): routing and extractors; the route template
+//!   labels the logs and metrics. Served by `zatca-http`'s bounded stack.
+//! - `tokio` (`rt`): `spawn_blocking` for the synchronous lifecycle and store calls.
+//! - `tracing`: the structured request and activity logs (the subscriber is the caller's).
+//! - `sha2`, `subtle`, `getrandom`: tokens of [`JsonAccounts`]: SHA-256 at
+//!   rest, constant-time comparison, 256 random bits.
+//! - `serde`/`serde_json`: bodies; `zatca-fs`: the accounts file's atomic writes;
+//!   `zatca-onboarding` the lifecycle and answers; `zatca-store-sqlite` the
+//!   [`Accounts`] contract; `zatca-profile`/`zatca-types`/`zatca-fatoora` the vocabulary.
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic
+    )
+)]
+
+mod handlers;
+mod json_accounts;
+pub mod metrics;
+pub mod openapi;
+mod pool;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use zatca_fatoora::Fatoora;
+use zatca_onboarding::{
+    ActivityId, DeviceStore, ErrorKind, Onboarding, OnboardingError, Options, UblSamples, UnixTime,
+};
+use zatca_profile::Environment;
+use zatca_store_sqlite::Accounts;
+
+pub use json_accounts::{AccountsError, JsonAccounts};
+#[cfg(doc)]
+use zatca_onboarding::{CsidAnswer, PcsidStatusAnswer, RegisterAnswer};
+
+/// The Fatoora the service talks to, shared by the request handlers and the workers.
+pub type SharedFatoora = Box<dyn Fatoora + Send + Sync>;
+
+/// The service's clock.
+pub type Clock = Arc<dyn Fn() -> UnixTime + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Clock {
+    Arc::new(|| UnixTime::from_system_time(std::time::SystemTime::now()))
+}
+
+/// The service's settings.
+#[derive(Clone)]
+pub struct Config {
+    /// The environment every device of this service is registered in.
+    pub environment: Environment,
+    /// The path the routes are served under: empty, or `/segment…` without a trailing `/`.
+    pub base_path: String,
+    /// Worker threads running activities (at least 1).
+    pub workers: usize,
+    /// Activities that may wait for a worker before starting one more waits.
+    pub queue_capacity: usize,
+    /// The lifecycle's settings.
+    pub options: Options,
+    /// The time.
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("environment", &self.environment)
+            .field("base_path", &self.base_path)
+            .field("workers", &self.workers)
+            .field("queue_capacity", &self.queue_capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// 4 workers, room for 256 queued activities, no base path, the system clock.
+    pub fn new(environment: Environment) -> Self {
+        Self {
+            environment,
+            base_path: String::new(),
+            workers: 4,
+            queue_capacity: 256,
+            options: Options::default(),
+            clock: system_clock(),
+        }
+    }
+}
+
+/// Checks a base path: empty, or `/` followed by segments of letters, digits
+/// and `-._~`, without a trailing `/` (`/` alone is the empty base path).
+pub fn normalize_base_path(text: &str) -> Result<String, String> {
+    let trimmed = text.trim_end_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let fine = trimmed.starts_with('/')
+        && trimmed.split('/').skip(1).all(|segment| {
+            !segment.is_empty()
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        });
+    if fine {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a base path: expected /segment/segment (letters, digits, -._~), e.g. /middle-east/ksa/einvoicing"
+        ))
+    }
+}
+
+/// The lifecycle and what the workers share with the handlers.
+pub(crate) struct Engine<D: DeviceStore> {
+    pub(crate) onboarding: Onboarding<SharedFatoora, UblSamples, D>,
+    pub(crate) clock: Clock,
+    /// Held while deciding whether a device's activity starts, so that
+    /// concurrent calls start one.
+    pub(crate) start_lock: Mutex<()>,
+}
+
+impl<D: DeviceStore> Engine<D> {
+    pub(crate) fn now(&self) -> UnixTime {
+        (self.clock)()
+    }
+
+    fn run(&self, job: pool::Job) {
+        let resumed = job.otp.is_none();
+        match self
+            .onboarding
+            .continue_activity(&job.activity_id, job.otp.as_ref(), self.now())
+        {
+            Ok(activity) => tracing::info!(
+                target: "zatca_service::activity",
+                activity_id = %activity.activity_id,
+                device_id = %activity.device_id,
+                status = ?activity.status,
+                resumed,
+                "activity finished"
+            ),
+            Err(e) => {
+                let codes: Vec<String> = e.entries().into_iter().map(|e| e.error_code).collect();
+                tracing::warn!(
+                    target: "zatca_service::activity",
+                    activity_id = %job.activity_id,
+                    status = "FAILED",
+                    codes = %codes.join(","),
+                    resumed,
+                    "activity failed"
+                );
+            }
+        }
+    }
+}
+
+pub(crate) struct Inner<D: DeviceStore, A: Accounts> {
+    pub(crate) engine: Arc<Engine<D>>,
+    pub(crate) accounts: A,
+    pub(crate) config: Config,
+    pub(crate) pool: pool::Pool,
+    pub(crate) requests: metrics::RequestCounts,
+}
+
+/// The onboarding service over a device store `D` and accounts `A` (one
+/// SQLite store may be both).
+pub struct Service<D: DeviceStore, A: Accounts> {
+    inner: Arc<Inner<D, A>>,
+}
+
+impl<D: DeviceStore, A: Accounts> Clone for Service<D, A> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<D, A> Service<D, A>
+where
+    D: DeviceStore + Send + Sync + 'static,
+    A: Accounts + Send + Sync + 'static,
+{
+    /// The service, with its worker pool started.
+    pub fn new(
+        store: D,
+        accounts: A,
+        fatoora: SharedFatoora,
+        config: Config,
+    ) -> Result<Self, std::io::Error> {
+        let engine = Arc::new(Engine {
+            onboarding: Onboarding::new(store, fatoora, UblSamples, config.options),
+            clock: Arc::clone(&config.clock),
+            start_lock: Mutex::new(()),
+        });
+        let worker_engine = Arc::clone(&engine);
+        let pool = pool::Pool::start(
+            config.workers,
+            config.queue_capacity,
+            Arc::new(move |job| worker_engine.run(job)),
+        )?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engine,
+                accounts,
+                config,
+                pool,
+                requests: metrics::RequestCounts::default(),
+            }),
+        })
+    }
+
+    /// Queues every activity the store has `IN_PROGRESS` (a previous process
+    /// was stopped or killed while running it) and returns their ids. Call it
+    /// before serving: the activities started after it are not among them.
+    /// The queueing itself happens on a thread of its own, so a long list
+    /// does not delay the start.
+    pub fn resume_interrupted(&self) -> Result<Vec<ActivityId>, OnboardingError> {
+        let ids = self
+            .inner
+            .engine
+            .onboarding
+            .store()
+            .in_progress_activities()?;
+        let inner = Arc::clone(&self.inner);
+        let queued = ids.clone();
+        let submit_all = move || {
+            for activity_id in queued {
+                let job = pool::Job {
+                    activity_id,
+                    otp: None,
+                };
+                if inner.pool.submit(job).is_err() {
+                    break;
+                }
+            }
+        };
+        let submitter = Arc::new(Mutex::new(Some(submit_all)));
+        let on_thread = Arc::clone(&submitter);
+        let spawned = std::thread::Builder::new()
+            .name("resume activities".to_owned())
+            .spawn(move || take_and_run(&on_thread));
+        if spawned.is_err() {
+            // No thread to spare: queue them here (waiting if the queue is full).
+            take_and_run(&submitter);
+        }
+        Ok(ids)
+    }
+
+    /// The routes, under the configured base path.
+    pub fn router(&self) -> Router {
+        handlers::router(Arc::clone(&self.inner))
+    }
+
+    /// How many activities wait for or run on a worker.
+    pub fn pending_activities(&self) -> usize {
+        self.inner.pool.pending()
+    }
+
+    /// Takes no new activity; waits up to `grace` for the queued and running
+    /// ones. `true` when all ended; the others stay `IN_PROGRESS` in the
+    /// store, resumable by the next start.
+    pub fn shutdown(&self, grace: Duration) -> bool {
+        self.inner.pool.close(grace)
+    }
+}
+
+fn take_and_run<F: FnOnce()>(slot: &Mutex<Option<F>>) {
+    let f = slot.lock().ok().and_then(|mut f| f.take());
+    if let Some(f) = f {
+        f();
+    }
+}
+
+/// The HTTP status of a lifecycle error (the crate docs' mapping).
+pub fn status_of(kind: ErrorKind) -> u16 {
+    match kind {
+        ErrorKind::Invalid | ErrorKind::NotFound | ErrorKind::Conflict | ErrorKind::Refused => 400,
+        ErrorKind::CheckFailed | ErrorKind::Unavailable => 502,
+        _ => 500,
+    }
+}
