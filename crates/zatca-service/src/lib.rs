@@ -89,11 +89,9 @@
 //!   labels the logs and metrics. Served by `zatca-http`'s bounded stack.
 //! - `tokio` (`rt`): `spawn_blocking` for the synchronous lifecycle and store calls.
 //! - `tracing`: the structured request and activity logs (the subscriber is the caller's).
-//! - `sha2`, `subtle`, `getrandom`: tokens of [`JsonAccounts`]: SHA-256 at
-//!   rest, constant-time comparison, 256 random bits.
-//! - `serde`/`serde_json`: bodies; `zatca-fs`: the accounts file's atomic writes;
-//!   `zatca-onboarding` the lifecycle and answers; `zatca-store-sqlite` the
-//!   [`Accounts`] contract; `zatca-profile`/`zatca-types`/`zatca-fatoora` the vocabulary.
+//! - `serde`/`serde_json`: bodies; `zatca-onboarding` the lifecycle and
+//!   answers; `zatca-store-sqlite` the [`Accounts`] contract (and, in
+//!   `zatca serve`, the SQLite store behind both); `zatca-profile`/`zatca-types`/`zatca-fatoora` the vocabulary.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -106,7 +104,6 @@
 )]
 
 mod handlers;
-mod json_accounts;
 pub mod metrics;
 pub mod openapi;
 mod pool;
@@ -122,7 +119,6 @@ use zatca_onboarding::{
 use zatca_profile::Environment;
 use zatca_store_sqlite::Accounts;
 
-pub use json_accounts::{AccountsError, JsonAccounts};
 #[cfg(doc)]
 use zatca_onboarding::{CsidAnswer, PcsidStatusAnswer, RegisterAnswer};
 

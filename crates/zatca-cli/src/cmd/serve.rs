@@ -17,6 +17,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use zatca_store_sqlite::SqliteStore;
 
 use zatca_onboarding::Options;
 use zatca_profile::{Environment, Vat};
@@ -139,21 +140,19 @@ enum UserCommand {
     },
 }
 
-/// The device store and the accounts behind `--db`.
-type Db = (zatca_onboarding::Store, zatca_service::JsonAccounts);
+/// The device store and the accounts behind `--db`: one SQLite file.
+type Db = (SqliteStore, SqliteStore);
 
-/// Opens `--db`: for now a directory holding the directory device store and
-/// the accounts file.
+/// Opens (creating on first start, 0600, migrated) the SQLite database `--db`.
 fn open_db(path: &Path) -> Result<Db, CliError> {
-    std::fs::create_dir_all(path).map_err(|e| {
-        CliError::new(
-            Code::Io,
-            format!("--db {}: could not be created: {e}", path.display()),
-        )
+    let db = SqliteStore::open(path).map_err(|e| {
+        let code = match e {
+            zatca_store_sqlite::StoreError::Io { .. } => Code::Io,
+            _ => Code::Invalid,
+        };
+        CliError::new(code, format!("--db: {e}"))
     })?;
-    let store = zatca_onboarding::Store::open(path)?;
-    let accounts = zatca_service::JsonAccounts::open(path.join("accounts.json"));
-    Ok((store, accounts))
+    Ok((db.clone(), db))
 }
 
 /// Where the in-process simulator keeps its CA keys and what it issued: beside the database.
