@@ -92,8 +92,9 @@ impl Eq for Certificate {}
 impl Certificate {
     /// Reads a certificate in any accepted form, detecting which: PEM, DER,
     /// bare base64 of the DER, base64 of PEM, a `binarySecurityToken`, or a
-    /// whole CSID response JSON (its token; the secret is not kept — use
-    /// [`crate::Csid`] for that). Inputs over [`crate::MAX_INPUT_BYTES`] are refused.
+    /// whole CSID response JSON (its token; the secret is not kept — the
+    /// whole answer is `zatca_fatoora::Csid::from_response_json`'s). Inputs over
+    /// [`crate::MAX_INPUT_BYTES`] are refused.
     pub fn from_bytes(input: &[u8]) -> Result<(Self, CertificateForm), CertError> {
         let (der, form) = decode::to_der(input)?;
         Ok((Self::from_der(&der)?, form))

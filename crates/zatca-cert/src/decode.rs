@@ -78,29 +78,7 @@ pub(crate) fn to_der(input: &[u8]) -> Result<(Vec<u8>, CertificateForm), CertErr
         return Ok((pem_to_der(trimmed)?, CertificateForm::Pem));
     }
     if trimmed.starts_with(b"{") {
-        let value: serde_json::Value =
-            serde_json::from_slice(trimmed).map_err(|e| CertError::Malformed {
-                form: "JSON",
-                reason: e.to_string(),
-            })?;
-        let body = crate::csid::response_body(&value);
-        let token = match body.get("binarySecurityToken") {
-            Some(serde_json::Value::String(s)) => s,
-            Some(serde_json::Value::Null) | None => {
-                return Err(crate::csid::rejection(&value).unwrap_or_else(|| {
-                    CertError::NotACertificate {
-                        found: "JSON without a binarySecurityToken".to_owned(),
-                    }
-                }));
-            }
-            Some(_) => {
-                return Err(CertError::WrongFieldType {
-                    field: "binarySecurityToken",
-                    expected: "a string",
-                });
-            }
-        };
-        return Ok((token_to_der(token)?, CertificateForm::CsidResponse));
+        return Ok((csid_answer_to_der(trimmed)?, CertificateForm::CsidResponse));
     }
     if !is_base64_text(trimmed) {
         return Err(CertError::Unrecognized);
@@ -123,6 +101,33 @@ pub(crate) fn to_der(input: &[u8]) -> Result<(Vec<u8>, CertificateForm), CertErr
         form: "base64",
         reason: "decodes to neither DER, PEM nor the base64 text of a certificate".to_owned(),
     })
+}
+
+/// The certificate of a saved CSID answer: its `binarySecurityToken`, at the
+/// top level or inside the renewal's HTTP 428 `{"value":{…}}` wrapper
+/// (Integration Sandbox Swagger). Only the certificate is read here; the
+/// answer as a whole (secret, request id, ZATCA's errors) is `zatca-fatoora`'s
+/// `CsidResponse`.
+fn csid_answer_to_der(json: &[u8]) -> Result<Vec<u8>, CertError> {
+    use serde_json::Value;
+    let value: Value = serde_json::from_slice(json).map_err(|e| CertError::Malformed {
+        form: "JSON",
+        reason: e.to_string(),
+    })?;
+    let body = match value.get("value") {
+        Some(inner) if inner.is_object() && value.get("binarySecurityToken").is_none() => inner,
+        _ => &value,
+    };
+    match body.get("binarySecurityToken") {
+        Some(Value::String(token)) => token_to_der(token),
+        Some(Value::Null) | None => Err(CertError::NotACertificate {
+            found: "JSON without a binarySecurityToken (a refused CSID answer or an error body, which hold no certificate)".to_owned(),
+        }),
+        Some(_) => Err(CertError::Malformed {
+            form: "CSID response JSON",
+            reason: "its `binarySecurityToken` is not a string".to_owned(),
+        }),
+    }
 }
 
 /// Decodes a `binarySecurityToken` (two base64 layers, the inner one lenient).

@@ -3,20 +3,21 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::{UnixTime, ZatcaErrors};
+use crate::UnixTime;
 
-/// Everything that can go wrong while reading a certificate, token or CSID
-/// response, or while checking a returned certificate before it is used.
+/// Everything that can go wrong while reading a certificate (in any of its
+/// forms, a `binarySecurityToken` and a saved CSID answer among them), or while
+/// checking a returned certificate before it is used.
 ///
-/// Messages name the field, the expected form and the bad part. None of them
-/// ever contains a CSID secret: a response with a bad secret is described by
-/// the field name only.
+/// Messages name the form, the expected value and the bad part. None of them
+/// ever contains a CSID secret: only the certificate of a CSID answer is read
+/// here, never its `secret`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CertError {
     /// The input was empty or only whitespace.
     Empty,
-    /// The input is larger than any certificate or CSID response could be.
+    /// The input is larger than any certificate or saved CSID answer could be.
     TooLarge {
         /// Size of the input in bytes.
         len: usize,
@@ -41,26 +42,6 @@ pub enum CertError {
     UnsupportedKey {
         /// What the key decoder reported.
         reason: String,
-    },
-    /// A JSON field required here is missing or `null`.
-    MissingField {
-        /// The JSON field, e.g. `binarySecurityToken`.
-        field: &'static str,
-    },
-    /// A JSON field has the wrong type.
-    WrongFieldType {
-        /// The JSON field.
-        field: &'static str,
-        /// The type expected, e.g. `a string`.
-        expected: &'static str,
-    },
-    /// ZATCA answered with errors instead of a CSID (an error body, or a
-    /// response whose `binarySecurityToken` is `null`).
-    Rejected {
-        /// `dispositionMessage`, when the response has one (e.g. `NOT_COMPLIANT`).
-        disposition: Option<String>,
-        /// The errors ZATCA listed.
-        errors: ZatcaErrors,
     },
     /// The certificate's public key is not the key the request was made with.
     KeyMismatch,
@@ -142,27 +123,6 @@ impl fmt::Display for CertError {
                 f,
                 "the certificate's public key is not a secp256k1 or P-256 EC key: {reason}"
             ),
-            Self::MissingField { field } => write!(
-                f,
-                "the CSID response has no `{field}` (missing or null); expected a string"
-            ),
-            Self::WrongFieldType { field, expected } => {
-                write!(f, "the CSID response's `{field}` is not {expected}")
-            }
-            Self::Rejected {
-                disposition,
-                errors,
-            } => {
-                write!(f, "ZATCA returned no certificate")?;
-                if let Some(d) = disposition {
-                    write!(f, " ({d})")?;
-                }
-                if errors.is_empty() {
-                    Ok(())
-                } else {
-                    write!(f, ": {errors}")
-                }
-            }
             Self::KeyMismatch => write!(
                 f,
                 "the certificate's public key is not the key the CSR was made with"

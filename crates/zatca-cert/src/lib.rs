@@ -1,10 +1,15 @@
-//! Certificates and CSIDs as ZATCA returns them, the values ZATCA's signer
-//! needs from them, and pre-flight checks before a new CSID is used.
+//! Certificates as ZATCA returns them, the values ZATCA's signer needs from
+//! them, and pre-flight checks before a new certificate is used. This crate
+//! holds certificates only: the CSID (token, secret, Basic header), the CSID
+//! answers and ZATCA's error bodies are part of the Fatoora API contract, in
+//! `zatca-fatoora`.
 //!
 //! - [`Certificate::from_bytes`] reads every form users meet ([`CertificateForm`]):
 //!   PEM, DER, bare base64 of the DER (the SDK's `cert.pem`), base64 of PEM,
 //!   the `binarySecurityToken` (base64 of that base64 text, decoded leniently)
-//!   and a whole CSID response JSON. Inputs are limited to [`MAX_INPUT_BYTES`].
+//!   and a saved CSID answer JSON (its `binarySecurityToken`, plain or inside
+//!   the renewal's HTTP 428 `{"value":{…}}` wrapper). Inputs are limited to
+//!   [`MAX_INPUT_BYTES`].
 //! - A [`Certificate`] is parsed once; its ZATCA-form values are computed at
 //!   parse time and read per invoice for free: [`Certificate::issuer_name`]
 //!   (reverse RDN order, `", "`), [`Certificate::serial_decimal`],
@@ -12,10 +17,6 @@
 //!   text), [`Certificate::public_key_spki`] (QR tag 8),
 //!   [`Certificate::signature`] (QR tag 9), validity, subject, the SAN's ZATCA
 //!   fields ([`ZatcaSan`]) and the [`CaFamily`] inferred from the issuer.
-//! - [`Csid`] holds token, certificate, request id and a zeroized secret, and
-//!   builds the Basic `Authorization` header; [`Csid::from_response_json`]
-//!   reads `/compliance` and `/production/csids` answers, including the
-//!   renewal 428 `{"value":{…}}` wrapper; [`ZatcaErrors`] reads error bodies.
 //! - [`Certificate::preflight`] checks a returned certificate against
 //!   [`Expectations`]: our key, our VAT, TSXY coverage, validity at an injected
 //!   [`UnixTime`], and not the shared sandbox certificate.
@@ -39,8 +40,7 @@
 //! RustCrypto ASN.1); `zatca-keys` gives the public-key type; `zatca-fs` the
 //! size-limited, regular-files-only read; `zatca-types` the shared time, CA family,
 //! OIDs and digest forms; `base64` reads and writes
-//! the token forms; `serde_json` reads CSID responses; `zeroize` wipes the
-//! CSID secret.
+//! the token forms; `serde_json` finds the token in a saved CSID answer.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input, which is untrusted (files, ZATCA's
 // answers): these are denied outside tests;
@@ -56,7 +56,6 @@
 )]
 
 mod certificate;
-mod csid;
 mod decode;
 mod error;
 mod name;
@@ -64,7 +63,6 @@ mod preflight;
 mod serial;
 
 pub use certificate::{CaFamily, Certificate, SHARED_SANDBOX_CERT_SHA256, UnixTime, ZatcaSan};
-pub use csid::{Csid, CsidResponse, ZatcaError, ZatcaErrors};
 pub use decode::{CertificateForm, MAX_INPUT_BYTES};
 pub use error::CertError;
 pub use preflight::Expectations;

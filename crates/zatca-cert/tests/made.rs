@@ -256,6 +256,14 @@ fn inputs_that_are_not_certificates() {
     assert!(not_cert(&read("keys/openssl-public-secp256k1.pem")).contains("PUBLIC KEY"));
     assert!(not_cert(&read("keys/sdk-r3.4.8-sim-en.csr")).contains("CERTIFICATE REQUEST"));
     assert!(not_cert(br#"{"hello":1}"#).contains("JSON"));
+    // A refused CSID answer holds no certificate; reading ZATCA's errors out of
+    // it is the Fatoora contract's job, not this crate's.
+    let refused = br#"{"requestID":-2,"dispositionMessage":"NOT_COMPLIANT","binarySecurityToken":null,"errors":["Denied"]}"#;
+    assert!(not_cert(refused).contains("refused CSID answer"));
+    assert!(
+        not_cert(br#"{"value":{"dispositionMessage":"NOT_COMPLIANT"}}"#)
+            .contains("binarySecurityToken")
+    );
     assert_eq!(Certificate::from_bytes(b"").unwrap_err(), CertError::Empty);
     assert_eq!(
         Certificate::from_bytes(b"hello, world").unwrap_err(),
@@ -277,6 +285,13 @@ fn inputs_that_are_not_certificates() {
     assert!(matches!(
         Certificate::from_bytes(b"-----BEGIN CERTIFICATE-----\nMIIB\n"),
         Err(CertError::Malformed { form: "PEM", .. })
+    ));
+    assert!(matches!(
+        Certificate::from_bytes(br#"{"binarySecurityToken":7}"#),
+        Err(CertError::Malformed {
+            form: "CSID response JSON",
+            ..
+        })
     ));
     assert!(matches!(
         Certificate::from_bytes(b"TUlJ!!"),

@@ -154,7 +154,19 @@ impl From<zatca_cert::CertError> for CliError {
             | C::NotYetValid { .. }
             | C::Expired { .. }
             | C::SharedSandboxCertificate => Code::CheckFailed,
+            _ => Code::Invalid,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<zatca_fatoora::CsidError> for CliError {
+    fn from(e: zatca_fatoora::CsidError) -> Self {
+        use zatca_fatoora::CsidError as C;
+        let code = match &e {
             C::Rejected { .. } => Code::Refused,
+            // A bad token is a bad certificate: its code is the certificate's.
+            C::Certificate(cert) => Self::from(cert.clone()).code,
             _ => Code::Invalid,
         };
         Self::new(code, e.to_string())

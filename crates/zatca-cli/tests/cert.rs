@@ -167,6 +167,25 @@ fn inspect_truncated_certificate_is_invalid_input() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("certificate"));
 }
 
+#[test]
+fn inspect_csid_response_with_a_bad_token_names_the_token_and_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("answer.json");
+    std::fs::write(
+        &path,
+        br#"{"requestID":1,"binarySecurityToken":"TUlJ","secret":"TOPSECRETVALUE"}"#,
+    )
+    .unwrap();
+    let out = zatca(&["inspect", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("`binarySecurityToken` holds no usable certificate"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("TOPSECRETVALUE"), "{stderr}");
+}
+
 const SIMPLIFIED_HASH: &str = "Hss2gNFjBY5OJn/5CEVZSSNUMrSf4QlCMxwsioPN6fA=";
 
 #[test]

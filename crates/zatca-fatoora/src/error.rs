@@ -1,12 +1,122 @@
-//! Typed failures of a Fatoora call, with ZATCA's codes classified.
+//! Typed failures of a Fatoora call, with ZATCA's codes classified, and of
+//! reading one of ZATCA's answer bodies.
 
 use std::fmt;
 
-use zatca_cert::{ZatcaError, ZatcaErrors};
+use zatca_cert::CertError;
 use zatca_types::ZatcaCode;
 use zatca_types::codes::TEMPLATE_DENIED_TEXT;
 
-use crate::ComplianceStep;
+use crate::{ComplianceStep, ZatcaError, ZatcaErrors};
+
+/// What can be wrong with a CSID answer or an error body of ZATCA's
+/// (`POST /compliance`, `POST /production/csids`, `PATCH /production/csids`,
+/// and the error bodies of every call).
+///
+/// Messages name the field and the expected form. None of them ever contains
+/// a CSID secret: a response with a bad secret is described by the field
+/// name only, and a bad token by its certificate's error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CsidError {
+    /// The body was empty or only whitespace.
+    Empty,
+    /// The body is larger than any CSID answer could be.
+    TooLarge {
+        /// Size of the body in bytes.
+        len: usize,
+        /// The largest accepted size in bytes.
+        max: usize,
+    },
+    /// The body is not JSON.
+    MalformedJson {
+        /// What the JSON parser reported (position and kind).
+        reason: String,
+    },
+    /// The JSON is neither a CSID answer nor an error body in any of ZATCA's shapes.
+    NotAnAnswer,
+    /// A field a CSID answer needs is missing or `null`.
+    MissingField {
+        /// The JSON field, e.g. `binarySecurityToken`.
+        field: &'static str,
+    },
+    /// A field of the CSID answer has the wrong type.
+    WrongFieldType {
+        /// The JSON field.
+        field: &'static str,
+        /// The type expected, e.g. `a string`.
+        expected: &'static str,
+    },
+    /// ZATCA answered with errors instead of a CSID (an error body, or an
+    /// answer whose `binarySecurityToken` is `null`).
+    Rejected {
+        /// `dispositionMessage`, when the answer has one (e.g. `NOT_COMPLIANT`).
+        disposition: Option<String>,
+        /// The errors ZATCA listed.
+        errors: ZatcaErrors,
+    },
+    /// The `binarySecurityToken` holds no usable certificate.
+    Certificate(CertError),
+}
+
+impl fmt::Display for CsidError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const EXPECTED: &str = "a CSID answer or a ZATCA error body (JSON)";
+        match self {
+            Self::Empty => write!(f, "the answer is empty; expected {EXPECTED}"),
+            Self::TooLarge { len, max } => write!(
+                f,
+                "the answer is {len} bytes, larger than any CSID answer or error body ({max} bytes at most)"
+            ),
+            Self::MalformedJson { reason } => {
+                write!(
+                    f,
+                    "the answer is not valid JSON ({reason}); expected {EXPECTED}"
+                )
+            }
+            Self::NotAnAnswer => write!(
+                f,
+                "the JSON is neither a CSID answer (`binarySecurityToken`, `secret`) nor a ZATCA error body (`errors`, `errorCode`, `code` and `message`, or `status` and `error`)"
+            ),
+            Self::MissingField { field } => write!(
+                f,
+                "the CSID response has no `{field}` (missing or null); expected a string"
+            ),
+            Self::WrongFieldType { field, expected } => {
+                write!(f, "the CSID response's `{field}` is not {expected}")
+            }
+            Self::Rejected {
+                disposition,
+                errors,
+            } => {
+                write!(f, "ZATCA returned no certificate")?;
+                if let Some(d) = disposition {
+                    write!(f, " ({d})")?;
+                }
+                if errors.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, ": {errors}")
+                }
+            }
+            Self::Certificate(e) => {
+                write!(
+                    f,
+                    "the CSID's `binarySecurityToken` holds no usable certificate: {e}"
+                )
+            }
+        }
+    }
+}
+
+// The certificate's error is part of the message, so it is not also a `source`.
+impl std::error::Error for CsidError {}
+
+impl From<CertError> for CsidError {
+    fn from(e: CertError) -> Self {
+        Self::Certificate(e)
+    }
+}
 
 /// What kind of refusal ZATCA's answer means, so callers can act on it
 /// (the error bodies of ZATCA's Integration Sandbox Swagger, and the onboarding

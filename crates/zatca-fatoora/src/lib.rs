@@ -1,5 +1,7 @@
 //! The Fatoora onboarding API as a Rust contract: the thin, replaceable layer
-//! between the device lifecycle and ZATCA.
+//! between the device lifecycle and ZATCA. This crate is the one home of that
+//! contract: the trait, the request and answer bodies, the CSID, ZATCA's error
+//! bodies, the typed errors and the route table.
 //!
 //! [`Fatoora`] has one method per onboarding endpoint of ZATCA's Fatoora API
 //! (as its Integration Sandbox Swagger documents them):
@@ -16,7 +18,29 @@
 //! [`ComplianceReport`], [`ProductionCsidRequest`]) serialize to exactly the JSON
 //! field names ZATCA uses, including its misspelt `qrSellertStatus`.
 //!
-//! Errors ([`FatooraError`]) keep what ZATCA said ([`zatca_cert::ZatcaErrors`]) and
+//! The answers: [`Csid`] holds token, certificate, request id and a zeroized
+//! secret, and builds the Basic `Authorization` header (the username is the
+//! `binarySecurityToken` string as received, not the decoded certificate);
+//! [`Csid::from_response_json`] reads the CSID answers into a
+//! [`CsidResponse`]; [`ZatcaErrors`] reads ZATCA's error bodies. Their shapes
+//! (ZATCA's Integration Sandbox Swagger and its examples in `testdata/api/`):
+//!
+//! - `POST /compliance` and `POST /production/csids` answer `{"requestID",
+//!   "dispositionMessage", "binarySecurityToken", "secret", "errors"}`
+//!   (sometimes with `tokenType`); the renewal `PATCH /production/csids`
+//!   answers HTTP 428 with the same object wrapped in `{"value":{…}}`. A
+//!   refused request keeps that shape with a `null` token and a list of error
+//!   strings.
+//! - Error bodies come in four shapes:
+//!   `{"errors":[{"category"?,"code","message"}]}`, `{"category","code","message"}`,
+//!   `{"errorCode","errorCategory","errorMessage"}` and the gateway's
+//!   `{"timestamp","status","error","message"}`.
+//!
+//! A body that cannot be read is a [`CsidError`] naming the field and what was
+//! expected; a token holding a bad certificate reports the certificate's own
+//! error inside ([`CsidError::Certificate`]).
+//!
+//! Errors of a call ([`FatooraError`]) keep what ZATCA said ([`ZatcaErrors`]) and
 //! classify it ([`ErrorKind`]) so the lifecycle can give actionable messages:
 //! an invalid OTP is not reported for a 400 that is really a bad CSR.
 //!
@@ -25,8 +49,11 @@
 //! `&dyn Fatoora` are `Fatoora`s too, so a caller can pick an implementation
 //! at run time.
 //!
-//! Why each dependency: `zatca-cert` parses CSID answers and error bodies;
-//! `zatca-profile` holds the OTP type; `zatca-types` the compliance steps and ZATCA's error codes; `serde`/`serde_json` write and read the bodies.
+//! Why each dependency: `zatca-cert` parses the certificate inside a CSID's
+//! token and bounds the size of an answer; `zatca-profile` holds the OTP type;
+//! `zatca-types` the compliance steps and ZATCA's error codes;
+//! `serde`/`serde_json` write and read the bodies; `base64` writes the Basic
+//! `Authorization` header; `zeroize` wipes the CSID secret.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input: these are denied outside tests;
 // any exception carries an `#[allow]` with its justification.
@@ -40,17 +67,18 @@
     )
 )]
 
+mod csid;
 mod error;
 mod routes;
 mod wire;
 
-pub use error::{ErrorKind, FatooraError};
+pub use csid::{Csid, CsidResponse, ZatcaError, ZatcaErrors};
+pub use error::{CsidError, ErrorKind, FatooraError};
 pub use routes::{Method, Route};
 pub use wire::{
     ComplianceReport, CsrSubmission, InvoiceSubmission, ProductionCsidRequest, ValidationMessage,
     ValidationResults,
 };
-pub use zatca_cert::{Csid, CsidResponse, ZatcaError, ZatcaErrors};
 pub use zatca_profile::Otp;
 pub use zatca_types::ComplianceStep;
 

@@ -19,8 +19,9 @@
 use std::sync::OnceLock;
 
 use der::{Decode as _, Encode as _};
-use zatca_cert::{Certificate, Csid, ZatcaErrors};
+use zatca_cert::Certificate;
 use zatca_csr::Csr;
+use zatca_fatoora::{Csid, ZatcaErrors};
 use zatca_keys::{Curve, OutputFormat, PrivateKey};
 use zatca_profile::{EgsProfile, Environment, RequestInput, ValidateOptions, ValidationProfile};
 use zatca_sign::qr::Qr;

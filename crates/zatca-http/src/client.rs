@@ -3,11 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use zatca_cert::{CertError, Csid, CsidResponse, ZatcaErrors};
-use zatca_fatoora::Method;
 use zatca_fatoora::{
-    ComplianceReport, CsrSubmission, Fatoora, FatooraError, InvoiceSubmission, Otp,
-    ProductionCsidRequest, Renewal, Route,
+    ComplianceReport, Csid, CsidError, CsidResponse, CsrSubmission, Fatoora, FatooraError,
+    InvoiceSubmission, Method, Otp, ProductionCsidRequest, Renewal, Route, ZatcaErrors,
 };
 use zeroize::Zeroizing;
 
@@ -314,7 +312,7 @@ fn classify(e: ureq::Error) -> FatooraError {
 /// A CSID answer (200, or the renewal's 428).
 fn csid_answer(status: u16, body: &[u8]) -> Result<CsidResponse, FatooraError> {
     Csid::from_response_json(body).map_err(|e| match e {
-        CertError::Rejected {
+        CsidError::Rejected {
             disposition,
             errors,
         } => FatooraError::Rejected {

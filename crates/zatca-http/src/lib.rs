@@ -20,7 +20,7 @@
 //! `Accept-Language: en|ar`, `Content-Type: application/json` and
 //! `Accept: application/json`. Basic auth is `base64(token ":" secret)` with
 //! the `binarySecurityToken` as received, not the decoded certificate
-//! ([`zatca_cert::Csid::basic_authorization`]).
+//! ([`zatca_fatoora::Csid::basic_authorization`]).
 //! Base URLs ([`Endpoint`], the Swagger's "Servers"): developer portal
 //! `https://gw-fatoora.zatca.gov.sa/e-invoicing/developer-portal`, simulation
 //! `…/e-invoicing/simulation`, production `…/e-invoicing/core`.
@@ -66,7 +66,7 @@
 //! JSON shapes: 200, 400 `{"errors":[…]}`, 401 gateway body, 406 plain text
 //! without `Accept-Version: V2`, 428 `{"value":{…}}` for a renewal that needs
 //! compliance checks, 5xx `{"category","code","message"}`. It parses Basic auth
-//! back into a [`zatca_cert::Csid`] and the `OTP` header into an
+//! back into a [`zatca_fatoora::Csid`] and the `OTP` header into an
 //! [`zatca_fatoora::Otp`], and listens on loopback addresses only (plain HTTP).
 //! Paths may carry one of ZATCA's base paths (`/e-invoicing/core/compliance`).
 //! It serves many connections at once within [`serve::Limits`] (header and
@@ -92,8 +92,8 @@
 //!   client trickling a byte at a time never times out) and its limit layer
 //!   answers plain text; reading the body once under one deadline and one
 //!   limit gives both in ZATCA's error shape.
-//! - `zatca-fatoora` the contract and route table; `zatca-cert` CSIDs and error
-//!   bodies; `zatca-profile` the environment; `serde_json` bodies and
+//! - `zatca-fatoora` the contract: route table, CSIDs and error bodies;
+//!   `zatca-profile` the environment; `serde_json` bodies and
 //!   redaction; `base64` the Basic credentials on the server side; `zeroize`
 //!   the parsed secrets.
 #![forbid(unsafe_code)]

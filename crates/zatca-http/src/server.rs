@@ -15,8 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use axum::routing::{MethodFilter, MethodRouter};
 use base64::Engine as _;
-use zatca_cert::{Csid, ZatcaErrors};
-use zatca_fatoora::{Fatoora, FatooraError, Method, Otp, Renewal, Route};
+use zatca_fatoora::{Csid, Fatoora, FatooraError, Method, Otp, Renewal, Route, ZatcaErrors};
 use zeroize::Zeroizing;
 
 use crate::serve::{self, Limits, Stopper};

@@ -1,7 +1,7 @@
 //! ZATCA's JSON answers, written back from typed values (the server's side).
 
 use serde_json::{Map, Value, json};
-use zatca_cert::{CsidResponse, ZatcaErrors};
+use zatca_fatoora::{CsidResponse, ZatcaErrors};
 use zeroize::Zeroizing;
 
 /// A CSID answer as ZATCA sends it (Integration Sandbox Swagger):
@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 /// with `requestID` a number when it is one. It holds the secret, hence `Zeroizing`.
 ///
 /// ```
-/// use zatca_cert::Csid;
+/// use zatca_fatoora::Csid;
 /// let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/api/isb-compliance-200.json"))?;
 /// let parsed = Csid::from_response_json(&body)?;
 /// let again = Csid::from_response_json(zatca_http::csid_json(&parsed).as_bytes())?;
@@ -50,13 +50,13 @@ pub fn csid_json(response: &CsidResponse) -> Zeroizing<String> {
 /// `{"errors":[{"category"?,"code"?,"message"}]}`, ZATCA's 400 shape.
 ///
 /// ```
-/// use zatca_cert::ZatcaErrors;
+/// use zatca_fatoora::ZatcaErrors;
 /// let errors = ZatcaErrors::from_json(br#"{"errors":[{"code":"Missing-OTP","message":"OTP is required field"}]}"#)?;
 /// assert_eq!(
 ///     zatca_http::errors_json(&errors),
 ///     r#"{"errors":[{"code":"Missing-OTP","message":"OTP is required field"}]}"#
 /// );
-/// # Ok::<(), zatca_cert::CertError>(())
+/// # Ok::<(), zatca_fatoora::CsidError>(())
 /// ```
 pub fn errors_json(errors: &ZatcaErrors) -> String {
     json!({ "errors": error_list(errors) }).to_string()
@@ -66,7 +66,7 @@ pub fn errors_json(errors: &ZatcaErrors) -> String {
 #[cfg_attr(not(any(feature = "client", feature = "server")), allow(dead_code))]
 pub(crate) fn zatca_errors(list: &[(&str, &str)]) -> ZatcaErrors {
     list.iter()
-        .map(|(code, message)| zatca_cert::ZatcaError {
+        .map(|(code, message)| zatca_fatoora::ZatcaError {
             category: None,
             code: Some((*code).to_owned()),
             message: (*message).to_owned(),

@@ -3,8 +3,8 @@
 //! returns (the lifecycle commits each step before the next starts), and
 //! [`DeviceStore::lock_device`] serializes the operations on one device.
 
-use zatca_cert::Csid;
 use zatca_csr::Csr;
+use zatca_fatoora::Csid;
 use zatca_keys::PrivateKey;
 use zatca_profile::Environment;
 

@@ -69,8 +69,8 @@
 //! # Dependencies
 //!
 //! The toolkit crates (`zatca-fs` atomic writes and bounded reads; `zatca-keys` keys and hashing;
-//! `zatca-profile` requests; `zatca-csr` CSRs; `zatca-cert` CSIDs and
-//! pre-flight; `zatca-fatoora` the API contract; `zatca-sign` the first PIH);
+//! `zatca-profile` requests; `zatca-csr` CSRs; `zatca-cert` the
+//! certificate pre-flight; `zatca-fatoora` the API contract and CSIDs; `zatca-sign` the first PIH);
 //! `serde`/`serde_json` for the store files and answers; `zeroize` for the
 //! serialized CSID secrets.
 #![forbid(unsafe_code)]

@@ -1,11 +1,11 @@
 //! The operations: register, generate CSID and PCSID, activity status, renew,
 //! show, list. Each takes the time as an argument (`now`).
 
-use zatca_cert::{Csid, Expectations, UnixTime};
+use zatca_cert::{Expectations, UnixTime};
 use zatca_csr::Csr;
 use zatca_fatoora::{
-    ComplianceStep, CsrSubmission, Fatoora, FatooraError, InvoiceSubmission, ProductionCsidRequest,
-    Renewal,
+    ComplianceStep, Csid, CsrSubmission, Fatoora, FatooraError, InvoiceSubmission,
+    ProductionCsidRequest, Renewal,
 };
 use zatca_keys::{Curve, PrivateKey};
 use zatca_profile::{

@@ -36,7 +36,7 @@
 //!
 //! CSID files have the shape of ZATCA's CSID response
 //! (`{"requestID","dispositionMessage","binarySecurityToken","secret","errors"}`),
-//! so [`zatca_cert::Csid::from_response_json`] reads them back.
+//! so [`zatca_fatoora::Csid::from_response_json`] reads them back.
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
@@ -46,7 +46,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use zatca_cert::Csid;
+use zatca_fatoora::Csid;
 use zatca_fs::{WriteOptions, write_atomic_with};
 use zatca_keys::PrivateKey;
 use zatca_profile::Environment;

@@ -3,8 +3,7 @@
 
 mod common;
 
-use zatca_cert::ZatcaErrors;
-use zatca_fatoora::FatooraError;
+use zatca_fatoora::{FatooraError, ZatcaErrors};
 use zatca_onboarding::{ErrorSource, OnboardingError};
 
 fn rejected(status: u16, body: &[u8]) -> OnboardingError {

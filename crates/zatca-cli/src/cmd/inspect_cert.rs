@@ -4,7 +4,8 @@
 
 use base64::Engine as _;
 use serde_json::{Value, json};
-use zatca_cert::{CertError, Certificate, CertificateForm, Csid, CsidResponse, ZatcaErrors};
+use zatca_cert::{CertError, Certificate, CertificateForm};
+use zatca_fatoora::{Csid, CsidError, CsidResponse, ZatcaErrors};
 
 use crate::exit::CliError;
 use crate::term::escape;
@@ -15,15 +16,15 @@ pub fn inspect(bytes: &[u8], as_json: bool) -> Option<Result<(), CliError>> {
     if bytes.trim_ascii_start().starts_with(b"{") {
         match Csid::from_response_json(bytes) {
             Ok(response) => return Some(print_response(&response, as_json)),
-            Err(CertError::Rejected {
+            Err(CsidError::Rejected {
                 disposition,
                 errors,
             }) => return Some(print_errors(disposition.as_deref(), &errors, as_json)),
             // A saved response without its secret still holds a certificate.
-            Err(CertError::MissingField { field: "secret" }) => {}
-            Err(CertError::NotACertificate { .. })
-            | Err(CertError::MissingField { .. })
-            | Err(CertError::Malformed { form: "JSON", .. }) => return None,
+            Err(CsidError::MissingField { field: "secret" }) => {}
+            Err(CsidError::NotAnAnswer)
+            | Err(CsidError::MissingField { .. })
+            | Err(CsidError::MalformedJson { .. }) => return None,
             Err(e) => return Some(Err(e.into())),
         }
     }

@@ -1,15 +1,5 @@
-//! CSIDs (token + secret + certificate) and ZATCA's CSID and error responses.
-//!
-//! Response shapes (ZATCA's Integration Sandbox Swagger and its examples
-//! in `testdata/api/`): `POST /compliance` and `POST /production/csids` answer
-//! `{"requestID", "dispositionMessage", "binarySecurityToken", "secret",
-//! "errors"}` (sometimes with `tokenType`); the renewal `PATCH
-//! /production/csids` answers HTTP 428 with the same object wrapped in
-//! `{"value":{…}}`. A refused request keeps that shape with a `null` token
-//! and a list of error strings. Error bodies come in four shapes:
-//! `{"errors":[{"category"?,"code","message"}]}`, `{"category","code","message"}`,
-//! `{"errorCode","errorCategory","errorMessage"}` and the gateway's
-//! `{"timestamp","status","error","message"}`.
+//! CSIDs (token + secret + certificate) and ZATCA's CSID and error answers,
+//! in the shapes listed in the crate docs.
 
 use std::fmt;
 
@@ -17,8 +7,9 @@ use base64::Engine as _;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::decode::MAX_INPUT_BYTES;
-use crate::{CertError, Certificate};
+use zatca_cert::{Certificate, MAX_INPUT_BYTES};
+
+use crate::CsidError;
 
 /// One error ZATCA reported.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -47,22 +38,20 @@ impl fmt::Display for ZatcaError {
 /// The errors of one ZATCA response, in the order given.
 ///
 /// ```
-/// use zatca_cert::ZatcaErrors;
+/// use zatca_fatoora::ZatcaErrors;
 /// let body = br#"{"errors":[{"code":"Missing-OTP","message":"OTP is required field"}]}"#;
 /// let errors = ZatcaErrors::from_json(body)?;
 /// assert_eq!(errors.to_string(), "Missing-OTP: OTP is required field");
-/// # Ok::<(), zatca_cert::CertError>(())
+/// # Ok::<(), zatca_fatoora::CsidError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ZatcaErrors(Vec<ZatcaError>);
 
 impl ZatcaErrors {
-    /// Parses an error body in any of ZATCA's shapes (module docs).
-    pub fn from_json(input: &[u8]) -> Result<Self, CertError> {
+    /// Parses an error body in any of ZATCA's shapes (crate docs).
+    pub fn from_json(input: &[u8]) -> Result<Self, CsidError> {
         let value = parse_json(input)?;
-        errors_of(response_body(&value)).ok_or_else(|| CertError::NotACertificate {
-            found: "JSON that is neither a CSID response nor a ZATCA error body".to_owned(),
-        })
+        errors_of(response_body(&value)).ok_or(CsidError::NotAnAnswer)
     }
 
     /// The errors.
@@ -132,12 +121,14 @@ impl fmt::Debug for Csid {
 
 impl Csid {
     /// A CSID from its parts; the token is decoded twice, leniently
-    /// (whitespace stripped, missing `=` padding tolerated).
+    /// (whitespace stripped, missing `=` padding tolerated). A token that holds
+    /// no usable certificate is [`CsidError::Certificate`], with the
+    /// certificate's own error inside.
     pub fn new(
         token: &str,
         secret: Zeroizing<String>,
         request_id: Option<String>,
-    ) -> Result<Self, CertError> {
+    ) -> Result<Self, CsidError> {
         let token = token.trim();
         Ok(Self {
             certificate: Certificate::from_binary_security_token(token)?,
@@ -149,17 +140,17 @@ impl Csid {
 
     /// Parses a CSID response body from `/compliance` or `/production/csids`
     /// (plain, or in the renewal 428 `{"value":{…}}` wrapper). A body without
-    /// a token — a refusal or an error body — is [`CertError::Rejected`].
+    /// a token — a refusal or an error body — is [`CsidError::Rejected`].
     ///
     /// ```
-    /// use zatca_cert::Csid;
+    /// use zatca_fatoora::Csid;
     /// let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/api/isb-compliance-200.json"))?;
     /// let response = Csid::from_response_json(&body)?;
     /// assert_eq!(response.csid.request_id(), Some("1234567890123"));
     /// assert!(!format!("{:?}", response.csid).contains(response.csid.expose_secret()));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_response_json(input: &[u8]) -> Result<CsidResponse, CertError> {
+    pub fn from_response_json(input: &[u8]) -> Result<CsidResponse, CsidError> {
         let mut value = parse_json(input)?;
         let wrapped = is_wrapped(&value);
         let mut body = if wrapped {
@@ -173,7 +164,7 @@ impl Csid {
             Some(Value::Null) | None => None,
             Some(mut other) => {
                 zeroize_value(&mut other);
-                return Err(CertError::WrongFieldType {
+                return Err(CsidError::WrongFieldType {
                     field: "secret",
                     expected: "a string",
                 });
@@ -185,24 +176,24 @@ impl Csid {
         let token = match body.get("binarySecurityToken") {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Null) | None => {
-                return Err(CertError::MissingField {
+                return Err(CsidError::MissingField {
                     field: "binarySecurityToken",
                 });
             }
             Some(_) => {
-                return Err(CertError::WrongFieldType {
+                return Err(CsidError::WrongFieldType {
                     field: "binarySecurityToken",
                     expected: "a string",
                 });
             }
         };
-        let secret = secret.ok_or(CertError::MissingField { field: "secret" })?;
+        let secret = secret.ok_or(CsidError::MissingField { field: "secret" })?;
         let request_id = match body.get("requestID") {
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(Value::String(s)) => Some(s.clone()),
             Some(Value::Null) | None => None,
             Some(_) => {
-                return Err(CertError::WrongFieldType {
+                return Err(CsidError::WrongFieldType {
                     field: "requestID",
                     expected: "a number or a string",
                 });
@@ -248,7 +239,7 @@ impl Csid {
     /// Swagger).
     ///
     /// ```
-    /// # use zatca_cert::Csid;
+    /// # use zatca_fatoora::Csid;
     /// # let body = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/api/isb-production-csids-200.json"))?;
     /// let csid = Csid::from_response_json(&body)?.csid;
     /// assert!(csid.basic_authorization().starts_with("Basic VFVsSlJETnFRME5C"));
@@ -307,19 +298,18 @@ impl CsidResponse {
     }
 }
 
-fn parse_json(input: &[u8]) -> Result<Value, CertError> {
+fn parse_json(input: &[u8]) -> Result<Value, CsidError> {
     if input.len() > MAX_INPUT_BYTES {
-        return Err(CertError::TooLarge {
+        return Err(CsidError::TooLarge {
             len: input.len(),
             max: MAX_INPUT_BYTES,
         });
     }
     let trimmed = input.trim_ascii();
     if trimmed.is_empty() {
-        return Err(CertError::Empty);
+        return Err(CsidError::Empty);
     }
-    serde_json::from_slice(trimmed).map_err(|e| CertError::Malformed {
-        form: "JSON",
+    serde_json::from_slice(trimmed).map_err(|e| CsidError::MalformedJson {
         reason: e.to_string(),
     })
 }
@@ -329,7 +319,7 @@ fn is_wrapped(value: &Value) -> bool {
 }
 
 /// The CSID object: the top level, or inside the 428 `{"value":{…}}` wrapper.
-pub(crate) fn response_body(value: &Value) -> &Value {
+fn response_body(value: &Value) -> &Value {
     if is_wrapped(value) {
         value.get("value").unwrap_or(value)
     } else {
@@ -337,9 +327,9 @@ pub(crate) fn response_body(value: &Value) -> &Value {
     }
 }
 
-/// A [`CertError::Rejected`] when the body carries no token but says why
+/// A [`CsidError::Rejected`] when the body carries no token but says why
 /// (a `null` token with a disposition or errors, or an error body).
-pub(crate) fn rejection(value: &Value) -> Option<CertError> {
+fn rejection(value: &Value) -> Option<CsidError> {
     let body = response_body(value);
     if body
         .get("binarySecurityToken")
@@ -355,7 +345,7 @@ pub(crate) fn rejection(value: &Value) -> Option<CertError> {
     if disposition.is_none() && errors.is_none() {
         return None;
     }
-    Some(CertError::Rejected {
+    Some(CsidError::Rejected {
         disposition,
         errors: errors.unwrap_or_default(),
     })
@@ -369,7 +359,7 @@ fn text_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
-/// The errors in any of the shapes in the module docs; `None` if none apply.
+/// The errors in any of the shapes in the crate docs; `None` if none apply.
 fn errors_of(body: &Value) -> Option<ZatcaErrors> {
     let obj = body.as_object()?;
     if let Some(Value::Array(items)) = obj.get("errors") {

@@ -1,9 +1,9 @@
-//! Secret sweep (issue 5): a CSID's secret never shows in `Debug` of the CSID
+//! Secret sweep: a CSID's secret never shows in `Debug` of the CSID
 //! or of the parsed response, nor in any error from a response body that
 //! carries it (bad token, bad JSON, wrong types, error bodies).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use zatca_cert::{Csid, ZatcaErrors};
+use zatca_fatoora::{Csid, ZatcaErrors};
 
 const SECRET: &str = "Xq9vS3cr3tV4lu3ThatMustN0tLeak+/=";
 

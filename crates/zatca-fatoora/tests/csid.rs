@@ -2,11 +2,16 @@
 //! secret's hygiene.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod support;
-
 use base64::Engine as _;
-use support::read;
-use zatca_cert::{CertError, Csid, ZatcaError, ZatcaErrors};
+use zatca_cert::CertError;
+use zatca_fatoora::{Csid, CsidError, ZatcaError, ZatcaErrors};
+
+fn read(rel: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 #[test]
 fn compliance_response() {
@@ -104,7 +109,7 @@ fn the_secret_is_never_in_debug_or_errors() {
     let e = Csid::from_response_json(bad).unwrap_err();
     assert_eq!(
         e,
-        CertError::WrongFieldType {
+        CsidError::WrongFieldType {
             field: "secret",
             expected: "a string"
         }
@@ -114,7 +119,7 @@ fn the_secret_is_never_in_debug_or_errors() {
 #[test]
 fn error_bodies_are_typed() {
     let e = |file: &str| match Csid::from_response_json(&read(file)).unwrap_err() {
-        CertError::Rejected { errors, .. } => errors,
+        CsidError::Rejected { errors, .. } => errors,
         other => panic!("{file}: {other:?}"),
     };
     let missing_otp = e("api/isb-error-400-missing-otp.json");
@@ -158,7 +163,7 @@ fn newer_error_shape_and_not_compliant_refusal() {
     // spec §1.2: a template mismatch comes back with a null token.
     let refused = br#"{"requestID":-2,"dispositionMessage":"NOT_COMPLIANT","binarySecurityToken":null,"errors":["unable to submit and sign the csr in zatca side, caused : Denied by Policy Module 0x80094800.\r\n"]}"#;
     match Csid::from_response_json(refused).unwrap_err() {
-        CertError::Rejected {
+        CsidError::Rejected {
             disposition,
             errors,
         } => {
@@ -174,15 +179,15 @@ fn newer_error_shape_and_not_compliant_refusal() {
 fn malformed_responses() {
     assert!(matches!(
         Csid::from_response_json(b"{not json").unwrap_err(),
-        CertError::Malformed { form: "JSON", .. }
+        CsidError::MalformedJson { .. }
     ));
     assert_eq!(
         Csid::from_response_json(b"  ").unwrap_err(),
-        CertError::Empty
+        CsidError::Empty
     );
     assert_eq!(
         Csid::from_response_json(br#"{"requestID":1}"#).unwrap_err(),
-        CertError::MissingField {
+        CsidError::MissingField {
             field: "binarySecurityToken"
         }
     );
@@ -191,13 +196,13 @@ fn malformed_responses() {
     json.as_object_mut().unwrap().remove("secret");
     assert_eq!(
         Csid::from_response_json(json.to_string().as_bytes()).unwrap_err(),
-        CertError::MissingField { field: "secret" }
+        CsidError::MissingField { field: "secret" }
     );
     json["secret"] = serde_json::json!("x");
     json["requestID"] = serde_json::json!([1]);
     assert!(matches!(
         Csid::from_response_json(json.to_string().as_bytes()).unwrap_err(),
-        CertError::WrongFieldType {
+        CsidError::WrongFieldType {
             field: "requestID",
             ..
         }
@@ -205,6 +210,50 @@ fn malformed_responses() {
     let big = vec![b' '; zatca_cert::MAX_INPUT_BYTES + 1];
     assert!(matches!(
         Csid::from_response_json(&big).unwrap_err(),
-        CertError::TooLarge { .. }
+        CsidError::TooLarge { .. }
     ));
+}
+
+#[test]
+fn a_token_with_a_bad_certificate_reports_the_certificate_error_inside() {
+    let e = Csid::from_response_json(br#"{"binarySecurityToken":"!!!","secret":"s"}"#).unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            CsidError::Certificate(CertError::Malformed {
+                form: "binarySecurityToken",
+                ..
+            })
+        ),
+        "{e:?}"
+    );
+    let message = e.to_string();
+    assert!(
+        message.contains("`binarySecurityToken` holds no usable certificate"),
+        "{message}"
+    );
+    assert!(
+        message.contains("binarySecurityToken but does not decode"),
+        "{message}"
+    );
+    assert!(matches!(
+        Csid::new("not a token", String::from("s").into(), None).unwrap_err(),
+        CsidError::Certificate(_)
+    ));
+}
+
+#[test]
+fn json_that_is_no_answer_names_what_was_expected() {
+    let e = ZatcaErrors::from_json(br#"{"hello":1}"#).unwrap_err();
+    assert_eq!(e, CsidError::NotAnAnswer);
+    let message = e.to_string();
+    assert!(message.contains("neither a CSID answer"), "{message}");
+    assert!(message.contains("`binarySecurityToken`"), "{message}");
+    assert!(message.contains("`errors`"), "{message}");
+    let e = ZatcaErrors::from_json(b"{not json").unwrap_err();
+    assert!(matches!(e, CsidError::MalformedJson { .. }));
+    assert!(
+        e.to_string()
+            .contains("expected a CSID answer or a ZATCA error body")
+    );
 }
