@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use rusqlite::{OptionalExtension as _, params};
-use zatca_cert::Csid;
+use zatca_fatoora::Csid;
 use zatca_csr::Csr;
 use zatca_keys::PrivateKey;
 use zatca_onboarding::{

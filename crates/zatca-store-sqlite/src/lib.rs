@@ -92,7 +92,7 @@
 //! install and every build runs the same SQLite): the maintained, thin
 //! binding to SQLite, with SQL kept in this crate and no ORM. The toolkit
 //! crates for what is stored (`zatca-onboarding` records, `zatca-keys` keys,
-//! `zatca-csr` CSRs, `zatca-cert` CSIDs, `zatca-profile` VATs, `zatca-types`
+//! `zatca-csr` CSRs, `zatca-fatoora` CSIDs, `zatca-profile` VATs, `zatca-types`
 //! SHA-256); `serde_json` for the records stored as JSON; `getrandom` for
 //! tokens; `subtle` for their constant-time comparison; `zeroize` for the
 //! token text and the keys read back.
