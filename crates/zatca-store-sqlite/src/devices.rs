@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 use rusqlite::{OptionalExtension as _, params};
-use zatca_fatoora::Csid;
 use zatca_csr::Csr;
+use zatca_fatoora::Csid;
 use zatca_keys::PrivateKey;
 use zatca_onboarding::{
     Activity, ActivityId, ActivityStatus, CsidKind, DeviceId, DeviceRecord, DeviceStore, Listing,
