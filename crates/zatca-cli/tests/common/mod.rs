@@ -1,8 +1,11 @@
 //! What the CLI acceptance tests share: running the binary (with a generous
 //! bound, so a command that blocks fails instead of hanging the suite), its
 //! output as text or JSON, the test data, the folders a store leaves behind,
-//! and special files made inside a temporary directory.
+//! and special files made inside a temporary directory; `serve`: `zatca serve`
+//! as a process that tests stop on purpose.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

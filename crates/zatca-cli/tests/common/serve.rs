@@ -1,0 +1,218 @@
+//! `zatca serve` as a process for the tests that stop it on purpose: started
+//! on 127.0.0.1:0 with its logs in a file (a pipe nobody reads would block a
+//! busy server), killed with SIGKILL or stopped with SIGTERM, and a client
+//! whose calls may fail (the server may be gone) instead of panicking.
+
+use std::fs::File;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// How long a stopped server may take to exit.
+const EXIT_WITHIN: Duration = Duration::from_secs(30);
+
+/// Runs `zatca serve --db DB ARGS` (the offline administration) and returns
+/// its stdout; panics if it fails.
+pub fn admin(db: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_zatca"))
+        .arg("serve")
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "zatca serve {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Adds VAT `vat` and an admin user for it; returns the user's token.
+pub fn add_vat_and_admin(db: &Path, vat: &str) -> String {
+    admin(db, &["vat", "add", vat, "--name", "Org"]);
+    let out: Value = serde_json::from_str(&admin(
+        db,
+        &[
+            "user", "add", "admin", "--vat", vat, "--role", "admin", "--json",
+        ],
+    ))
+    .unwrap();
+    out["Token"].as_str().unwrap().to_owned()
+}
+
+/// A running `zatca serve`; killed when dropped.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Kept open so the server never writes to a closed pipe.
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    /// Starts `zatca serve --db DB --listen 127.0.0.1:0 EXTRA`, its stderr
+    /// appended to `log`, and waits for its `listening on` line.
+    pub fn start(db: &Path, log: &Path, extra: &[&str]) -> Self {
+        let stderr = File::options().create(true).append(true).open(log).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zatca"))
+            .arg("serve")
+            .arg("--db")
+            .arg(db)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let Some(base) = line.trim().strip_prefix("listening on ") else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "first line {line:?}; log: {}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            );
+        };
+        Self {
+            base: base.to_owned(),
+            child,
+            _stdout: stdout,
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (`-KILL`, `-TERM`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([signal, &self.pid().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill {signal} {}", self.pid());
+    }
+
+    /// Waits for the process to exit (panics after a generous bound).
+    pub fn wait(mut self) -> ExitStatus {
+        let deadline = Instant::now() + EXIT_WITHIN;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL, then waits for the process to be gone.
+    pub fn kill9(self) {
+        self.signal("-KILL");
+        let _ = self.wait();
+    }
+
+    /// SIGTERM, then the exit status (it must stop by itself).
+    pub fn terminate(self) -> ExitStatus {
+        self.signal("-TERM");
+        self.wait()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client that reports every status as an answer, bypasses any proxy and
+/// gives up after 30 s.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .proxy(None)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// One authenticated request with the `vat` header: (status, JSON body or
+/// Null), or the transport error when the server did not answer.
+pub fn try_call(
+    method: &str,
+    url: &str,
+    token: &str,
+    vat: &str,
+    body: Option<&Value>,
+) -> Result<(u16, Value), ureq::Error> {
+    let agent = agent();
+    let mut response = if method == "GET" {
+        agent
+            .get(url)
+            .header("x-cleartax-auth-token", token)
+            .header("vat", vat)
+            .call()?
+    } else {
+        agent
+            .post(url)
+            .header("content-type", "application/json")
+            .header("x-cleartax-auth-token", token)
+            .header("vat", vat)
+            .send(body.map_or_else(String::new, Value::to_string))?
+    };
+    let status = response.status().as_u16();
+    let text = response.body_mut().read_to_string()?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// A register-device body (ClearTax's shape) for a non-group `vat`, TSXY
+/// `1100`, CN `TST-SERIAL`, EGS serial `1-TST|2-TST|3-SERIAL`.
+pub fn register_body(vat: &str, serial: &str, otp: Option<&str>) -> Value {
+    let mut body = json!({
+        "DeviceDetails": {
+            "CommonName": format!("TST-{serial}"),
+            "EgsSerialNumber": format!("1-TST|2-TST|3-{serial}"),
+            "Location": "Riyadh",
+            "Industry": "Retail",
+            "InvoiceType": "1100"
+        },
+        "OrganizationDetails": {
+            "Vat": vat,
+            "OrganizationName": "Maximum Speed Tech",
+            "OrganizationUnitName": "Riyadh Branch",
+            "CountryCode": "SA"
+        }
+    });
+    if let Some(otp) = otp {
+        body["Otp"] = json!(otp);
+    }
+    body
+}
+
+/// The error codes of an answer's `ErrorList`.
+pub fn error_codes(answer: &Value) -> Vec<String> {
+    answer["ErrorList"]
+        .as_array()
+        .map(|l| {
+            l.iter()
+                .map(|e| e["ErrorCode"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Where the in-process simulator of `zatca serve --db DB --env ENV` keeps its state.
+pub fn simulator_state(db: &Path, environment: &str) -> PathBuf {
+    let mut name = db.file_name().unwrap().to_os_string();
+    name.push(".simulator");
+    db.with_file_name(name).join(environment).join("state.json")
+}
