@@ -202,7 +202,7 @@ fn parse_key(pem_text: &[u8], path: &Path) -> Result<PrivateKeyDer<'static>, Tls
     PrivateKeyDer::from_pem_slice(pem_text).map_err(|e| TlsError::NoPrivateKey {
         path: path.to_path_buf(),
         reason: match e {
-            pem::Error::NoItemsFound => "no unencrypted private key in it".to_owned(),
+            pem::Error::NoItemsFound => "no private key in it".to_owned(),
             other => pem_problem(&other),
         },
     })
