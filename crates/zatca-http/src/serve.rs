@@ -65,7 +65,8 @@ const LONGEST_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// How long a client has, from connecting, to send the request line and
-    /// headers. Default 10 s.
+    /// headers, and to finish the TLS handshake before them when serving
+    /// TLS. Default 10 s.
     pub header_read_timeout: Duration,
     /// How long a client has, once the headers are in, to send the whole
     /// body. Default 10 s (a 2 MiB body needs well under a second on any link
