@@ -721,7 +721,7 @@ fn base_path_remote_and_tls_rules() {
             "--tls-key",
             "k.pem",
         ],
-        "not supported yet",
+        "c.pem",
     );
     refused(&["--base-path", "no-slash"], "--base-path");
 }

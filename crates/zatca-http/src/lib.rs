@@ -1,6 +1,7 @@
 //! ZATCA's Fatoora onboarding API over HTTP: a client that implements
 //! [`zatca_fatoora::Fatoora`] ([`HttpFatoora`], feature `client`), bounded
-//! HTTP serving of any axum router ([`serve`], feature `server`), and a server
+//! HTTP or HTTPS serving of any axum router ([`serve`], [`tls`], feature
+//! `server`), and a server
 //! on it that serves the same API from any `Fatoora`, such as the offline
 //! simulator ([`FatooraServer`], feature `server`).
 //!
@@ -87,6 +88,11 @@
 //! - `tokio` (`rt`, `net`, `time`, `sync`, `macros`): a single-threaded
 //!   runtime owned by the serving thread, its blocking pool for the `Fatoora`
 //!   calls, the connection semaphore and the stop signal.
+//! - `tokio-rustls` (`ring`, `tls12`; no default features, so no aws-lc-rs
+//!   and no cmake): TLS for [`serve::start_tls`] on the same rustls and ring
+//!   that the client already compiles; rustls's `pki_types` parses the PEM.
+//! - `zatca-fs`: the TLS certificate and key files are read bounded, regular
+//!   files only ([`tls::TlsConfig::from_pem_files`]).
 //! - `http-body-util`: reads a body under a byte limit (already in axum's tree).
 //!   `tower-http` is not used: its body timeout restarts at every frame (a
 //!   client trickling a byte at a time never times out) and its limit layer
@@ -112,6 +118,8 @@ mod client;
 pub mod serve;
 #[cfg(feature = "server")]
 mod server;
+#[cfg(feature = "server")]
+pub mod tls;
 
 pub use endpoint::{BaseUrl, Endpoint, Language};
 pub use error::HttpError;

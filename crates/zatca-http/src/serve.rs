@@ -1,15 +1,20 @@
-//! Serving any axum [`Router`] over plain HTTP/1.1 with bounded resources, for
-//! every server of the toolkit (the served Fatoora, the onboarding service).
+//! Serving any axum [`Router`] over HTTP/1.1, plain or over TLS, with bounded
+//! resources, for every server of the toolkit (the served Fatoora, the
+//! onboarding service).
 //!
-//! [`start`] takes a bound listener, a router and [`Limits`], and serves on a
-//! thread of its own that owns a single-threaded tokio runtime, so synchronous
-//! callers need no runtime. What each limit guards against:
+//! [`start`] (plain HTTP) and [`start_tls`] (HTTPS, with a
+//! [`TlsConfig`]) take a bound listener, a router and [`Limits`], and serve on
+//! a thread of their own that owns a single-threaded tokio runtime, so
+//! synchronous callers need no runtime. What each limit guards against:
 //!
 //! - connections are served concurrently, one task each; a task ends when its
 //!   connection closes, and at most [`Limits::max_connections`] are open at
-//!   once (further clients wait in the listen backlog until one closes);
-//! - the request line and headers must arrive within
-//!   [`Limits::header_read_timeout`] of the connection opening, and may take
+//!   once, TLS handshakes included (further clients wait in the listen
+//!   backlog until one closes);
+//! - the TLS handshake (if any), the request line and the headers must all
+//!   arrive within [`Limits::header_read_timeout`] of the connection opening
+//!   (a client that connects and sends nothing is closed then), and the
+//!   headers may take
 //!   at most [`Limits::max_header_bytes`] (more is answered 431 and closed:
 //!   hyper stops reading at that size);
 //! - the whole body must arrive within [`Limits::body_read_timeout`] (else 408
@@ -43,7 +48,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 
+use crate::tls::TlsConfig;
 use crate::{HttpError, MAX_BODY_BYTES, errors_json, shape::zatca_errors};
 
 /// hyper refuses a read buffer smaller than this; [`Limits::max_header_bytes`] is raised to it.
@@ -58,7 +65,8 @@ const LONGEST_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// How long a client has, from connecting, to send the request line and
-    /// headers. Default 10 s.
+    /// headers, and to finish the TLS handshake before them when serving
+    /// TLS. Default 10 s.
     pub header_read_timeout: Duration,
     /// How long a client has, once the headers are in, to send the whole
     /// body. Default 10 s (a 2 MiB body needs well under a second on any link
@@ -225,6 +233,46 @@ pub fn start(
     limits: Limits,
     stopper: Stopper,
 ) -> Result<Running, HttpError> {
+    start_serving(listener, router, limits, stopper, None)
+}
+
+/// Like [`start`], over TLS: every connection starts with a TLS handshake
+/// with `tls`'s certificate, which must end within
+/// [`Limits::header_read_timeout`] of the connection opening (the request
+/// line and headers then get what is left of that time). A handshaking
+/// connection holds one of the [`Limits::max_connections`] slots. A client
+/// speaking plain HTTP fails the handshake and is closed.
+///
+/// ```no_run
+/// use std::path::Path;
+/// use axum::{Router, routing::get};
+/// use zatca_http::serve::{self, Limits, Stopper};
+/// use zatca_http::tls::TlsConfig;
+///
+/// let tls = TlsConfig::from_pem_files(Path::new("cert.pem"), Path::new("key.pem"))?;
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let router = Router::new().route("/health", get(|| async { "ok" }));
+/// let running = serve::start_tls(listener, router, Limits::default(), Stopper::new(), &tls)?;
+/// println!("listening on https://{}", running.local_addr());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn start_tls(
+    listener: std::net::TcpListener,
+    router: Router,
+    limits: Limits,
+    stopper: Stopper,
+    tls: &TlsConfig,
+) -> Result<Running, HttpError> {
+    start_serving(listener, router, limits, stopper, Some(tls.acceptor()))
+}
+
+fn start_serving(
+    listener: std::net::TcpListener,
+    router: Router,
+    limits: Limits,
+    stopper: Stopper,
+    tls: Option<TlsAcceptor>,
+) -> Result<Running, HttpError> {
     let addr = listener.local_addr().map_err(|e| HttpError::Bind {
         addr: SocketAddr::from(([0, 0, 0, 0], 0)),
         reason: e.to_string(),
@@ -274,7 +322,7 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name(format!("http {addr}"))
         .spawn(move || {
-            runtime.block_on(accept_until_stopped(listener, router, limits, shared));
+            runtime.block_on(accept_until_stopped(listener, router, limits, shared, tls));
             // Blocking work still running after the grace period is abandoned.
             runtime.shutdown_timeout(grace);
         })
@@ -307,6 +355,7 @@ async fn accept_until_stopped(
     router: Router,
     limits: Limits,
     shared: Arc<Shared>,
+    tls: Option<TlsAcceptor>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
@@ -337,18 +386,49 @@ async fn accept_until_stopped(
                 }
             },
         };
-        let connection = graceful.watch(http.serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(router.clone()),
-        ));
+        let service = TowerToHyperService::new(router.clone());
         let live = LiveConnection::new(&shared);
-        tokio::spawn(async move {
-            // A failed connection (timeout, oversized header, reset) is the
-            // client's business; it is closed either way.
-            let _ = connection.await;
-            drop(live);
-            drop(slot);
-        });
+        // A failed connection (timeout, oversized header, failed handshake,
+        // reset) is the client's business; it is closed either way.
+        match &tls {
+            None => {
+                let connection =
+                    graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+                tokio::spawn(async move {
+                    let _ = connection.await;
+                    drop(live);
+                    drop(slot);
+                });
+            }
+            Some(acceptor) => {
+                let opened = tokio::time::Instant::now();
+                let handshake = acceptor.accept(stream);
+                let watcher = graceful.watcher();
+                let mut http = http.clone();
+                let mut stopped = shared.stopped.subscribe();
+                let header_read_timeout = limits.header_read_timeout;
+                tokio::spawn(async move {
+                    let handshaken = tokio::select! {
+                        _ = stopped.wait_for(|stopped| *stopped) => None,
+                        done = tokio::time::timeout(header_read_timeout, handshake) => {
+                            done.ok().and_then(Result::ok)
+                        }
+                    };
+                    if let Some(stream) = handshaken {
+                        // One deadline from connecting: the handshake's time
+                        // is taken from the headers'.
+                        http.header_read_timeout(
+                            header_read_timeout.saturating_sub(opened.elapsed()),
+                        );
+                        let _ = watcher
+                            .watch(http.serve_connection(TokioIo::new(stream), service))
+                            .await;
+                    }
+                    drop(live);
+                    drop(slot);
+                });
+            }
+        }
     }
     drop(listener);
     let _ = tokio::time::timeout(limits.shutdown_grace, graceful.shutdown()).await;

@@ -9,10 +9,14 @@
 //! requests in hand finish, gives the running activities a bounded time and
 //! leaves the others `IN_PROGRESS` for the next start to resume.
 //!
-//! Listening on a non-loopback address needs `--allow-remote`; the service
-//! speaks plain HTTP, so a reverse proxy must then terminate TLS (a warning
-//! says so). `--tls-cert`/`--tls-key` are refused: TLS in the service itself
-//! is not supported yet.
+//! `--tls-cert CHAIN.pem --tls-key KEY.pem` (both or neither) serves HTTPS
+//! (TLS 1.3 and 1.2, rustls): the first line is then `listening on
+//! https://HOST:PORT`, and the files are checked before anything else starts
+//! (a missing file, one without a certificate or key, a key of another
+//! certificate or of an unsupported type is refused naming the file).
+//! Listening on a non-loopback address needs `--allow-remote`, TLS or not;
+//! without TLS a warning says that a reverse proxy must terminate TLS in
+//! front of the service.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -59,14 +63,14 @@ struct ServerArgs {
     /// The path the routes are served under, e.g. /middle-east/ksa/einvoicing (default: none).
     #[arg(long, value_name = "PATH", default_value = "")]
     base_path: String,
-    /// Allow listening on a non-loopback address (then terminate TLS at a reverse proxy).
+    /// Allow listening on a non-loopback address (with --tls-cert/--tls-key, or behind a reverse proxy that terminates TLS).
     #[arg(long)]
     allow_remote: bool,
-    /// TLS certificate (not supported yet: terminate TLS at a reverse proxy).
-    #[arg(long, value_name = "FILE")]
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
-    /// TLS private key (not supported yet: terminate TLS at a reverse proxy).
-    #[arg(long, value_name = "FILE")]
+    /// The private key of --tls-cert (PEM, unencrypted: ECDSA P-256/P-384, Ed25519 or RSA).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
     /// The log format on stderr.
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
@@ -340,27 +344,48 @@ fn init_logs(format: &str) {
     };
 }
 
+/// Reads and checks `--tls-cert` and `--tls-key` (clap makes them come together).
+fn load_tls(args: &ServerArgs) -> Result<Option<zatca_http::tls::TlsConfig>, CliError> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    zatca_http::tls::TlsConfig::from_pem_files(cert, key)
+        .map(Some)
+        .map_err(|e| {
+            use zatca_http::tls::TlsError as T;
+            let flag = match &e {
+                // It names the file and what it should hold.
+                T::File(e) => return CliError::from(e.clone()),
+                T::NoCertificate { .. } | T::BadCertificate { .. } => "--tls-cert",
+                T::NoPrivateKey { .. } | T::UnsupportedKey { .. } | T::KeyMismatch { .. } => {
+                    "--tls-key"
+                }
+                _ => "--tls-cert/--tls-key",
+            };
+            CliError::new(Code::Invalid, format!("{flag} {e}"))
+        })
+}
+
 fn serve(db: &Path, args: ServerArgs) -> Result<(), CliError> {
-    if args.tls_cert.is_some() || args.tls_key.is_some() {
-        return Err(CliError::new(
-            Code::Invalid,
-            "--tls-cert/--tls-key: TLS in the service is not supported yet; terminate TLS at a reverse proxy and serve plain HTTP behind it",
-        ));
-    }
+    let tls = load_tls(&args)?;
     if !args.listen.ip().is_loopback() {
         if !args.allow_remote {
+            let how = if tls.is_some() {
+                "add --allow-remote to serve HTTPS to other hosts"
+            } else {
+                "the service would speak plain HTTP and tokens travel in its headers: add --allow-remote, with --tls-cert/--tls-key or behind a reverse proxy that terminates TLS"
+            };
             return Err(CliError::new(
                 Code::Invalid,
-                format!(
-                    "--listen {}: not a loopback address; the service speaks plain HTTP and tokens travel in its headers: add --allow-remote behind a reverse proxy that terminates TLS",
-                    args.listen
-                ),
+                format!("--listen {}: not a loopback address; {how}", args.listen),
             ));
         }
-        eprintln!(
-            "warning: listening on {} over plain HTTP: a reverse proxy must terminate TLS in front of it, or tokens and OTPs cross the network in clear",
-            args.listen
-        );
+        if tls.is_none() {
+            eprintln!(
+                "warning: listening on {} over plain HTTP: a reverse proxy must terminate TLS in front of it, or tokens and OTPs cross the network in clear",
+                args.listen
+            );
+        }
     }
     let base_path = zatca_service::normalize_base_path(&args.base_path)
         .map_err(|e| CliError::new(Code::Invalid, format!("--base-path: {e}")))?;
@@ -390,13 +415,18 @@ fn serve(db: &Path, args: ServerArgs) -> Result<(), CliError> {
     let listener = std::net::TcpListener::bind(args.listen)
         .map_err(|e| CliError::new(Code::Io, format!("--listen {}: {e}", args.listen)))?;
     let stopper = zatca_http::Stopper::new();
-    let running = zatca_http::serve::start(
-        listener,
-        service.router(),
-        zatca_http::Limits::default(),
-        stopper.clone(),
-    )?;
-    println!("listening on http://{}", running.local_addr());
+    let limits = zatca_http::Limits::default();
+    let (running, scheme) = match &tls {
+        Some(tls) => (
+            zatca_http::serve::start_tls(listener, service.router(), limits, stopper.clone(), tls)?,
+            "https",
+        ),
+        None => (
+            zatca_http::serve::start(listener, service.router(), limits, stopper.clone())?,
+            "http",
+        ),
+    };
+    println!("listening on {scheme}://{}", running.local_addr());
     eprintln!(
         "serving {} devices ({}); stop with Ctrl-C or SIGTERM",
         environment.as_str(),
