@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::serve::{
-    Server, add_vat_and_admin, error_codes, register_body, simulator_state, try_call,
+    Server, add_vat_and_admin, call, error_codes, register_body, simulator_state, try_call,
 };
 use serde_json::Value;
 use zatca_onboarding::DeviceStore as _;
@@ -76,7 +76,7 @@ fn start_onboardings(base: &str, token: &str, prefix: &str, count: usize) -> usi
             let url = format!("{base}/onboarding/register-device");
             let token = token.to_owned();
             let body = register_body(VAT, &format!("{prefix}-{n}"), Some(OTP));
-            std::thread::spawn(move || try_call("POST", &url, &token, VAT, Some(&body)))
+            std::thread::spawn(move || try_call("POST", &url, Some(&token), Some(VAT), Some(&body)))
         })
         .collect();
     let mut answered = 0;
@@ -92,8 +92,13 @@ fn start_onboardings(base: &str, token: &str, prefix: &str, count: usize) -> usi
 }
 
 fn get(base: &str, token: &str, path: &str) -> (u16, Value) {
-    try_call("GET", &format!("{base}{path}"), token, VAT, None)
-        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    call(
+        "GET",
+        &format!("{base}{path}"),
+        Some(token),
+        Some(VAT),
+        None,
+    )
 }
 
 /// The devices the service lists.
@@ -441,7 +446,7 @@ fn sigterm_answers_the_request_in_flight_then_exits_0() {
     let log = dir.path().join("server.log");
     let token = add_vat_and_admin(&db, VAT);
     let server = Server::start(&db, &log, &[]);
-    let address = server.base.strip_prefix("http://").unwrap().to_owned();
+    let address = server.host_port().to_owned();
 
     // A register-device whose body is still arriving when SIGTERM comes.
     let body = register_body(VAT, "INFLIGHT", None).to_string();
@@ -465,8 +470,8 @@ fn sigterm_answers_the_request_in_flight_then_exits_0() {
     let refused = try_call(
         "GET",
         &format!("{}/devices", server.base),
-        &token,
-        VAT,
+        Some(&token),
+        Some(VAT),
         None,
     );
     assert!(refused.is_err(), "a new request after SIGTERM: {refused:?}");

@@ -3,11 +3,11 @@
 //! roles, VAT isolation and group VATs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead as _, BufReader, Read as _};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::serve::{self, Server, add_user, agent, call, error_codes, refused, register_body};
 use serde_json::{Value, json};
 
 const VAT: &str = "399999999900003";
@@ -15,186 +15,6 @@ const OTHER_VAT: &str = "300000000000003";
 const GROUP_VAT: &str = "399999999910003";
 const MEMBER_VAT: &str = "311111111100003";
 const OTP: &str = "724513";
-
-fn zatca(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .arg("serve")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "zatca serve {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn add_user(db: &Path, name: &str, vat: &str, role: &str) -> String {
-    let out: Value = serde_json::from_str(&zatca(
-        db,
-        &["user", "add", name, "--vat", vat, "--role", role, "--json"],
-    ))
-    .unwrap();
-    assert_eq!(out["User"]["Name"], name);
-    out["Token"].as_str().unwrap().to_owned()
-}
-
-/// A running `zatca serve`, killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    fn start(db: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zatca"))
-            .arg("serve")
-            .arg("--db")
-            .arg(db)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line: {line:?}"))
-            .to_owned();
-        Self { child, base }
-    }
-
-    /// SIGTERM, then the process's stderr (it must stop by itself).
-    fn terminate(mut self) -> String {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not stop on SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        assert!(status.success(), "exit after SIGTERM: {status}");
-        let mut err = String::new();
-        self.child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
-        err
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .proxy(None)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into()
-}
-
-/// One request: (status, JSON body or Null).
-fn call(
-    method: &str,
-    url: &str,
-    token: Option<&str>,
-    vat: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let agent = agent();
-    let mut response = match method {
-        "GET" => {
-            let mut r = agent.get(url);
-            if let Some(t) = token {
-                r = r.header("x-cleartax-auth-token", t);
-            }
-            if let Some(v) = vat {
-                r = r.header("vat", v);
-            }
-            r.call().unwrap()
-        }
-        _ => {
-            let mut r = agent.post(url).header("content-type", "application/json");
-            if let Some(t) = token {
-                r = r.header("x-cleartax-auth-token", t);
-            }
-            if let Some(v) = vat {
-                r = r.header("vat", v);
-            }
-            r.send(body.map_or_else(String::new, Value::to_string))
-                .unwrap()
-        }
-    };
-    let status = response.status().as_u16();
-    let text = response.body_mut().read_to_string().unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-fn register_body(vat: &str, serial: &str, otp: Option<&str>) -> Value {
-    let unit = if vat.as_bytes()[10] == b'1' {
-        "3111111111"
-    } else {
-        "Riyadh Branch"
-    };
-    let mut body = json!({
-        "DeviceDetails": {
-            "CommonName": format!("TST-{serial}"),
-            "EgsSerialNumber": format!("1-TST|2-TST|3-{serial}"),
-            "Location": "Riyadh",
-            "Industry": "Retail",
-            "InvoiceType": "1100"
-        },
-        "OrganizationDetails": {
-            "Vat": vat,
-            "OrganizationName": "Maximum Speed Tech",
-            "OrganizationUnitName": unit,
-            "CountryCode": "SA"
-        }
-    });
-    if let Some(otp) = otp {
-        body["Otp"] = json!(otp);
-    }
-    body
-}
-
-fn codes(answer: &Value) -> Vec<String> {
-    answer["ErrorList"]
-        .as_array()
-        .map(|l| {
-            l.iter()
-                .map(|e| e["ErrorCode"].as_str().unwrap_or("").to_owned())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 /// Polls pcsid-status until it is no longer IN_PROGRESS.
 fn poll(base: &str, token: &str, vat: &str, activity: &str) -> (u16, Value) {
@@ -228,20 +48,20 @@ fn seed_flows_roles_isolation_and_every_status() {
     ] {
         let mut args = vec!["vat", "add", vat, "--name", "Org"];
         args.extend(extra);
-        zatca(&db, &args);
+        serve::admin(&db, &args);
     }
     let admin = add_user(&db, "admin", VAT, "admin");
     let viewer = add_user(&db, "viewer", VAT, "viewer");
     let other = add_user(&db, "other", OTHER_VAT, "admin");
     let group = add_user(&db, "group", GROUP_VAT, "admin");
     let revoked = add_user(&db, "gone", VAT, "admin");
-    zatca(&db, &["user", "revoke", "gone"]);
-    let users = zatca(&db, &["user", "list", "--json"]);
+    serve::admin(&db, &["user", "revoke", "gone"]);
+    let users = serve::admin(&db, &["user", "list", "--json"]);
     for token in [&admin, &viewer, &other, &group] {
         assert!(!users.contains(token.as_str()), "user list shows a token");
     }
 
-    let server = Server::start(&db, &[]);
+    let server = Server::start(&db, &dir.path().join("server.log"), &[]);
     let base = server.base.clone();
     let url = |p: &str| format!("{base}{p}");
 
@@ -258,7 +78,10 @@ fn seed_flows_roles_isolation_and_every_status() {
     let register = url("/onboarding/register-device");
     let body = register_body(VAT, "A1", None);
     let (status, answer) = call("POST", &register, None, Some(VAT), Some(&body));
-    assert_eq!((status, codes(&answer)), (401, vec!["ZS001".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (401, vec!["ZS001".to_owned()])
+    );
     assert_eq!(answer["Status"], "FAILED");
     let (status, _) = call(
         "POST",
@@ -271,7 +94,10 @@ fn seed_flows_roles_isolation_and_every_status() {
     let (status, _) = call("POST", &register, Some(&revoked), Some(VAT), Some(&body));
     assert_eq!(status, 401, "a revoked token");
     let (status, answer) = call("POST", &register, Some(&admin), None, Some(&body));
-    assert_eq!((status, codes(&answer)), (403, vec!["ZS003".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (403, vec!["ZS003".to_owned()])
+    );
     let (status, answer) = call(
         "POST",
         &register,
@@ -279,11 +105,20 @@ fn seed_flows_roles_isolation_and_every_status() {
         Some("312345678900003"),
         Some(&body),
     );
-    assert_eq!((status, codes(&answer)), (400, vec!["ZS004".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (400, vec!["ZS004".to_owned()])
+    );
     let (status, answer) = call("POST", &register, Some(&other), Some(VAT), Some(&body));
-    assert_eq!((status, codes(&answer)), (403, vec!["ZS005".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (403, vec!["ZS005".to_owned()])
+    );
     let (status, answer) = call("POST", &register, Some(&viewer), Some(VAT), Some(&body));
-    assert_eq!((status, codes(&answer)), (403, vec!["ZS006".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (403, vec!["ZS006".to_owned()])
+    );
     let (status, answer) = call(
         "POST",
         &register,
@@ -291,7 +126,10 @@ fn seed_flows_roles_isolation_and_every_status() {
         Some(VAT),
         Some(&register_body(OTHER_VAT, "A1", None)),
     );
-    assert_eq!((status, codes(&answer)), (403, vec!["ZS007".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (403, vec!["ZS007".to_owned()])
+    );
 
     // Validation: seed 002's own sample breaks its rules → 400, DeviceId null, every error.
     let seed_sample = json!({
@@ -367,7 +205,7 @@ fn seed_flows_roles_isolation_and_every_status() {
         Some(&device_otp),
     );
     assert_eq!(status, 400, "another VAT's device is unknown: {answer2}");
-    assert_eq!(codes(&answer2), vec!["ZO003".to_owned()]);
+    assert_eq!(error_codes(&answer2), vec!["ZO003".to_owned()]);
     let _ = answer;
     let (status, started) = call(
         "POST",
@@ -474,7 +312,10 @@ fn seed_flows_roles_isolation_and_every_status() {
         Some(OTHER_VAT),
         None,
     );
-    assert_eq!((status, codes(&answer)), (400, vec!["ZO004".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (400, vec!["ZO004".to_owned()])
+    );
     let (status, _) = call(
         "GET",
         &url("/onboarding/62972e815bc1fa6cd2835c41/pcsid-status"),
@@ -515,7 +356,10 @@ fn seed_flows_roles_isolation_and_every_status() {
 
     // 404s.
     let (status, answer) = call("GET", &url("/nowhere"), None, None, None);
-    assert_eq!((status, codes(&answer)), (404, vec!["ZS404".to_owned()]));
+    assert_eq!(
+        (status, error_codes(&answer)),
+        (404, vec!["ZS404".to_owned()])
+    );
     let (status, _) = call(
         "GET",
         &url("/devices/4f190640-9b36-42e9-88d1-0c31a961898d"),
@@ -573,7 +417,7 @@ fn seed_flows_roles_isolation_and_every_status() {
     );
 
     // The logs of the whole run hold no token, OTP, key or secret.
-    let logs = server.terminate();
+    let logs = server.terminate_with_log();
     assert!(
         logs.contains("route=POST /onboarding/register-device"),
         "{logs}"
@@ -593,9 +437,13 @@ fn seed_flows_roles_isolation_and_every_status() {
 fn a_failed_activity_answers_500_and_json_logs_are_json() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("service.db");
-    zatca(&db, &["vat", "add", VAT]);
+    serve::admin(&db, &["vat", "add", VAT]);
     let admin = add_user(&db, "admin", VAT, "admin");
-    let server = Server::start(&db, &["--env", "simulation", "--log-format", "json"]);
+    let server = Server::start(
+        &db,
+        &dir.path().join("server.log"),
+        &["--env", "simulation", "--log-format", "json"],
+    );
     let register = format!("{}/onboarding/register-device", server.base);
     // The simulation simulator takes each OTP once: the second use is refused by "ZATCA".
     let (status, first) = call(
@@ -630,7 +478,7 @@ fn a_failed_activity_answers_500_and_json_logs_are_json() {
     assert_eq!(status, 500, "{failed}");
     assert_eq!(failed["Status"], "FAILED");
     assert!(!failed["ErrorList"].as_array().unwrap().is_empty());
-    let logs = server.terminate();
+    let logs = server.terminate_with_log();
     for line in logs.lines().filter(|l| l.starts_with('{')) {
         let _: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"));
     }
@@ -645,9 +493,9 @@ fn a_failed_activity_answers_500_and_json_logs_are_json() {
 fn sixteen_concurrent_registrations_make_one_device() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("service.db");
-    zatca(&db, &["vat", "add", VAT]);
+    serve::admin(&db, &["vat", "add", VAT]);
     let admin = add_user(&db, "admin", VAT, "admin");
-    let server = Server::start(&db, &[]);
+    let server = Server::start(&db, &dir.path().join("server.log"), &[]);
     let register = format!("{}/onboarding/register-device", server.base);
     let body = register_body(VAT, "C1", None);
     let answers: Vec<(u16, Value)> = std::thread::scope(|s| {
@@ -662,7 +510,10 @@ fn sixteen_concurrent_registrations_make_one_device() {
         assert_eq!(*status, 200, "{answer}");
         assert_eq!(answer["DeviceId"], first);
     }
-    let fresh = answers.iter().filter(|(_, a)| codes(a).is_empty()).count();
+    let fresh = answers
+        .iter()
+        .filter(|(_, a)| error_codes(a).is_empty())
+        .count();
     assert_eq!(fresh, 1, "one call made the device, the others found it");
     let (_, list) = call(
         "GET",
@@ -678,7 +529,11 @@ fn sixteen_concurrent_registrations_make_one_device() {
 fn base_path_remote_and_tls_rules() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("service.db");
-    let server = Server::start(&db, &["--base-path", "/middle-east/ksa/einvoicing"]);
+    let server = Server::start(
+        &db,
+        &dir.path().join("server.log"),
+        &["--base-path", "/middle-east/ksa/einvoicing"],
+    );
     let (status, _) = call(
         "GET",
         &format!("{}/middle-east/ksa/einvoicing/healthz", server.base),
@@ -699,20 +554,12 @@ fn base_path_remote_and_tls_rules() {
     assert_eq!(doc["servers"][0]["url"], "/middle-east/ksa/einvoicing");
     drop(server);
 
-    let refused = |args: &[&str], says: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_zatca"))
-            .arg("serve")
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{args:?} was accepted");
-        let err = String::from_utf8_lossy(&out.stderr);
+    let refused_naming = |args: &[&str], says: &str| {
+        let err = refused(&db, args);
         assert!(err.contains(says), "{args:?}: {err}");
     };
-    refused(&["--listen", "0.0.0.0:0"], "--allow-remote");
-    refused(
+    refused_naming(&["--listen", "0.0.0.0:0"], "--allow-remote");
+    refused_naming(
         &[
             "--listen",
             "127.0.0.1:0",
@@ -723,5 +570,5 @@ fn base_path_remote_and_tls_rules() {
         ],
         "c.pem",
     );
-    refused(&["--base-path", "no-slash"], "--base-path");
+    refused_naming(&["--base-path", "no-slash"], "--base-path");
 }

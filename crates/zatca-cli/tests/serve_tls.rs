@@ -8,12 +8,14 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader, ErrorKind, Read as _, Write as _};
+use std::io::{ErrorKind, Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use common::serve::{Server, refused};
 
 /// Makes a self-signed P-256 certificate for 127.0.0.1 and its key,
 /// `name`.pem and `name`.key in `dir`; `None` (said on stderr) without openssl.
@@ -50,68 +52,21 @@ fn self_signed(dir: &Path, name: &str) -> Option<(PathBuf, PathBuf)> {
     }
 }
 
-/// A running `zatca serve` over TLS, killed when dropped.
-struct Server {
-    child: Child,
-    first_line: String,
-}
-
-impl Server {
-    fn start(db: &Path, cert: &Path, key: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zatca"))
-            .arg("serve")
-            .arg("--db")
-            .arg(db)
-            .args(["--listen", "127.0.0.1:0", "--tls-cert"])
-            .arg(cert)
-            .arg("--tls-key")
-            .arg(key)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut first_line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first_line)
-            .unwrap();
-        Self { child, first_line }
-    }
-
-    /// The `HOST:PORT` of `listening on https://HOST:PORT`.
-    fn addr(&self) -> String {
-        self.first_line
-            .trim()
-            .strip_prefix("listening on https://")
-            .unwrap_or_else(|| panic!("first line: {:?}", self.first_line))
-            .to_owned()
-    }
-
-    /// SIGTERM; whether it then exits successfully within 20 s.
-    fn terminate(mut self) -> bool {
-        let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        false
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Starts `zatca serve` over TLS with `cert` and `key`, its log in `dir`;
+/// checks it listens on HTTPS.
+fn start_tls(dir: &Path, cert: &Path, key: &Path) -> Server {
+    let server = Server::start(
+        &dir.join("service.db"),
+        &dir.join("server.log"),
+        &[
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    assert!(server.base.starts_with("https://"), "{}", server.base);
+    server
 }
 
 /// An HTTPS client that trusts only `cert`.
@@ -134,23 +89,14 @@ fn healthz(agent: &ureq::Agent, addr: &str) -> String {
     answer.body_mut().read_to_string().unwrap()
 }
 
-/// Runs `zatca serve --db DB ARGS`, which must fail; its stderr.
-fn refused(db: &Path, args: &[&str]) -> String {
-    let mut all = vec!["serve", "--db", db.to_str().unwrap()];
-    all.extend_from_slice(args);
-    let out = common::zatca(&all);
-    assert!(!out.status.success(), "{args:?} was accepted");
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 #[test]
 fn serve_over_tls_answers_a_client_trusting_the_certificate_and_not_plain_http() {
     let dir = tempfile::tempdir().unwrap();
     let Some((cert, key)) = self_signed(dir.path(), "server") else {
         return;
     };
-    let server = Server::start(&dir.path().join("service.db"), &cert, &key);
-    let addr = server.addr();
+    let server = start_tls(dir.path(), &cert, &key);
+    let addr = server.host_port().to_owned();
     let agent = client(&cert);
     assert!(healthz(&agent, &addr).contains("UP"));
 
@@ -179,7 +125,7 @@ fn serve_over_tls_answers_a_client_trusting_the_certificate_and_not_plain_http()
     );
     // Still serving.
     assert!(healthz(&agent, &addr).contains("UP"));
-    assert!(server.terminate(), "no clean exit after SIGTERM");
+    assert!(server.terminate().success(), "no clean exit after SIGTERM");
 }
 
 #[test]
@@ -188,8 +134,8 @@ fn a_client_stalled_before_its_handshake_delays_no_other_and_is_closed() {
     let Some((cert, key)) = self_signed(dir.path(), "server") else {
         return;
     };
-    let server = Server::start(&dir.path().join("service.db"), &cert, &key);
-    let addr = server.addr();
+    let server = start_tls(dir.path(), &cert, &key);
+    let addr = server.host_port().to_owned();
     let mut stalled = TcpStream::connect(&addr).unwrap();
     let agent = client(&cert);
     assert!(healthz(&agent, &addr).contains("UP"));

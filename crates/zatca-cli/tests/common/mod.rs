@@ -2,7 +2,7 @@
 //! bound, so a command that blocks fails instead of hanging the suite), its
 //! output as text or JSON, the test data, the folders a store leaves behind,
 //! and special files made inside a temporary directory; `serve`: `zatca serve`
-//! as a process that tests stop on purpose.
+//! as a process that tests drive over HTTP and stop.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod serve;

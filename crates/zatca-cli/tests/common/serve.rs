@@ -1,12 +1,13 @@
-//! `zatca serve` as a process for the tests that stop it on purpose: started
-//! on 127.0.0.1:0 with its logs in a file (a pipe nobody reads would block a
-//! busy server), killed with SIGKILL or stopped with SIGTERM, and a client
-//! whose calls may fail (the server may be gone) instead of panicking.
+//! `zatca serve` as a process for the tests that drive it over HTTP: the
+//! offline administration, the service started on 127.0.0.1:0 with its logs
+//! in a file (a pipe nobody reads would block a busy server), killed with
+//! SIGKILL or stopped with SIGTERM, and a client whose calls either panic or,
+//! where the server may be gone, return the transport error.
 
 use std::fs::File;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -14,16 +15,18 @@ use serde_json::{Value, json};
 /// How long a stopped server may take to exit.
 const EXIT_WITHIN: Duration = Duration::from_secs(30);
 
+/// Runs `zatca serve --db DB ARGS` as [`super::zatca`] runs the binary.
+fn serve_command(db: &Path, args: &[&str]) -> Output {
+    let db = db.to_str().unwrap();
+    let mut all = vec!["serve", "--db", db];
+    all.extend_from_slice(args);
+    super::zatca(&all)
+}
+
 /// Runs `zatca serve --db DB ARGS` (the offline administration) and returns
 /// its stdout; panics if it fails.
 pub fn admin(db: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_zatca"))
-        .arg("serve")
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .output()
-        .unwrap();
+    let out = serve_command(db, args);
     assert!(
         out.status.success(),
         "zatca serve {args:?}: {}",
@@ -32,24 +35,37 @@ pub fn admin(db: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Runs `zatca serve --db DB ARGS`, which must fail; returns its stderr.
+pub fn refused(db: &Path, args: &[&str]) -> String {
+    let out = serve_command(db, args);
+    assert!(!out.status.success(), "{args:?} was accepted");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Adds user `name` with `role` for VAT `vat`; returns the user's token.
+pub fn add_user(db: &Path, name: &str, vat: &str, role: &str) -> String {
+    let out: Value = serde_json::from_str(&admin(
+        db,
+        &["user", "add", name, "--vat", vat, "--role", role, "--json"],
+    ))
+    .unwrap();
+    assert_eq!(out["User"]["Name"], name);
+    out["Token"].as_str().unwrap().to_owned()
+}
+
 /// Adds VAT `vat` and an admin user for it; returns the user's token.
 pub fn add_vat_and_admin(db: &Path, vat: &str) -> String {
     admin(db, &["vat", "add", vat, "--name", "Org"]);
-    let out: Value = serde_json::from_str(&admin(
-        db,
-        &[
-            "user", "add", "admin", "--vat", vat, "--role", "admin", "--json",
-        ],
-    ))
-    .unwrap();
-    out["Token"].as_str().unwrap().to_owned()
+    add_user(db, "admin", vat, "admin")
 }
 
 /// A running `zatca serve`; killed when dropped.
 pub struct Server {
     child: Child,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` with `--tls-cert`).
     pub base: String,
+    /// The file its stderr is appended to.
+    log: PathBuf,
     /// Kept open so the server never writes to a closed pipe.
     _stdout: BufReader<ChildStdout>,
 }
@@ -84,8 +100,16 @@ impl Server {
         Self {
             base: base.to_owned(),
             child,
+            log: log.to_owned(),
             _stdout: stdout,
         }
+    }
+
+    /// The `HOST:PORT` of [`Self::base`].
+    pub fn host_port(&self) -> &str {
+        self.base
+            .split_once("://")
+            .map_or_else(|| panic!("base {:?}", self.base), |(_, rest)| rest)
     }
 
     /// The process id.
@@ -125,6 +149,15 @@ impl Server {
         self.signal("-TERM");
         self.wait()
     }
+
+    /// SIGTERM, checks the process exits successfully, then returns the text
+    /// of its log file (everything appended to it so far).
+    pub fn terminate_with_log(self) -> String {
+        let log = self.log.clone();
+        let status = self.terminate();
+        assert!(status.success(), "exit after SIGTERM: {status}");
+        std::fs::read_to_string(&log).unwrap()
+    }
 }
 
 impl Drop for Server {
@@ -145,33 +178,50 @@ pub fn agent() -> ureq::Agent {
         .into()
 }
 
-/// One authenticated request with the `vat` header: (status, JSON body or
-/// Null), or the transport error when the server did not answer.
+/// One request (`GET`, else a JSON `POST` of `body`) with the
+/// `x-cleartax-auth-token` and `vat` headers where given: (status, JSON body
+/// or Null), or the transport error when the server did not answer.
 pub fn try_call(
     method: &str,
     url: &str,
-    token: &str,
-    vat: &str,
+    token: Option<&str>,
+    vat: Option<&str>,
     body: Option<&Value>,
 ) -> Result<(u16, Value), ureq::Error> {
+    fn authenticated<B>(
+        mut request: ureq::RequestBuilder<B>,
+        token: Option<&str>,
+        vat: Option<&str>,
+    ) -> ureq::RequestBuilder<B> {
+        if let Some(token) = token {
+            request = request.header("x-cleartax-auth-token", token);
+        }
+        if let Some(vat) = vat {
+            request = request.header("vat", vat);
+        }
+        request
+    }
     let agent = agent();
     let mut response = if method == "GET" {
-        agent
-            .get(url)
-            .header("x-cleartax-auth-token", token)
-            .header("vat", vat)
-            .call()?
+        authenticated(agent.get(url), token, vat).call()?
     } else {
-        agent
-            .post(url)
-            .header("content-type", "application/json")
-            .header("x-cleartax-auth-token", token)
-            .header("vat", vat)
-            .send(body.map_or_else(String::new, Value::to_string))?
+        let post = agent.post(url).header("content-type", "application/json");
+        authenticated(post, token, vat).send(body.map_or_else(String::new, Value::to_string))?
     };
     let status = response.status().as_u16();
     let text = response.body_mut().read_to_string()?;
     Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// [`try_call`] to a server that must answer; panics on a transport error.
+pub fn call(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    vat: Option<&str>,
+    body: Option<&Value>,
+) -> (u16, Value) {
+    try_call(method, url, token, vat, body).unwrap_or_else(|e| panic!("{method} {url}: {e}"))
 }
 
 /// A register-device body (ClearTax's shape) for a non-group `vat`, TSXY
