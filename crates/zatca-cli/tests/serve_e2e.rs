@@ -3,11 +3,14 @@
 //! roles, VAT isolation and group VATs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::serve::TEST_MASTER_KEY;
 use serde_json::{Value, json};
 
 const VAT: &str = "399999999900003";
@@ -21,6 +24,7 @@ fn zatca(db: &Path, args: &[&str]) -> String {
         .arg("serve")
         .arg("--db")
         .arg(db)
+        .env("ZATCA_MASTER_KEY", TEST_MASTER_KEY)
         .args(args)
         .output()
         .unwrap();
@@ -54,6 +58,7 @@ impl Server {
             .arg("serve")
             .arg("--db")
             .arg(db)
+            .env("ZATCA_MASTER_KEY", TEST_MASTER_KEY)
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .stdout(Stdio::piped())
@@ -704,6 +709,7 @@ fn base_path_remote_and_tls_rules() {
             .arg("serve")
             .arg("--db")
             .arg(&db)
+            .env("ZATCA_MASTER_KEY", TEST_MASTER_KEY)
             .args(args)
             .output()
             .unwrap();

@@ -62,6 +62,7 @@ impl Server {
             .arg("serve")
             .arg("--db")
             .arg(db)
+            .env("ZATCA_MASTER_KEY", common::serve::TEST_MASTER_KEY)
             .args(["--listen", "127.0.0.1:0", "--tls-cert"])
             .arg(cert)
             .arg("--tls-key")

@@ -11,6 +11,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// The master key every `zatca serve` of the tests runs with (`ZATCA_MASTER_KEY`).
+pub const TEST_MASTER_KEY: &str =
+    "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
+
+/// Opens the database of a `zatca serve` of the tests, with [`TEST_MASTER_KEY`].
+pub fn open_store(
+    db: &Path,
+) -> Result<zatca_store_sqlite::SqliteStore, zatca_store_sqlite::StoreError> {
+    let key = zatca_store_sqlite::MasterKey::from_hex(TEST_MASTER_KEY, "TEST_MASTER_KEY").unwrap();
+    zatca_store_sqlite::SqliteStore::open_with_master_key(db, &key)
+}
+
 /// How long a stopped server may take to exit.
 const EXIT_WITHIN: Duration = Duration::from_secs(30);
 
@@ -22,6 +34,7 @@ pub fn admin(db: &Path, args: &[&str]) -> String {
         .arg("--db")
         .arg(db)
         .args(args)
+        .env("ZATCA_MASTER_KEY", TEST_MASTER_KEY)
         .output()
         .unwrap();
     assert!(
@@ -65,6 +78,7 @@ impl Server {
             .arg(db)
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
+            .env("ZATCA_MASTER_KEY", TEST_MASTER_KEY)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
