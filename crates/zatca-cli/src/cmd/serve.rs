@@ -190,7 +190,7 @@ fn master_key(file: Option<&Path>, var: &str, flag: &str) -> Result<MasterKey, C
     if let Some(file) = file {
         return MasterKey::from_file(file).map_err(|e| key_error(&e));
     }
-    match std::env::var(var) {
+    match std::env::var(var).map(zeroize::Zeroizing::new) {
         Ok(text) if !text.is_empty() => MasterKey::from_hex(&text, var).map_err(|e| key_error(&e)),
         _ => Err(CliError::new(
             Code::Invalid,
