@@ -387,3 +387,28 @@ fn a_master_key_never_shows_in_debug() {
     assert!(!shown.contains(&hex) && !shown.contains("0123"), "{shown}");
     assert!(shown.contains("ZATCA_MASTER_KEY"));
 }
+
+#[test]
+fn a_key_put_in_clear_into_a_sealed_database_is_refused() {
+    let (_dir, path) = db();
+    let sim = simulator(ENV);
+    let store = SqliteStore::open_with_master_key(&path, &key('a')).unwrap();
+    let id = onboard(&store, &sim, "1");
+    let record = record(&store, &id);
+    let der = store
+        .read_key(&record, 1)
+        .unwrap()
+        .to_pkcs8_der()
+        .unwrap()
+        .to_vec();
+    // Someone with write access to the file swaps in a key of their own, in clear.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE device_keys SET key_pkcs8 = ?1, key_version = NULL WHERE device_id = ?2",
+            rusqlite::params![der, id.as_str()],
+        )
+        .unwrap();
+    let err = store.read_key(&record, 1).unwrap_err();
+    assert!(err.to_string().contains("in clear"), "{err}");
+}
