@@ -54,7 +54,7 @@ enum Command {
     /// Serve the offline simulator over ZATCA's onboarding HTTP API (`serve`).
     #[cfg(feature = "http")]
     Simulator(cmd::simulator::Args),
-    /// Serve the onboarding APIs (register-device, generate-csid, renew-pcsid, pcsid-status) over HTTP; `vat` and `user` administer it.
+    /// Serve the onboarding APIs (register-device, generate-csid, renew-pcsid, pcsid-status) over HTTP; `vat` and `user` administer it, `init` and `rotate-master-key` manage the master key its secrets are sealed under.
     #[cfg(feature = "http")]
     Serve(cmd::serve::Args),
 }

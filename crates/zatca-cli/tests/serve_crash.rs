@@ -233,7 +233,7 @@ fn check_devices_and_store(
         issued.len(),
         "production CSIDs issued for no listed device: {issued:?}"
     );
-    let store = zatca_store_sqlite::SqliteStore::open(db).unwrap();
+    let store = common::serve::open_store(db).unwrap();
     store.integrity_check().unwrap();
     assert_eq!(store.in_progress_activities().unwrap(), Vec::new());
     lost
@@ -293,7 +293,7 @@ fn sigkill_during_onboardings_then_restart_resumes_every_activity() {
         server.kill9();
         let cycle_answered = onboardings.join().unwrap();
         answered += cycle_answered;
-        let left = zatca_store_sqlite::SqliteStore::open(&db)
+        let left = common::serve::open_store(&db)
             .unwrap()
             .in_progress_activities()
             .unwrap()
@@ -348,7 +348,7 @@ fn sigterm_lets_running_onboardings_finish_and_the_restart_resume_the_rest() {
     let answered = start_onboardings(&server.base, &token, "T", ONBOARDINGS_PER_CYCLE);
     assert_eq!(answered, ONBOARDINGS_PER_CYCLE);
     assert!(server.terminate().success(), "exit after SIGTERM");
-    let left = zatca_store_sqlite::SqliteStore::open(&db)
+    let left = common::serve::open_store(&db)
         .unwrap()
         .in_progress_activities()
         .unwrap()
@@ -413,7 +413,7 @@ fn sigterm_while_zatca_does_not_answer_leaves_activities_for_the_restart() {
     }
     // The workers wait on ZATCA longer than the stop's grace for activities.
     assert!(server.terminate().success(), "exit after SIGTERM");
-    let store = zatca_store_sqlite::SqliteStore::open(&db).unwrap();
+    let store = common::serve::open_store(&db).unwrap();
     assert_eq!(
         store.in_progress_activities().unwrap().len(),
         ONBOARDINGS_PER_CYCLE,
@@ -433,7 +433,7 @@ fn sigterm_while_zatca_does_not_answer_leaves_activities_for_the_restart() {
     );
     assert_eq!(accepted.load(Ordering::SeqCst), calls_before_restart);
     assert!(server.terminate().success(), "exit after SIGTERM");
-    let store = zatca_store_sqlite::SqliteStore::open(&db).unwrap();
+    let store = common::serve::open_store(&db).unwrap();
     store.integrity_check().unwrap();
     assert_eq!(store.in_progress_activities().unwrap(), Vec::new());
     assert_no_panic(&log);
@@ -489,7 +489,7 @@ fn sigterm_answers_the_request_in_flight_then_exits_0() {
     let status = server.wait();
     assert!(status.success(), "exit after SIGTERM: {status}");
     assert_no_panic(&log);
-    let store = zatca_store_sqlite::SqliteStore::open(&db).unwrap();
+    let store = common::serve::open_store(&db).unwrap();
     store.integrity_check().unwrap();
     assert_eq!(store.list_devices().unwrap().devices.len(), 1);
 }

@@ -14,6 +14,8 @@ use zatca_onboarding::{
 use zatca_profile::Environment;
 use zeroize::Zeroizing;
 
+use crate::custody::RowId;
+use crate::rekey::{stored_bytes, unseal};
 use crate::store::SqliteStore;
 
 /// The devices some thread of this process is working on.
@@ -69,6 +71,28 @@ fn row(table: &str, record: &DeviceRecord, generation: u32) -> String {
     )
 }
 
+/// The associated data of a generation's key.
+fn key_row(record: &DeviceRecord, generation: u32) -> RowId<'_> {
+    RowId {
+        table: "device_keys",
+        environment: record.environment.as_str(),
+        device_id: record.device_id.as_str(),
+        generation,
+        kind: "key",
+    }
+}
+
+/// The associated data of a generation's CSID secret.
+fn csid_row(record: &DeviceRecord, kind: CsidKind, generation: u32) -> RowId<'_> {
+    RowId {
+        table: "device_csids",
+        environment: record.environment.as_str(),
+        device_id: record.device_id.as_str(),
+        generation,
+        kind: kind.name(),
+    }
+}
+
 fn status_name(status: ActivityStatus) -> Result<String, serde_json::Error> {
     serde_json::to_value(status).map(|v| v.as_str().unwrap_or_default().to_owned())
 }
@@ -86,6 +110,26 @@ impl SqliteStore {
         OnboardingError::Corrupt {
             path: self.path().to_path_buf(),
             reason: format!("{context}: {what}"),
+        }
+    }
+
+    /// A secret as it is stored: sealed with the master key's version, or
+    /// in clear with no version when the database has no master key.
+    fn seal_secret(
+        &self,
+        context: &str,
+        row: &RowId<'_>,
+        plaintext: &[u8],
+    ) -> Result<(Zeroizing<Vec<u8>>, Option<u32>), OnboardingError> {
+        match self.sealer() {
+            None => Ok((Zeroizing::new(plaintext.to_vec()), None)),
+            Some(sealer) => sealer
+                .seal(row, plaintext)
+                .map(|sealed| (Zeroizing::new(sealed), Some(sealer.version)))
+                .map_err(|e| OnboardingError::Io {
+                    path: self.path().to_path_buf(),
+                    reason: format!("{context}: {e}"),
+                }),
         }
     }
 
@@ -198,19 +242,21 @@ impl DeviceStore for SqliteStore {
     ) -> Result<(), OnboardingError> {
         let context = row("device_keys", record, generation);
         let der = key.to_pkcs8_der()?;
+        let (stored, version) = self.seal_secret(&context, &key_row(record, generation), &der)?;
         self.writer()
             .prepare_cached(
-                "INSERT INTO device_keys (environment, device_id, generation, key_pkcs8)
-                 VALUES (?1, ?2, ?3, ?4)
+                "INSERT INTO device_keys (environment, device_id, generation, key_pkcs8, key_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (environment, device_id, generation) DO UPDATE SET
-                   key_pkcs8 = excluded.key_pkcs8",
+                   key_pkcs8 = excluded.key_pkcs8, key_version = excluded.key_version",
             )
             .and_then(|mut s| {
                 s.execute(params![
                     record.environment.as_str(),
                     record.device_id.as_str(),
                     generation,
-                    der.as_slice()
+                    stored.as_slice(),
+                    version
                 ])
             })
             .map(drop)
@@ -223,10 +269,10 @@ impl DeviceStore for SqliteStore {
         generation: u32,
     ) -> Result<PrivateKey, OnboardingError> {
         let context = row("device_keys", record, generation);
-        let der: Option<Zeroizing<Vec<u8>>> = self
+        let stored: Option<(Zeroizing<Vec<u8>>, Option<u32>)> = self
             .reader()
             .prepare_cached(
-                "SELECT key_pkcs8 FROM device_keys
+                "SELECT key_pkcs8, key_version FROM device_keys
                  WHERE environment = ?1 AND device_id = ?2 AND generation = ?3",
             )
             .and_then(|mut s| {
@@ -236,12 +282,14 @@ impl DeviceStore for SqliteStore {
                         record.device_id.as_str(),
                         generation
                     ],
-                    |r| r.get::<_, Vec<u8>>(0).map(Zeroizing::new),
+                    |r| Ok((r.get::<_, Vec<u8>>(0).map(Zeroizing::new)?, r.get(1)?)),
                 )
                 .optional()
             })
             .map_err(self.io(&context))?;
-        let der = der.ok_or_else(|| self.missing(&context))?;
+        let (stored, version) = stored.ok_or_else(|| self.missing(&context))?;
+        let der = unseal(self.sealer(), &key_row(record, generation), stored, version)
+            .map_err(|e| self.corrupt(&context, e))?;
         PrivateKey::from_bytes(&der)
             .map(|(key, _)| key)
             .map_err(|e| self.corrupt(&context, e))
@@ -313,14 +361,24 @@ impl DeviceStore for SqliteStore {
             record.device_id,
             kind.name()
         );
+        let clear = csid.expose_secret();
+        let (sealed, version) = self.seal_secret(
+            &context,
+            &csid_row(record, kind, generation),
+            clear.as_bytes(),
+        )?;
+        // Sealed: a BLOB; in clear (no master key): the TEXT it always was.
+        let sealed: &[u8] = &sealed;
+        let secret: &dyn rusqlite::ToSql = if version.is_some() { &sealed } else { &clear };
         self.writer()
             .prepare_cached(
                 "INSERT INTO device_csids
-                   (environment, device_id, kind, generation, token, secret, request_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                   (environment, device_id, kind, generation, token, secret, request_id,
+                    secret_version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (environment, device_id, kind, generation) DO UPDATE SET
                    token = excluded.token, secret = excluded.secret,
-                   request_id = excluded.request_id",
+                   request_id = excluded.request_id, secret_version = excluded.secret_version",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -329,8 +387,9 @@ impl DeviceStore for SqliteStore {
                     kind.name(),
                     generation,
                     csid.token(),
-                    csid.expose_secret(),
-                    csid.request_id()
+                    secret,
+                    csid.request_id(),
+                    version
                 ])
             })
             .map(drop)
@@ -349,11 +408,11 @@ impl DeviceStore for SqliteStore {
             record.device_id,
             kind.name()
         );
-        type Parts = (String, Zeroizing<String>, Option<String>);
+        type Parts = (String, Zeroizing<Vec<u8>>, Option<String>, Option<u32>);
         let parts: Option<Parts> = self
             .reader()
             .prepare_cached(
-                "SELECT token, secret, request_id FROM device_csids
+                "SELECT token, secret, request_id, secret_version FROM device_csids
                  WHERE environment = ?1 AND device_id = ?2 AND kind = ?3 AND generation = ?4",
             )
             .and_then(|mut s| {
@@ -364,12 +423,32 @@ impl DeviceStore for SqliteStore {
                         kind.name(),
                         generation
                     ],
-                    |r| Ok((r.get(0)?, Zeroizing::new(r.get::<_, String>(1)?), r.get(2)?)),
+                    |r| {
+                        let secret = r.get_ref(1)?;
+                        let secret = stored_bytes(secret).ok_or_else(|| {
+                            rusqlite::Error::InvalidColumnType(
+                                1,
+                                "secret".to_owned(),
+                                secret.data_type(),
+                            )
+                        })?;
+                        Ok((r.get(0)?, Zeroizing::new(secret), r.get(2)?, r.get(3)?))
+                    },
                 )
                 .optional()
             })
             .map_err(self.io(&context))?;
-        let (token, secret, request_id) = parts.ok_or_else(|| self.missing(&context))?;
+        let (token, stored, request_id, version) = parts.ok_or_else(|| self.missing(&context))?;
+        let plain = unseal(
+            self.sealer(),
+            &csid_row(record, kind, generation),
+            stored,
+            version,
+        )
+        .map_err(|e| self.corrupt(&context, e))?;
+        let secret = std::str::from_utf8(&plain)
+            .map(|s| Zeroizing::new(s.to_owned()))
+            .map_err(|_| self.corrupt(&context, "the secret is not UTF-8"))?;
         Csid::new(&token, secret, request_id).map_err(|e| self.corrupt(&context, e))
     }
 

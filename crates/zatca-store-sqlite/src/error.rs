@@ -71,6 +71,21 @@ pub enum StoreError {
         /// The VAT.
         vat: String,
     },
+    /// The database's secrets are sealed under a master key and none was
+    /// given: refused, nothing was changed.
+    MasterKeyRequired {
+        /// The database file.
+        path: PathBuf,
+    },
+    /// The master key given does not open the database's check value (it
+    /// is not the key the secrets are sealed under): refused, nothing was
+    /// changed.
+    WrongMasterKey {
+        /// The database file.
+        path: PathBuf,
+        /// Where the key came from: its file, or the environment variable.
+        key: String,
+    },
     /// The operating system's random number generator failed.
     Randomness {
         /// The database file.
@@ -121,6 +136,16 @@ impl fmt::Display for StoreError {
             Self::UnknownVat { path, vat } => write!(
                 f,
                 "{}: VAT {vat:?} is not served: add it first with `zatca serve vat add {vat}`",
+                path.display()
+            ),
+            Self::MasterKeyRequired { path } => write!(
+                f,
+                "{}: the database's keys and CSID secrets are sealed under a master key, and none was given; nothing was changed",
+                path.display()
+            ),
+            Self::WrongMasterKey { path, key } => write!(
+                f,
+                "{}: the master key from {key} is not the one the database's secrets are sealed under; nothing was changed",
                 path.display()
             ),
             Self::Randomness { path, reason } => write!(

@@ -4,7 +4,8 @@
 //!
 //! ```no_run
 //! use zatca_store_sqlite::{Accounts as _, Role, SqliteStore};
-//! let store = SqliteStore::open(std::path::Path::new("/var/lib/zatca/service.db"))?;
+//! let key = zatca_store_sqlite::MasterKey::from_file("/etc/zatca/master.key".as_ref())?;
+//! let store = SqliteStore::open_with_master_key("/var/lib/zatca/service.db".as_ref(), &key)?;
 //! let vat: zatca_profile::Vat = "399999999900003".parse()?;
 //! store.add_vat(&vat, Some("Maximum Speed Tech Supply LTD"), None)?;
 //! let token = store.add_user("erp", Role::Admin, &[vat])?;
@@ -46,7 +47,7 @@
 //!
 //! The schema is a list of SQL scripts in this crate (`src/migrations/`),
 //! numbered from 1; `PRAGMA user_version` records how many were applied.
-//! [`SqliteStore::open`] applies the missing ones in order, each in one
+//! Opening applies the missing ones in order, each in one
 //! `IMMEDIATE` transaction with its `user_version` (a kill leaves the
 //! database before or after a script, never inside it). A database whose
 //! `user_version` is beyond [`DATABASE_VERSION`] was written by a newer
@@ -70,9 +71,49 @@
 //! service process owns the database's devices. (Administration commands
 //! from another process only touch the accounts tables.)
 //!
-//! Keys are stored as unencrypted PKCS#8 DER, CSID secrets in clear: the
-//! file is private to its owner (0600). Encrypting them under a master key
-//! is not done yet.
+//! # Secrets at rest
+//!
+//! A device's private keys (PKCS#8 DER) and its CSID secrets (the password
+//! of ZATCA's Basic authentication, beside the `binarySecurityToken`) are
+//! sealed under a 256-bit [`MasterKey`] kept outside the database, so the
+//! file alone (a backup, a copied disk) reveals neither.
+//! [`SqliteStore::open_with_master_key`] is how the service opens its
+//! database; [`SqliteStore::open`] keeps the secrets in clear, for tests and
+//! for tools, and refuses a database that has a master key
+//! ([`StoreError::MasterKeyRequired`]).
+//!
+//! - Each value is sealed with AES-256-GCM under a fresh random 96-bit
+//!   nonce, stored as `nonce || ciphertext || tag` in the column that held
+//!   it in clear. The associated data is the row: table, environment, device
+//!   id, generation and kind (`key`, or the CSID's `compliance` /
+//!   `production`), so a value copied to another row does not open there
+//!   ([`zatca_onboarding::OnboardingError::Corrupt`] naming the row).
+//! - Beside each value, the version of the master key it is sealed under
+//!   (`key_version`, `secret_version`; NULL: in clear). The table
+//!   `master_key` records the current version and a check value (a known
+//!   text sealed under the key): a wrong key is refused at open
+//!   ([`StoreError::WrongMasterKey`], naming where the key came from) before
+//!   anything is written.
+//! - A database whose secrets are in clear (created before schema version
+//!   2, or by [`SqliteStore::open`]) is sealed by its first open with a
+//!   master key: every secret and the check value in one transaction, then a
+//!   WAL checkpoint, and `secure_delete` on every connection so the values
+//!   overwritten leave no copy in the file's free space.
+//! - [`SqliteStore::rotate_master_key`] re-seals every secret under a new
+//!   key with the next version, in one transaction with the new check value:
+//!   a crash or an error leaves everything under the old key.
+//! - A key file ([`MasterKey::from_file`], [`MasterKey::create_file`]) holds
+//!   64 hex characters and a newline, the same text as the
+//!   `ZATCA_MASTER_KEY` variable ([`MasterKey::from_hex`]); it is created
+//!   mode 0600, never overwritten, and refused when its group or others
+//!   have any permission. A [`MasterKey`] is wiped from memory on drop and
+//!   never shown: its `Debug`, and every error, name only its source.
+//!
+//! AES-256-GCM rather than ChaCha20-Poly1305: the toolkit already builds
+//! `aes-gcm` (for encrypted PKCS#8 keys), so it adds no crate, and it runs
+//! in constant time with the processor's AES instructions. Random 96-bit
+//! nonces are safe for far more values than a database holds (the bound is
+//! 2^32 seals per key; a rotation starts a new key).
 //!
 //! # Accounts
 //!
@@ -94,8 +135,10 @@
 //! crates for what is stored (`zatca-onboarding` records, `zatca-keys` keys,
 //! `zatca-csr` CSRs, `zatca-fatoora` CSIDs, `zatca-profile` VATs, `zatca-types`
 //! SHA-256); `serde_json` for the records stored as JSON; `getrandom` for
-//! tokens; `subtle` for their constant-time comparison; `zeroize` for the
-//! token text and the keys read back.
+//! tokens and nonces; `subtle` for their constant-time comparison; `zeroize`
+//! for the token text, the master key and the keys read back; `aes-gcm`
+//! (RustCrypto, features `aes`, `alloc`, `zeroize`) for the sealing of the
+//! secrets (see above).
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (requests, the database file): these
 // are denied outside tests.
@@ -110,10 +153,13 @@
 )]
 
 mod accounts;
+mod custody;
 mod devices;
 mod error;
+mod rekey;
 mod store;
 
+pub use custody::{MASTER_KEY_BYTES, MasterKey, MasterKeyError};
 pub use devices::DeviceLock;
 pub use error::StoreError;
 pub use store::{BUSY_TIMEOUT, DATABASE_VERSION, READERS, SqliteStore};

@@ -8,12 +8,16 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+use crate::custody::{MasterKey, Sealer};
 use crate::devices::DeviceLocks;
 use crate::error::StoreError;
 
 /// The schema scripts, in order: script `n` (1-based) brings the database
 /// from `user_version` `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_master_key.sql"),
+];
 
 /// The schema version this release writes (`PRAGMA user_version`): the
 /// number of its migrations.
@@ -40,6 +44,8 @@ struct Inner {
     writer: Mutex<Connection>,
     next_reader: AtomicUsize,
     pub(crate) locks: Arc<DeviceLocks>,
+    /// The master key, when the database has one (`None`: secrets in clear).
+    sealer: Option<Sealer>,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -78,9 +84,26 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
 
 impl SqliteStore {
     /// Opens the database at `path`, creating it (mode 0600) if it is
-    /// missing, and applies the migrations it lacks. A database of a newer
-    /// release is refused ([`StoreError::TooNew`]).
+    /// missing, and applies the migrations it lacks, without a master key:
+    /// the secrets are kept in clear. A database that has a master key is
+    /// refused ([`StoreError::MasterKeyRequired`]), as is one of a newer
+    /// release ([`StoreError::TooNew`]). For tests and tools; the service
+    /// opens its database with [`SqliteStore::open_with_master_key`].
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_keyed(path, None)
+    }
+
+    /// Opens the database at `path` as [`SqliteStore::open`] does, with the
+    /// secrets sealed under `key`. A database that has another master key
+    /// is refused ([`StoreError::WrongMasterKey`]) before anything is
+    /// written. A database without one (its secrets in clear) gets `key`:
+    /// every secret is sealed and the check value recorded in one
+    /// transaction.
+    pub fn open_with_master_key(path: &Path, key: &MasterKey) -> Result<Self, StoreError> {
+        Self::open_keyed(path, Some(key))
+    }
+
+    fn open_keyed(path: &Path, key: Option<&MasterKey>) -> Result<Self, StoreError> {
         create_private(path)?;
         let sql = |context: &str| {
             let context = context.to_owned();
@@ -109,6 +132,7 @@ impl SqliteStore {
             });
         }
         migrate(path, &mut writer)?;
+        let sealer = crate::rekey::take_key(path, &mut writer, key)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
@@ -126,6 +150,7 @@ impl SqliteStore {
                 writer: Mutex::new(writer),
                 next_reader: AtomicUsize::new(0),
                 locks: Arc::default(),
+                sealer,
             }),
         })
     }
@@ -206,6 +231,11 @@ impl SqliteStore {
         }
     }
 
+    /// The master key, `None` when the secrets are kept in clear.
+    pub(crate) fn sealer(&self) -> Option<&Sealer> {
+        self.inner.sealer.as_ref()
+    }
+
     pub(crate) fn locks(&self) -> &Arc<DeviceLocks> {
         &self.inner.locks
     }
@@ -215,6 +245,10 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Overwritten and deleted content is zeroed, not left in free space: a
+    // secret sealed in place (the first open with a master key) leaves no
+    // copy in clear in the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! `zatca serve`: the onboarding service (ClearTax's seed APIs over HTTP,
 //! `zatca-service`) and its offline administration against the same `--db`:
-//! `zatca serve vat add|list`, `zatca serve user add|list|revoke`.
+//! `zatca serve vat add|list`, `zatca serve user add|list|revoke`, and its
+//! master key: `zatca serve init`, `zatca serve rotate-master-key`.
 //!
 //! The first stdout line is `listening on http://HOST:PORT` (port 0 picks a
 //! free port). Logs go to stderr, one structured line per request and per
@@ -17,6 +18,21 @@
 //! Listening on a non-loopback address needs `--allow-remote`, TLS or not;
 //! without TLS a warning says that a reverse proxy must terminate TLS in
 //! front of the service.
+//!
+//! The devices' private keys and CSID secrets are sealed in the database
+//! under a master key (`zatca-store-sqlite`, "Secrets at rest"), mandatory
+//! for `zatca serve` and every command on its `--db`: `--master-key-file
+//! FILE` (64 hex characters and a newline, readable by its owner only), else
+//! the `ZATCA_MASTER_KEY` variable (the same 64 hex characters); the flag
+//! wins when both are given. `zatca serve init --master-key-file FILE`
+//! creates the file (mode 0600) and never overwrites one. A missing key, an
+//! unreadable or group-readable file, or a key other than the database's is
+//! refused naming the file or the variable, before anything is changed. The
+//! first start with a key seals a database whose secrets are still in clear.
+//! `zatca serve rotate-master-key --new-master-key-file NEW` (else
+//! `ZATCA_NEW_MASTER_KEY`) re-seals every secret under the new key in one
+//! transaction; stop the service first, and keep the old file until the new
+//! one is backed up.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -27,7 +43,7 @@ use zatca_onboarding::Options;
 use zatca_profile::{Environment, Vat};
 use zatca_service::{Config, Service, SharedFatoora};
 use zatca_simulator::{Simulator, SimulatorConfig, UblDocumentChecker};
-use zatca_store_sqlite::{Accounts, Role};
+use zatca_store_sqlite::{Accounts, MasterKey, MasterKeyError, Role};
 
 use super::device;
 use super::fatoora::FatooraChoice;
@@ -43,6 +59,9 @@ pub struct Args {
     /// The service's database (created on first start).
     #[arg(long, value_name = "PATH", global = true)]
     db: Option<PathBuf>,
+    /// The master key the database's keys and CSID secrets are sealed under: a file of 64 hex characters, mode 0600 (default: the ZATCA_MASTER_KEY variable).
+    #[arg(long, value_name = "FILE", global = true)]
+    master_key_file: Option<PathBuf>,
     #[command(flatten)]
     server: ServerArgs,
     #[command(subcommand)]
@@ -82,6 +101,14 @@ struct ServerArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum AdminCommand {
+    /// Create the master key file (--master-key-file, mode 0600); an existing file is never overwritten.
+    Init,
+    /// Re-seal every key and CSID secret of --db under a new master key, in one transaction (stop the service first).
+    RotateMasterKey {
+        /// The new master key file (made with `zatca serve init`; default: the ZATCA_NEW_MASTER_KEY variable).
+        #[arg(long, value_name = "FILE")]
+        new_master_key_file: Option<PathBuf>,
+    },
     /// The VATs the service serves.
     Vat {
         #[command(subcommand)]
@@ -147,15 +174,46 @@ enum UserCommand {
 /// The device store and the accounts behind `--db`: one SQLite file.
 type Db = (SqliteStore, SqliteStore);
 
-/// Opens (creating on first start, 0600, migrated) the SQLite database `--db`.
-fn open_db(path: &Path) -> Result<Db, CliError> {
-    let db = SqliteStore::open(path).map_err(|e| {
-        let code = match e {
-            zatca_store_sqlite::StoreError::Io { .. } => Code::Io,
-            _ => Code::Invalid,
-        };
-        CliError::new(code, format!("--db: {e}"))
-    })?;
+/// The variable holding the master key when `--master-key-file` is not given.
+pub const MASTER_KEY_VAR: &str = "ZATCA_MASTER_KEY";
+
+/// The variable holding the new master key of `rotate-master-key`.
+pub const NEW_MASTER_KEY_VAR: &str = "ZATCA_NEW_MASTER_KEY";
+
+fn key_error(e: &MasterKeyError) -> CliError {
+    CliError::new(Code::Invalid, format!("master key {e}"))
+}
+
+/// The master key from `file`, else from the variable `var`; `flag` names
+/// both in the error when neither is given.
+fn master_key(file: Option<&Path>, var: &str, flag: &str) -> Result<MasterKey, CliError> {
+    if let Some(file) = file {
+        return MasterKey::from_file(file).map_err(|e| key_error(&e));
+    }
+    match std::env::var(var).map(zeroize::Zeroizing::new) {
+        Ok(text) if !text.is_empty() => MasterKey::from_hex(&text, var).map_err(|e| key_error(&e)),
+        _ => Err(CliError::new(
+            Code::Invalid,
+            format!(
+                "a master key is required: pass {flag} FILE (create one with `zatca serve init --master-key-file FILE`) or set {var} to its 64 hex characters"
+            ),
+        )),
+    }
+}
+
+fn store_error(e: &zatca_store_sqlite::StoreError) -> CliError {
+    let code = match e {
+        zatca_store_sqlite::StoreError::Io { .. } => Code::Io,
+        _ => Code::Invalid,
+    };
+    CliError::new(code, format!("--db: {e}"))
+}
+
+/// Opens (creating on first start, 0600, migrated) the SQLite database
+/// `--db`, its secrets sealed under the master key.
+fn open_db(path: &Path, key_file: Option<&Path>) -> Result<Db, CliError> {
+    let key = master_key(key_file, MASTER_KEY_VAR, "--master-key-file")?;
+    let db = SqliteStore::open_with_master_key(path, &key).map_err(|e| store_error(&e))?;
     Ok((db.clone(), db))
 }
 
@@ -176,21 +234,57 @@ fn parse_vat(text: &str, what: &str) -> Result<Vat, CliError> {
 
 /// Runs `zatca serve …`.
 pub fn run(args: Args) -> Result<(), CliError> {
-    let Some(db) = args.db else {
+    let key_file = args.master_key_file.as_deref();
+    if let Some(AdminCommand::Init) = args.command {
+        return init(key_file);
+    }
+    let Some(db) = args.db.as_deref() else {
         return Err(CliError::new(
             Code::Invalid,
             "--db PATH is required: the service's database",
         ));
     };
     match args.command {
-        Some(AdminCommand::Vat { command }) => vat(&db, command),
-        Some(AdminCommand::User { command }) => user(&db, command),
-        None => serve(&db, args.server),
+        Some(AdminCommand::Init) => init(key_file),
+        Some(AdminCommand::RotateMasterKey {
+            new_master_key_file,
+        }) => rotate(db, key_file, new_master_key_file.as_deref()),
+        Some(AdminCommand::Vat { command }) => vat(db, key_file, command),
+        Some(AdminCommand::User { command }) => user(db, key_file, command),
+        None => serve(db, key_file, args.server),
     }
 }
 
-fn vat(db: &Path, command: VatCommand) -> Result<(), CliError> {
-    let (_, accounts) = open_db(db)?;
+fn init(key_file: Option<&Path>) -> Result<(), CliError> {
+    let Some(file) = key_file else {
+        return Err(CliError::new(
+            Code::Invalid,
+            "--master-key-file FILE is required: where to create the master key",
+        ));
+    };
+    MasterKey::create_file(file)
+        .map_err(|e| CliError::new(Code::Io, format!("--master-key-file {e}")))?;
+    println!("created master key file {}", file.display());
+    eprintln!(
+        "keep a copy of it apart from the database: without it the keys and CSID secrets in the database cannot be read"
+    );
+    Ok(())
+}
+
+fn rotate(db: &Path, old_file: Option<&Path>, new_file: Option<&Path>) -> Result<(), CliError> {
+    let old = master_key(old_file, MASTER_KEY_VAR, "--master-key-file")?;
+    let new = master_key(new_file, NEW_MASTER_KEY_VAR, "--new-master-key-file")?;
+    let count = SqliteStore::rotate_master_key(db, &old, &new).map_err(|e| store_error(&e))?;
+    println!(
+        "re-sealed {count} secrets of {} under the master key from {}",
+        db.display(),
+        new.source()
+    );
+    Ok(())
+}
+
+fn vat(db: &Path, key_file: Option<&Path>, command: VatCommand) -> Result<(), CliError> {
+    let (_, accounts) = open_db(db, key_file)?;
     match command {
         VatCommand::Add { vat, name, group } => {
             let vat = parse_vat(&vat, "VAT")?;
@@ -242,8 +336,8 @@ fn user_json(user: &zatca_store_sqlite::User) -> serde_json::Value {
     })
 }
 
-fn user(db: &Path, command: UserCommand) -> Result<(), CliError> {
-    let (_, accounts) = open_db(db)?;
+fn user(db: &Path, key_file: Option<&Path>, command: UserCommand) -> Result<(), CliError> {
+    let (_, accounts) = open_db(db, key_file)?;
     match command {
         UserCommand::Add {
             name,
@@ -366,7 +460,7 @@ fn load_tls(args: &ServerArgs) -> Result<Option<zatca_http::tls::TlsConfig>, Cli
         })
 }
 
-fn serve(db: &Path, args: ServerArgs) -> Result<(), CliError> {
+fn serve(db: &Path, key_file: Option<&Path>, args: ServerArgs) -> Result<(), CliError> {
     let tls = load_tls(&args)?;
     if !args.listen.ip().is_loopback() {
         if !args.allow_remote {
@@ -394,7 +488,7 @@ fn serve(db: &Path, args: ServerArgs) -> Result<(), CliError> {
         .or_else(|| args.fatoora.environment())
         .unwrap_or(Environment::Development);
     init_logs(&args.log_format);
-    let (store, accounts) = open_db(db)?;
+    let (store, accounts) = open_db(db, key_file)?;
     let fatoora = open_fatoora(&args.fatoora, db, environment)?;
     let config = Config {
         base_path,

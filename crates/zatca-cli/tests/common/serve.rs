@@ -12,6 +12,18 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+/// The master key every `zatca serve` of the tests runs with (`ZATCA_MASTER_KEY`).
+pub const TEST_MASTER_KEY: &str =
+    "5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e";
+
+/// Opens the database of a `zatca serve` of the tests, with [`TEST_MASTER_KEY`].
+pub fn open_store(
+    db: &Path,
+) -> Result<zatca_store_sqlite::SqliteStore, zatca_store_sqlite::StoreError> {
+    let key = zatca_store_sqlite::MasterKey::from_hex(TEST_MASTER_KEY, "TEST_MASTER_KEY").unwrap();
+    zatca_store_sqlite::SqliteStore::open_with_master_key(db, &key)
+}
+
 /// How long a stopped server may take to exit.
 const EXIT_WITHIN: Duration = Duration::from_secs(30);
 
@@ -20,7 +32,7 @@ fn serve_command(db: &Path, args: &[&str]) -> Output {
     let db = db.to_str().unwrap();
     let mut all = vec!["serve", "--db", db];
     all.extend_from_slice(args);
-    super::zatca(&all)
+    super::zatca_with_env(&all, &[("ZATCA_MASTER_KEY", TEST_MASTER_KEY)])
 }
 
 /// Runs `zatca serve --db DB ARGS` (the offline administration) and returns
@@ -81,6 +93,7 @@ impl Server {
             .arg(db)
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
+            .env("ZATCA_MASTER_KEY", TEST_MASTER_KEY)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
