@@ -13,7 +13,10 @@ use crate::error::StoreError;
 
 /// The schema scripts, in order: script `n` (1-based) brings the database
 /// from `user_version` `n - 1` to `n`.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_invoice_chain.sql"),
+];
 
 /// The schema version this release writes (`PRAGMA user_version`): the
 /// number of its migrations.
