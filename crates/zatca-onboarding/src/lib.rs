@@ -87,7 +87,8 @@
 //!
 //! The toolkit crates (`zatca-fs` atomic writes and bounded reads; `zatca-keys` keys and hashing;
 //! `zatca-profile` requests; `zatca-csr` CSRs; `zatca-cert` the
-//! certificate pre-flight; `zatca-fatoora` the API contract and CSIDs; `zatca-sign` the first PIH);
+//! certificate pre-flight; `zatca-fatoora` the API contract and CSIDs; `zatca-sign` the first PIH;
+//! `zatca-ubl` the compliance sample documents and the chained documents' ICV, PIH and signature);
 //! `serde`/`serde_json` for the store files and answers; `zeroize` for the
 //! serialized CSID secrets.
 #![forbid(unsafe_code)]

@@ -132,3 +132,26 @@ fn a_refused_commit_leaves_the_chain_where_it_was() {
     assert!(store.commit_invoice(&record, &first).is_err());
     assert_eq!(store.load_device(&id).unwrap(), before);
 }
+
+#[test]
+fn a_version_1_database_gets_the_invoices_table() {
+    let (_dir, path) = db();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../src/migrations/0001_initial.sql"))
+            .unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let tables: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'invoices'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1);
+}
