@@ -9,6 +9,7 @@ use zatca_keys::PrivateKey;
 use zatca_profile::Environment;
 
 use crate::error::{CsidKind, OnboardingError};
+use crate::invoices::InvoiceRecord;
 use crate::model::{Activity, ActivityId, DeviceId, DeviceRecord, StepResult};
 use crate::store::Listing;
 
@@ -125,6 +126,34 @@ pub trait DeviceStore {
 
     /// The activities still `IN_PROGRESS` (interrupted ones, after a restart).
     fn in_progress_activities(&self) -> Result<Vec<ActivityId>, OnboardingError>;
+
+    /// Commits a signed document and the chain head that follows it, together:
+    /// `record` is the device's record with `chain` moved to `invoice`
+    /// (`last_icv` its ICV, `pih` its hash). When this returns, both are
+    /// committed; after a failure or a crash, either both or neither are,
+    /// and a stored invoice whose ICV is past the committed head is never
+    /// read ([`crate::load_invoice`]) and is overwritten by the next one.
+    fn commit_invoice(
+        &self,
+        record: &DeviceRecord,
+        invoice: &InvoiceRecord,
+    ) -> Result<(), OnboardingError>;
+
+    /// The stored document `icv` of the device, if any (the caller checks it
+    /// against the committed chain head).
+    fn load_invoice(
+        &self,
+        record: &DeviceRecord,
+        icv: u64,
+    ) -> Result<Option<InvoiceRecord>, OnboardingError>;
+
+    /// The stored document signed under idempotency key `key`, if any (the
+    /// caller checks it against the committed chain head and the key).
+    fn find_invoice_by_idempotency_key(
+        &self,
+        record: &DeviceRecord,
+        key: &str,
+    ) -> Result<Option<InvoiceRecord>, OnboardingError>;
 
     /// Removes what writers killed while saving activities left behind;
     /// called under a device lock. The default does nothing.

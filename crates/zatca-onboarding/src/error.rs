@@ -215,6 +215,31 @@ pub enum OnboardingError {
         /// What does not fit, and what to do.
         reason: String,
     },
+    /// `ZO050`: the document to sign cannot be chained or signed (not an
+    /// unsigned UBL invoice, credit or debit note, or missing what the
+    /// signature and QR need); nothing was committed.
+    Invoice(zatca_ubl::UblError),
+    /// `ZO051`: the device has no production CSID to sign with.
+    NoProductionCsid {
+        /// The device.
+        device_id: DeviceId,
+    },
+    /// `ZO052`: the idempotency key was used for another document of this device.
+    IdempotencyKeyReused {
+        /// The device.
+        device_id: DeviceId,
+        /// The ICV of the document signed under that key.
+        icv: u64,
+    },
+    /// `ZO053`: the device has no committed document with this ICV.
+    UnknownInvoice {
+        /// The device.
+        device_id: DeviceId,
+        /// The ICV asked for.
+        icv: u64,
+    },
+    /// `ZO054`: an idempotency key is not 1 to 255 visible ASCII characters.
+    BadIdempotencyKey,
     /// A step of an activity failed; the activity is recorded as `FAILED`.
     ActivityFailed {
         /// The activity's id (for `device status`).
@@ -267,6 +292,11 @@ impl OnboardingError {
             Self::Corrupt { .. } => "ZO041".to_owned(),
             Self::KeyLocked { .. } => "ZO042".to_owned(),
             Self::PassphraseMismatch { .. } => "ZO043".to_owned(),
+            Self::Invoice(_) => "ZO050".to_owned(),
+            Self::NoProductionCsid { .. } => "ZO051".to_owned(),
+            Self::IdempotencyKeyReused { .. } => "ZO052".to_owned(),
+            Self::UnknownInvoice { .. } => "ZO053".to_owned(),
+            Self::BadIdempotencyKey => "ZO054".to_owned(),
             Self::ActivityFailed { .. } => "ZO000".to_owned(),
         }
     }
@@ -275,10 +305,18 @@ impl OnboardingError {
     /// HTTP status, never by comparing codes.
     pub fn kind(&self) -> ErrorKind {
         match self.root() {
-            Self::Invalid(_) | Self::OtpFormat { .. } | Self::OtpMissing | Self::MalformedId(_) => {
-                ErrorKind::Invalid
+            Self::Invalid(_)
+            | Self::OtpFormat { .. }
+            | Self::OtpMissing
+            | Self::MalformedId(_)
+            | Self::Invoice(_)
+            | Self::BadIdempotencyKey => ErrorKind::Invalid,
+            Self::UnknownDevice { .. }
+            | Self::UnknownActivity { .. }
+            | Self::UnknownInvoice { .. } => ErrorKind::NotFound,
+            Self::NoProductionCsid { .. } | Self::IdempotencyKeyReused { .. } => {
+                ErrorKind::Conflict
             }
-            Self::UnknownDevice { .. } | Self::UnknownActivity { .. } => ErrorKind::NotFound,
             Self::PcsidAlreadyGenerated { .. }
             | Self::PcsidNotGenerated { .. }
             | Self::WrongState { .. }
@@ -540,6 +578,25 @@ impl fmt::Display for OnboardingError {
             Self::ActivityFailed { activity_id, cause } => {
                 write!(f, "activity {activity_id} failed: {cause}")
             }
+            Self::Invoice(e) => write!(f, "the document cannot be signed: {e}"),
+            Self::NoProductionCsid { device_id } => write!(
+                f,
+                "device {device_id} has no production CSID to sign with: generate its PCSID first"
+            ),
+            Self::IdempotencyKeyReused { device_id, icv } => write!(
+                f,
+                "the idempotency key was used for another document of device {device_id} (ICV {icv}); use a new key for a new document"
+            ),
+            Self::UnknownInvoice { device_id, icv } => {
+                write!(
+                    f,
+                    "device {device_id} has no signed document with ICV {icv}"
+                )
+            }
+            Self::BadIdempotencyKey => write!(
+                f,
+                "the idempotency key must be 1 to 255 visible ASCII characters"
+            ),
         }
     }
 }
@@ -550,6 +607,7 @@ impl std::error::Error for OnboardingError {
             Self::Zatca(e) => Some(e),
             Self::Preflight { error, .. } => Some(error),
             Self::MalformedId(e) => Some(e),
+            Self::Invoice(e) => Some(e),
             Self::ActivityFailed { cause, .. } => Some(cause.as_ref()),
             _ => None,
         }
@@ -559,6 +617,12 @@ impl std::error::Error for OnboardingError {
 impl From<ValidationErrors> for OnboardingError {
     fn from(e: ValidationErrors) -> Self {
         Self::Invalid(e)
+    }
+}
+
+impl From<zatca_ubl::UblError> for OnboardingError {
+    fn from(e: zatca_ubl::UblError) -> Self {
+        Self::Invoice(e)
     }
 }
 

@@ -17,6 +17,9 @@
 //! | PCSID activity status | [`Onboarding::activity`] | [`Activity`] `{Status: IN_PROGRESS\|SUCCEEDED\|FAILED, ErrorList, ComplianceResults, …}` |
 //! | renew PCSID | [`Onboarding::renew_pcsid`] | [`Activity`] |
 //! | show / list (no secrets, renewal plan) | [`Onboarding::show`], [`Onboarding::list`] | [`DeviceView`] |
+//! | sign a document as the device's next in its chain (`Model`) | [`Onboarding::sign_invoice`] ([`sign_invoice`]) | [`ChainedInvoice`] |
+//! | a signed document again, by ICV | [`Onboarding::invoice`] ([`load_invoice`]) | [`InvoiceRecord`] |
+//! | the chain head | [`Onboarding::chain`] ([`chain_view`]) | [`ChainView`] |
 //!
 //! Device identity is (environment, VAT, EGS serial); its id is derived from
 //! them ([`DeviceId::derive`]), so registering twice, or from two processes at
@@ -53,6 +56,11 @@
 //! | `ZO020` | LOCAL | key or CSR could not be built |
 //! | `ZO030` | LOCAL | sample documents could not be made |
 //! | `ZO031` | ZATCA | a compliance document failed without a message (otherwise ZATCA's own rule code, `Path` = step name) |
+//! | `ZO050` | LOCAL | sign: the document is signed already or cannot be chained or signed |
+//! | `ZO051` | LOCAL | sign: the device has no production CSID |
+//! | `ZO052` | LOCAL | sign: the idempotency key was used for another document |
+//! | `ZO053` | LOCAL | no signed document with this ICV |
+//! | `ZO054` | LOCAL | malformed idempotency key |
 //! | `ZO040` / `ZO041` | LOCAL | a store file could not be read or written / is damaged |
 //! | `ZO042` | LOCAL | a device key is encrypted and `ZATCA_KEY_PASSPHRASE` is missing or wrong |
 //! | `Invalid-OTP`, `Missing-OTP`, `Invalid-CSR`, `Missing-ComplianceSteps`, `Invalid-CurrentCCSID`, `Denied-by-Policy-Module` (template of another environment), `certificate-permissions`, `Already-Issued` | ZATCA | ZATCA's refusals, classified by [`zatca_fatoora::ErrorKind`]; other refusals keep ZATCA's code, or `HTTP-<status>` |
@@ -64,13 +72,23 @@
 //! across processes. A renewal writes generation n+1 beside generation n and
 //! switches only after the new PCSID passed pre-flight.
 //!
+//! # The invoice chain
+//!
+//! ZATCA requires every document of an EGS to carry its ICV (a counter, +1
+//! per document) and its PIH (the previous document's invoice hash; for the
+//! first, base64 of the hex SHA-256 of `"0"`), both inside the signed hash:
+//! a gap, a repeat or a fork is an error. See [`sign_invoice`]: the ICV and
+//! PIH come from the device's record, and the signed document and the new
+//! chain head are committed together ([`DeviceStore::commit_invoice`]).
+//!
 //! Not done yet: encrypting the key at rest (encrypted PKCS#8).
 //!
 //! # Dependencies
 //!
 //! The toolkit crates (`zatca-fs` atomic writes and bounded reads; `zatca-keys` keys and hashing;
 //! `zatca-profile` requests; `zatca-csr` CSRs; `zatca-cert` the
-//! certificate pre-flight; `zatca-fatoora` the API contract and CSIDs; `zatca-sign` the first PIH);
+//! certificate pre-flight; `zatca-fatoora` the API contract and CSIDs; `zatca-sign` the first PIH;
+//! `zatca-ubl` the compliance sample documents and the chained documents' ICV, PIH and signature);
 //! `serde`/`serde_json` for the store files and answers; `zeroize` for the
 //! serialized CSID secrets.
 #![forbid(unsafe_code)]
@@ -90,6 +108,7 @@
 mod answer;
 mod device_store;
 mod error;
+mod invoices;
 mod lifecycle;
 mod model;
 mod samples;
@@ -102,6 +121,10 @@ pub use answer::{
 pub use device_store::DeviceStore;
 pub use error::{
     AMBIGUITY_HINT, CsidKind, ErrorEntry, ErrorKind, ErrorSource, FailedStep, OnboardingError,
+};
+pub use invoices::{
+    ChainView, ChainedInvoice, InvoiceRecord, MAX_IDEMPOTENCY_KEY_LEN, chain_view, load_invoice,
+    sign_invoice,
 };
 pub use lifecycle::{
     DEVELOPER_PORTAL_OTP, DeviceList, Onboarding, Options, Registered, Registration, RenewKey,

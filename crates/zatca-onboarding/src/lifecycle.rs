@@ -890,6 +890,33 @@ impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
     pub fn list(&self, now: UnixTime) -> Result<DeviceList, OnboardingError> {
         list_devices(&self.store, now, &self.options)
     }
+
+    /// Signs `unsigned_xml` as the device's next document of its chain
+    /// ([`crate::sign_invoice`]): next ICV, PIH, production CSID signature,
+    /// committed with the new chain head before it returns.
+    pub fn sign_invoice(
+        &self,
+        id: &DeviceId,
+        unsigned_xml: &[u8],
+        idempotency_key: Option<&str>,
+        now: UnixTime,
+    ) -> Result<crate::ChainedInvoice, OnboardingError> {
+        crate::sign_invoice(&self.store, id, unsigned_xml, idempotency_key, now)
+    }
+
+    /// A committed document of the device's chain, by ICV ([`crate::load_invoice`]).
+    pub fn invoice(
+        &self,
+        id: &DeviceId,
+        icv: u64,
+    ) -> Result<crate::InvoiceRecord, OnboardingError> {
+        crate::load_invoice(&self.store, id, icv)
+    }
+
+    /// The device's chain head ([`crate::chain_view`]).
+    pub fn chain(&self, id: &DeviceId) -> Result<crate::ChainView, OnboardingError> {
+        crate::chain_view(&self.store, id)
+    }
 }
 
 /// Every device of a store as [`Onboarding::show`] gives it, and one error

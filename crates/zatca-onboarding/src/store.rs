@@ -9,6 +9,8 @@
 //! <root>/devices/<env>/<device-id>/csid/compliance-<n>.json   compliance CSID (0600)
 //! <root>/devices/<env>/<device-id>/csid/production-<n>.json   production CSID (0600)
 //! <root>/devices/<env>/<device-id>/compliance-<n>.json        compliance results
+//! <root>/devices/<env>/<device-id>/invoices/<icv>.json     a signed document of the chain
+//! <root>/devices/<env>/<device-id>/invoices/keys/<sha256>.json   the ICV an idempotency key got
 //! <root>/activities/<activity-id>.json
 //! ```
 //!
@@ -20,6 +22,19 @@
 //! overwritten by the next attempt). Temporary files left by a killed process
 //! are removed the next time the device is loaded under the lock (and those in
 //! `activities/` when an activity starts).
+//!
+//! # The invoice chain
+//!
+//! [`DeviceStore::commit_invoice`] writes, under the store lock, the
+//! document's file `invoices/<icv>.json`, then (with an idempotency key) the
+//! key's file, then `device.json` with the new chain head: `device.json` is
+//! the commit point. A kill before it leaves the head at ICV n − 1 and an
+//! `invoices/<n>.json` nobody was given (the call had not returned): it is
+//! past the head, so it is never read ([`crate::load_invoice`] and the key
+//! lookup check the head), and the next document takes ICV n with the
+//! committed PIH and overwrites it. A kill after it leaves both committed.
+//! So a committed ICV is never given twice, and each PIH is the hash of the
+//! committed document before it: the chain cannot fork.
 //!
 //! Commands that only read never create or change anything: the store's
 //! folders are made (0700, only those that are missing, never chmod-ing an
@@ -54,6 +69,7 @@ use zeroize::Zeroizing;
 
 use crate::device_store::DeviceStore;
 use crate::error::{CsidKind, OnboardingError};
+use crate::invoices::InvoiceRecord;
 use crate::model::{Activity, ActivityId, DeviceId, DeviceRecord, SCHEMA_VERSION, StepResult};
 
 /// `store.json`: how the store's keys are protected.
@@ -70,6 +86,13 @@ struct StoreFile {
     /// A [`Store::rekey`] started and has not finished.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     rekey_pending: bool,
+}
+
+/// `invoices/keys/<sha256>.json`: the ICV an idempotency key was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct IdempotencyFile {
+    icv: u64,
 }
 
 /// Whether a store's keys are encrypted.
@@ -93,6 +116,10 @@ pub struct RekeyReport {
 
 /// The largest store file read (a device record or CSID response is a few KiB).
 const MAX_FILE_BYTES: usize = 1024 * 1024;
+
+/// The largest invoice file read: a signed document of at most
+/// [`zatca_ubl::MAX_INVOICE_BYTES`], JSON-escaped (at most 6 bytes a byte), and its values.
+const MAX_INVOICE_FILE_BYTES: usize = 6 * zatca_ubl::MAX_INVOICE_BYTES + MAX_FILE_BYTES;
 
 /// The environment variable holding the passphrase that encrypts device keys at rest.
 pub const KEY_PASSPHRASE_VAR: &str = "ZATCA_KEY_PASSPHRASE";
@@ -276,7 +303,15 @@ impl Store {
     }
 
     fn read(&self, path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, OnboardingError> {
-        match zatca_fs::read_regular(path, MAX_FILE_BYTES, "store file") {
+        self.read_limited(path, MAX_FILE_BYTES)
+    }
+
+    fn read_limited(
+        &self,
+        path: &Path,
+        max: usize,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, OnboardingError> {
+        match zatca_fs::read_regular(path, max, "store file") {
             Ok(bytes) => Ok(Some(Zeroizing::new(bytes))),
             Err(zatca_fs::FsError::Unreadable { .. }) if !path.exists() => Ok(None),
             Err(e) => Err(e.into()),
@@ -284,7 +319,15 @@ impl Store {
     }
 
     fn read_json<T: DeserializeOwned>(&self, path: &Path) -> Result<Option<T>, OnboardingError> {
-        let Some(bytes) = self.read(path)? else {
+        self.read_json_limited(path, MAX_FILE_BYTES)
+    }
+
+    fn read_json_limited<T: DeserializeOwned>(
+        &self,
+        path: &Path,
+        max: usize,
+    ) -> Result<Option<T>, OnboardingError> {
+        let Some(bytes) = self.read_limited(path, max)? else {
             return Ok(None);
         };
         serde_json::from_slice(&bytes)
@@ -333,6 +376,22 @@ impl Store {
     fn results_path(&self, record: &DeviceRecord, generation: u32) -> PathBuf {
         self.record_dir(record)
             .join(format!("compliance-{generation}.json"))
+    }
+
+    fn invoice_path(&self, record: &DeviceRecord, icv: u64) -> PathBuf {
+        self.record_dir(record)
+            .join("invoices")
+            .join(format!("{icv}.json"))
+    }
+
+    /// The key's file is named by its SHA-256, so any key makes a safe name.
+    fn idempotency_path(&self, record: &DeviceRecord, key: &str) -> PathBuf {
+        let digest = zatca_types::digest::sha256(key.as_bytes());
+        let name: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        self.record_dir(record)
+            .join("invoices")
+            .join("keys")
+            .join(format!("{name}.json"))
     }
 
     fn activity_path(&self, id: &ActivityId) -> PathBuf {
@@ -552,6 +611,8 @@ impl DeviceStore for Store {
         let dir = self.device_dir(environment, id);
         sweep_dir(&dir);
         sweep_dir(&dir.join("csid"));
+        sweep_dir(&dir.join("invoices"));
+        sweep_dir(&dir.join("invoices").join("keys"));
     }
 
     fn sweep_activities(&self) {
@@ -711,6 +772,52 @@ impl DeviceStore for Store {
         Ok(self
             .read_json(&self.results_path(record, generation))?
             .unwrap_or_default())
+    }
+
+    fn commit_invoice(
+        &self,
+        record: &DeviceRecord,
+        invoice: &InvoiceRecord,
+    ) -> Result<(), OnboardingError> {
+        // Order matters: device.json, the commit point, last (module docs).
+        self.write_json(&self.invoice_path(record, invoice.icv), invoice)?;
+        if let Some(key) = &invoice.idempotency_key {
+            self.write_json(
+                &self.idempotency_path(record, key),
+                &IdempotencyFile { icv: invoice.icv },
+            )?;
+        }
+        self.save_device(record)
+    }
+
+    fn load_invoice(
+        &self,
+        record: &DeviceRecord,
+        icv: u64,
+    ) -> Result<Option<InvoiceRecord>, OnboardingError> {
+        let path = self.invoice_path(record, icv);
+        let found: Option<InvoiceRecord> = self.read_json_limited(&path, MAX_INVOICE_FILE_BYTES)?;
+        match found {
+            Some(invoice) if invoice.icv != icv || invoice.device_id != record.device_id => {
+                Err(OnboardingError::Corrupt {
+                    path,
+                    reason: "the file holds another document".to_owned(),
+                })
+            }
+            other => Ok(other),
+        }
+    }
+
+    fn find_invoice_by_idempotency_key(
+        &self,
+        record: &DeviceRecord,
+        key: &str,
+    ) -> Result<Option<InvoiceRecord>, OnboardingError> {
+        let found: Option<IdempotencyFile> = self.read_json(&self.idempotency_path(record, key))?;
+        match found {
+            Some(file) => self.load_invoice(record, file.icv),
+            None => Ok(None),
+        }
     }
 
     fn save_activity(&self, activity: &Activity) -> Result<(), OnboardingError> {

@@ -3,13 +3,13 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use rusqlite::{OptionalExtension as _, params};
+use rusqlite::{OptionalExtension as _, TransactionBehavior, params};
 use zatca_csr::Csr;
 use zatca_fatoora::Csid;
 use zatca_keys::PrivateKey;
 use zatca_onboarding::{
-    Activity, ActivityId, ActivityStatus, CsidKind, DeviceId, DeviceRecord, DeviceStore, Listing,
-    OnboardingError, StepResult,
+    Activity, ActivityId, ActivityStatus, CsidKind, DeviceId, DeviceRecord, DeviceStore,
+    InvoiceRecord, Listing, OnboardingError, StepResult,
 };
 use zatca_profile::Environment;
 use zeroize::Zeroizing;
@@ -151,6 +151,46 @@ impl SqliteStore {
         }
         Ok(record)
     }
+
+    fn parse_invoice(
+        &self,
+        context: &str,
+        device: &DeviceRecord,
+        json: &str,
+    ) -> Result<InvoiceRecord, OnboardingError> {
+        let invoice: InvoiceRecord =
+            serde_json::from_str(json).map_err(|e| self.corrupt(context, e))?;
+        if invoice.device_id != device.device_id {
+            return Err(self.corrupt(context, "the invoice is of another device"));
+        }
+        Ok(invoice)
+    }
+}
+
+/// Inserts or updates a device's record (its commit point).
+fn upsert_device(
+    conn: &rusqlite::Connection,
+    record: &DeviceRecord,
+    json: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO devices (environment, device_id, vat, egs_serial, state, record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (environment, device_id) DO UPDATE SET
+           vat = excluded.vat, egs_serial = excluded.egs_serial,
+           state = excluded.state, record = excluded.record",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            record.environment.as_str(),
+            record.device_id.as_str(),
+            record.vat.as_str(),
+            record.egs_serial.as_str(),
+            record.state.name(),
+            json
+        ])
+    })
+    .map(drop)
 }
 
 impl DeviceStore for SqliteStore {
@@ -212,26 +252,107 @@ impl DeviceStore for SqliteStore {
             path: self.path().to_path_buf(),
             reason: format!("{context}: {e}"),
         })?;
-        self.writer()
+        upsert_device(&self.writer(), record, &json).map_err(self.io(&context))
+    }
+
+    fn commit_invoice(
+        &self,
+        record: &DeviceRecord,
+        invoice: &InvoiceRecord,
+    ) -> Result<(), OnboardingError> {
+        let context = format!(
+            "table invoices, row ({}, {}, ICV {})",
+            record.environment.as_str(),
+            record.device_id,
+            invoice.icv
+        );
+        let encode = |e: serde_json::Error| self.corrupt(&context, e);
+        let device_json = serde_json::to_string(record).map_err(encode)?;
+        let invoice_json = serde_json::to_string(invoice).map_err(encode)?;
+        let icv = i64::try_from(invoice.icv)
+            .map_err(|_| self.corrupt(&context, "the ICV is beyond SQLite's integers"))?;
+        let mut conn = self.writer();
+        // The document and the chain head that covers it: one transaction.
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(self.io(&context))?;
+        tx.prepare_cached(
+            "INSERT INTO invoices
+               (environment, device_id, icv, uuid, invoice_hash, idempotency_key, record)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .and_then(|mut s| {
+            s.execute(params![
+                record.environment.as_str(),
+                record.device_id.as_str(),
+                icv,
+                invoice.uuid,
+                invoice.invoice_hash,
+                invoice.idempotency_key,
+                invoice_json
+            ])
+        })
+        .map_err(self.io(&context))?;
+        upsert_device(&tx, record, &device_json).map_err(self.io(&context))?;
+        tx.commit().map_err(self.io(&context))
+    }
+
+    fn load_invoice(
+        &self,
+        record: &DeviceRecord,
+        icv: u64,
+    ) -> Result<Option<InvoiceRecord>, OnboardingError> {
+        let context = format!(
+            "table invoices, row ({}, {}, ICV {icv})",
+            record.environment.as_str(),
+            record.device_id
+        );
+        let Ok(icv) = i64::try_from(icv) else {
+            return Ok(None);
+        };
+        let json: Option<String> = self
+            .reader()
             .prepare_cached(
-                "INSERT INTO devices (environment, device_id, vat, egs_serial, state, record)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (environment, device_id) DO UPDATE SET
-                   vat = excluded.vat, egs_serial = excluded.egs_serial,
-                   state = excluded.state, record = excluded.record",
+                "SELECT record FROM invoices WHERE environment = ?1 AND device_id = ?2 AND icv = ?3",
             )
             .and_then(|mut s| {
-                s.execute(params![
-                    record.environment.as_str(),
-                    record.device_id.as_str(),
-                    record.vat.as_str(),
-                    record.egs_serial.as_str(),
-                    record.state.name(),
-                    json
-                ])
+                s.query_row(
+                    params![record.environment.as_str(), record.device_id.as_str(), icv],
+                    |r| r.get(0),
+                )
+                .optional()
             })
-            .map(drop)
-            .map_err(self.io(&context))
+            .map_err(self.io(&context))?;
+        json.map(|j| self.parse_invoice(&context, record, &j))
+            .transpose()
+    }
+
+    fn find_invoice_by_idempotency_key(
+        &self,
+        record: &DeviceRecord,
+        key: &str,
+    ) -> Result<Option<InvoiceRecord>, OnboardingError> {
+        let context = format!(
+            "table invoices, idempotency key of ({}, {})",
+            record.environment.as_str(),
+            record.device_id
+        );
+        let json: Option<String> = self
+            .reader()
+            .prepare_cached(
+                "SELECT record FROM invoices
+                 WHERE environment = ?1 AND device_id = ?2 AND idempotency_key = ?3",
+            )
+            .and_then(|mut s| {
+                s.query_row(
+                    params![record.environment.as_str(), record.device_id.as_str(), key],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .map_err(self.io(&context))?;
+        json.map(|j| self.parse_invoice(&context, record, &j))
+            .transpose()
     }
 
     fn write_key(

@@ -64,6 +64,14 @@
 //! write is one statement (atomic and committed when it returns), so a
 //! killed process leaves nothing half-written to sweep.
 //!
+//! A device's invoice chain: each signed document is a row of `invoices`
+//! (environment, device id, ICV), inserted in the same transaction as the
+//! device record whose chain head moves to it
+//! ([`DeviceStore::commit_invoice`](zatca_onboarding::DeviceStore::commit_invoice)):
+//! both are committed or neither, so a committed ICV is never given again
+//! and each PIH is the hash of the committed document before it. An
+//! idempotency key is unique per device (a partial unique index).
+//!
 //! [`DeviceStore::lock_device`](zatca_onboarding::DeviceStore::lock_device)
 //! serializes the operations on one device among the threads of this
 //! process (an in-process table of the devices being worked on), while other

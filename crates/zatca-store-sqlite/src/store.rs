@@ -17,6 +17,7 @@ use crate::error::StoreError;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_master_key.sql"),
+    include_str!("migrations/0003_invoice_chain.sql"),
 ];
 
 /// The schema version this release writes (`PRAGMA user_version`): the

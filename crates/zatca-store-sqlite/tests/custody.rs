@@ -216,12 +216,16 @@ fn a_database_with_secrets_in_clear_is_sealed_on_the_first_open_with_a_key() {
             "ALTER TABLE device_keys DROP COLUMN key_version;
              ALTER TABLE device_csids DROP COLUMN secret_version;
              DROP TABLE master_key;
+             DROP TABLE invoices;
              PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let store = SqliteStore::open_with_master_key(&path, &key('a')).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(
+        store.schema_version().unwrap(),
+        zatca_store_sqlite::DATABASE_VERSION
+    );
     assert_eq!(
         secrets_of(&store, &id),
         needles,

@@ -89,6 +89,21 @@ pub enum UblError {
     /// A signature, hash or QR value failed in `zatca-sign` (e.g. a QR value
     /// over 255 bytes, a signature that is not base64 DER).
     Sign(zatca_sign::SignError),
+    /// The document already carries a signature part (`ext:UBLExtensions`,
+    /// `cac:Signature` or the QR reference): its ICV and PIH are fixed by that
+    /// signature and are not written again.
+    AlreadySigned {
+        /// The element found, e.g. `/Invoice/cac:Signature`.
+        element: &'static str,
+    },
+    /// An ICV or PIH `cac:AdditionalDocumentReference` of the document is not
+    /// in the form the chain values are written in.
+    MalformedChainReference {
+        /// `ICV` or `PIH`.
+        reference: &'static str,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
     /// Verification: `ds:Reference[@Id='invoiceSignedData']/ds:DigestValue` is
     /// not the invoice hash of the document (the content changed after signing).
     InvoiceDigestMismatch {
@@ -251,6 +266,14 @@ impl fmt::Display for UblError {
             Self::KeyCertificateMismatch => write!(
                 f,
                 "the signing key is not the key of the certificate; expected the private key the certificate was issued for"
+            ),
+            Self::AlreadySigned { element } => write!(
+                f,
+                "the invoice already has {element}: expected an unsigned document (its ICV and PIH are sealed by the signature)"
+            ),
+            Self::MalformedChainReference { reference, problem } => write!(
+                f,
+                "/Invoice/cac:AdditionalDocumentReference[cbc:ID='{reference}']: {problem}"
             ),
             Self::Certificate(e) => write!(f, "certificate: {e}"),
             Self::Sign(e) => write!(f, "{e}"),

@@ -80,6 +80,14 @@
 //! work, and the canonicaliser's (one lookup per namespace in scope), is linear in
 //! the input.
 //!
+//! # The invoice chain
+//!
+//! [`write_chain_references`] writes a document's ICV (invoice counter value,
+//! `cac:AdditionalDocumentReference[cbc:ID='ICV']/cbc:UUID`) and PIH (previous
+//! invoice hash, `…[cbc:ID='PIH']/cac:Attachment/cbc:EmbeddedDocumentBinaryObject`)
+//! into an unsigned document; both are inside the invoice hash, so they are
+//! written before signing, and a signed document is refused.
+//!
 //! # Compliance sample documents
 //!
 //! [`ComplianceSamples`] makes the signed sample documents a device's TSXY
@@ -116,6 +124,7 @@
 )]
 
 pub mod c14n;
+mod chain;
 mod document_type;
 mod error;
 mod extract;
@@ -131,6 +140,7 @@ use std::fmt;
 use roxmltree::{Document, Node, NodeId};
 use sha2::{Digest as _, Sha256};
 
+pub use chain::write_chain_references;
 pub use error::{UblError, XmlLimit};
 pub use samples::{ComplianceSamples, SampleDocument};
 pub use sign::{InvoiceSigner, SignedInvoice, sign_invoice};

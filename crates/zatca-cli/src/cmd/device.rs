@@ -1,4 +1,4 @@
-//! `zatca device register|csid|status|renew|show|list`: the device lifecycle
+//! `zatca device register|csid|status|renew|show|list|chain`: the device lifecycle
 //! over the embedded store. `register`, `csid` and `renew` talk to the Fatoora
 //! chosen with `--fatoora` ([`super::fatoora`]): the offline simulator by
 //! default, a ZATCA gateway, or any URL such as `zatca simulator serve`.
@@ -106,6 +106,13 @@ enum DeviceCommand {
     },
     /// List the devices in the store (a damaged device is reported, the others still listed).
     List,
+    /// Show a device's invoice chain head: the last ICV, the ICV and PIH of the
+    /// next document, how many documents the chain holds.
+    Chain {
+        /// The device id.
+        #[arg(value_name = "DEVICE_ID")]
+        device_id: String,
+    },
     /// Re-encrypt every key of the store: with the passphrase in
     /// ZATCA_NEW_KEY_PASSPHRASE, or unencrypted with --remove-passphrase.
     /// The current passphrase (ZATCA_KEY_PASSPHRASE, if the keys are encrypted) must open them.
@@ -534,7 +541,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let device = match &args.command {
         DeviceCommand::Csid { device_id, .. }
         | DeviceCommand::Renew { device_id, .. }
-        | DeviceCommand::Show { device_id } => device_id.parse::<DeviceId>().ok(),
+        | DeviceCommand::Show { device_id }
+        | DeviceCommand::Chain { device_id } => device_id.parse::<DeviceId>().ok(),
         _ => None,
     };
     run_command(args).map_err(|e| json_failure(json, device.as_ref(), e))
@@ -589,6 +597,20 @@ fn run_command(args: Args) -> Result<(), CliError> {
             print_view(&view, json)
         }
         DeviceCommand::List => list(&dir, json),
+        DeviceCommand::Chain { device_id } => {
+            let id = parse_device(&device_id)?;
+            let store = open_store(&dir)?;
+            let view = zatca_onboarding::chain_view(&store, &id)?;
+            if json {
+                return print_json(&view);
+            }
+            println!("device {}", view.device_id);
+            println!("  last ICV:  {}", view.last_icv);
+            println!("  next ICV:  {}", view.next_icv);
+            println!("  next PIH:  {}", term::escape(&view.next_pih));
+            println!("  documents: {}", view.invoices);
+            Ok(())
+        }
         DeviceCommand::Rekey { remove_passphrase } => rekey(&dir, remove_passphrase, json),
     }
 }
