@@ -11,7 +11,8 @@
 //!
 //! Dependencies: every workspace crate that parses outside input (the parsers
 //! under test), `x509-cert` and `der` to re-encode a parsed CSR structure,
-//! `serde_json` for the onboarding store's JSON files.
+//! `serde_json` for the onboarding store's JSON files; `zatca-service` for
+//! what the onboarding service parses from a request.
 #![forbid(unsafe_code)]
 // Panicking is this crate's way of reporting a violated property to the fuzzer.
 #![allow(clippy::panic)]
@@ -47,6 +48,7 @@ pub const TARGETS: &[(&str, Oracle)] = &[
     ("verify_invoice", verify_invoice),
     ("compliance_report", compliance_report),
     ("store_json", store_json),
+    ("service_request", service_request),
 ];
 
 /// Private-key import in every form: never panics; a key that parses re-encodes
@@ -424,4 +426,195 @@ pub fn store_json(data: &[u8]) -> bool {
         accepted = true;
     }
     accepted
+}
+
+/// A refusal of the service's request parsing must be typed: an HTTP status
+/// among `statuses` and at least one entry, each with a code and a message.
+fn typed_rejection(rejection: &zatca_service::request::Rejection, statuses: &[u16], what: &str) {
+    if !statuses.contains(&rejection.status) {
+        panic!(
+            "{what}: refused with status {}, expected one of {statuses:?}",
+            rejection.status
+        );
+    }
+    if rejection.entries.is_empty() {
+        panic!("{what}: refused with an empty ErrorList");
+    }
+    for entry in &rejection.entries {
+        if entry.error_code.is_empty() || entry.error_message.is_empty() {
+            panic!("{what}: an ErrorList entry without a code or a message: {entry:?}");
+        }
+    }
+}
+
+/// A register-device body, read and validated as `zatca serve` does.
+fn service_register_body(body: &[u8]) -> bool {
+    use zatca_service::request::register_body;
+    let environment = Environment::Development;
+    match register_body(body, environment, &zatca_onboarding::Options::default()) {
+        Ok(read) => {
+            if read.input.otp().is_some() {
+                panic!("register-device: the OTP stayed in the request input");
+            }
+            if read.profile.environment() != Some(environment) {
+                panic!("register-device: a profile of another environment was accepted");
+            }
+            profile_round_trip(&read.profile);
+            true
+        }
+        Err(rejection) => {
+            typed_rejection(&rejection, &[400], "register-device body");
+            false
+        }
+    }
+}
+
+/// A generate-csid or renew-pcsid body.
+fn service_csid_body(body: &[u8]) -> bool {
+    match zatca_service::request::csid_body(body) {
+        Ok(read) => {
+            let text = read.device_id.to_string();
+            if zatca_service::request::device_id(&text).ok() != Some(read.device_id) {
+                panic!("csid body: the Device ID {text:?} does not read back");
+            }
+            if read.otp.is_some_and(|otp| otp.expose().trim().is_empty()) {
+                panic!("csid body: a blank OTP was accepted");
+            }
+            true
+        }
+        Err(rejection) => {
+            typed_rejection(&rejection, &[400], "csid body");
+            false
+        }
+    }
+}
+
+/// Headers from `name: value` lines (what HTTP could not carry is left out),
+/// plus the whole text as the value of each auth header in turn.
+fn service_headers(data: &[u8]) -> bool {
+    use zatca_service::request::{
+        HeaderMap, HeaderName, HeaderValue, TOKEN_HEADER, VAT_HEADER, auth_token, require_token,
+        vat_header,
+    };
+    let mut maps = Vec::new();
+    let mut lines = HeaderMap::new();
+    for line in data.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let (name, value) = line.split_at(colon);
+        let value = value.get(1..).unwrap_or_default();
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+        {
+            lines.append(name, value);
+        }
+    }
+    maps.push(lines);
+    if let Ok(value) = HeaderValue::from_bytes(data) {
+        for name in [TOKEN_HEADER, "authorization", VAT_HEADER] {
+            let mut map = HeaderMap::new();
+            map.insert(HeaderName::from_static(name), value.clone());
+            maps.push(map);
+        }
+    }
+    let mut accepted = false;
+    for headers in &maps {
+        let token = auth_token(headers);
+        if let Some(token) = token {
+            accepted = true;
+            if token.is_empty() || token.trim() != token {
+                panic!("auth headers: the token {token:?} is blank or not trimmed");
+            }
+            let carried = headers
+                .values()
+                .filter_map(|v| v.to_str().ok())
+                .any(|v| v.contains(token));
+            if !carried {
+                panic!("auth headers: the token {token:?} is in no header");
+            }
+        }
+        match require_token(headers) {
+            Ok(t) if Some(t) == token => {}
+            Ok(_) => panic!("auth headers: require_token and auth_token disagree"),
+            Err(rejection) if token.is_none() => {
+                typed_rejection(&rejection, &[401], "auth token");
+            }
+            Err(_) => panic!("auth headers: a token was found but require_token refused"),
+        }
+        match vat_header(headers) {
+            Ok(vat) => {
+                accepted = true;
+                if zatca_profile::Vat::parse(vat.as_str()).ok().as_ref() != Some(&vat) {
+                    panic!("vat header: {vat:?} does not read back");
+                }
+            }
+            Err(rejection) => typed_rejection(&rejection, &[400, 403], "vat header"),
+        }
+    }
+    accepted
+}
+
+/// The `{ActivityId}` and `{DeviceId}` path parameters (axum hands them
+/// over percent-decoded, as UTF-8 text).
+fn service_path_ids(data: &[u8]) -> bool {
+    use zatca_service::request::{activity_id, device_id};
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let mut accepted = false;
+    match activity_id(text) {
+        Ok(id) => {
+            accepted = true;
+            if activity_id(&id.to_string()).ok() != Some(id) {
+                panic!("ActivityId {text:?} does not read back");
+            }
+        }
+        Err(rejection) => typed_rejection(&rejection, &[400], "ActivityId"),
+    }
+    match device_id(text) {
+        Ok(id) => {
+            accepted = true;
+            if device_id(&id.to_string()).ok() != Some(id) {
+                panic!("DeviceId {text:?} does not read back");
+            }
+        }
+        Err(rejection) => typed_rejection(&rejection, &[400], "DeviceId"),
+    }
+    accepted
+}
+
+/// What `zatca serve` parses from a request (`zatca_service::request`): the
+/// register-device body (both shapes), the generate-csid / renew-pcsid body,
+/// the auth headers (`x-cleartax-auth-token`, `Authorization: Bearer`,
+/// `vat`) and the `ActivityId` / `DeviceId` path parameters. The first line
+/// names the part the rest is (`register-device`, `csid`, `headers`,
+/// `path`); any other input goes to every part whole. Never panics; every
+/// refusal is typed (a status the route may answer, a non-empty ErrorList
+/// of coded entries); an accepted body builds a CSR that reads back, and
+/// accepted ids and VATs read back to themselves.
+pub fn service_request(data: &[u8]) -> bool {
+    let (first, rest) = match data.iter().position(|&b| b == b'\n') {
+        Some(n) => (
+            data.get(..n).unwrap_or_default(),
+            data.get(n + 1..).unwrap_or_default(),
+        ),
+        None => (data, &[][..]),
+    };
+    match first.strip_suffix(b"\r").unwrap_or(first) {
+        b"register-device" => service_register_body(rest),
+        b"csid" => service_csid_body(rest),
+        b"headers" => service_headers(rest),
+        b"path" => service_path_ids(rest),
+        _ => {
+            let parts = [
+                service_register_body(data),
+                service_csid_body(data),
+                service_headers(data),
+                service_path_ids(data),
+            ];
+            parts.contains(&true)
+        }
+    }
 }

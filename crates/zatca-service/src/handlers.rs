@@ -12,23 +12,19 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use zatca_onboarding::{
     ActivityStatus, AnswerStatus, CsidAnswer, DeviceId, DeviceRecord, DeviceStore, ErrorEntry,
     ErrorSource, OnboardingError, PcsidStatusAnswer, RegisterAnswer, Registered, Registration,
-    RenewKey, list_devices, show_device, validate_registration,
+    RenewKey, list_devices, show_device,
 };
-use zatca_profile::{Environment, Field, Otp, RequestInput, Vat};
+use zatca_profile::{Otp, Vat};
 use zatca_store_sqlite::{Accounts, Role, User};
 use zatca_types::ActivityId;
 
 use crate::openapi::Access;
+use crate::request::{self, Rejection as Refusal};
 use crate::{Inner, metrics, pool, status_of};
-
-/// The header carrying the user's token.
-pub(crate) const TOKEN_HEADER: &str = "x-cleartax-auth-token";
-/// The header naming the VAT (or group VAT) acted for.
-pub(crate) const VAT_HEADER: &str = "vat";
 
 /// The route template a response came from, for the request log.
 #[derive(Clone)]
@@ -123,30 +119,16 @@ fn json_response(status: u16, value: &impl Serialize) -> Response {
     }
 }
 
+/// A refusal with one entry.
+fn refusal(status: u16, entry: ErrorEntry) -> Refusal {
+    Refusal {
+        status,
+        entries: vec![entry],
+    }
+}
+
 fn entry(code: &str, message: impl Into<String>) -> ErrorEntry {
     ErrorEntry::new(code, message, ErrorSource::Local)
-}
-
-/// A refusal before or instead of the lifecycle call.
-struct Refusal {
-    status: u16,
-    entries: Vec<ErrorEntry>,
-}
-
-impl Refusal {
-    fn new(status: u16, entry: ErrorEntry) -> Self {
-        Self {
-            status,
-            entries: vec![entry],
-        }
-    }
-
-    fn of(e: &OnboardingError) -> Self {
-        Self {
-            status: status_of(e.kind()),
-            entries: e.entries(),
-        }
-    }
 }
 
 /// How each route answers a refusal.
@@ -195,7 +177,7 @@ where
         Err(_) => refused(
             Shape::Read,
             None,
-            Refusal::new(500, entry("ZS500", "the request could not be completed")),
+            refusal(500, entry("ZS500", "the request could not be completed")),
         ),
     }
 }
@@ -206,27 +188,9 @@ struct Caller {
     vat: Vat,
 }
 
-fn token_of(headers: &HeaderMap) -> Option<&str> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-    };
-    text(TOKEN_HEADER).or_else(|| {
-        let value = text(header::AUTHORIZATION.as_str())?;
-        let (scheme, token) = value.split_once(' ')?;
-        scheme
-            .eq_ignore_ascii_case("bearer")
-            .then(|| token.trim())
-            .filter(|t| !t.is_empty())
-    })
-}
-
 fn accounts_failed(e: &impl std::error::Error) -> Refusal {
     tracing::error!(target: "zatca_service::http", error = %e, "the accounts store failed");
-    Refusal::new(
+    refusal(
         500,
         entry(
             "ZS500",
@@ -241,15 +205,7 @@ where
     A: Accounts + Send + Sync + 'static,
 {
     fn authorize(&self, headers: &HeaderMap, access: Access) -> Result<Caller, Refusal> {
-        let Some(token) = token_of(headers) else {
-            return Err(Refusal::new(
-                401,
-                entry(
-                    "ZS001",
-                    "the x-cleartax-auth-token header is missing: send the user's auth token (or Authorization: Bearer TOKEN)",
-                ),
-            ));
-        };
+        let token = request::require_token(headers)?;
         let user = self
             .accounts
             .authenticate(token)
@@ -257,44 +213,21 @@ where
             .ok_or_else(|| {
                 Refusal::new(
                     401,
-                    entry("ZS002", "the auth token is not valid (unknown or revoked)"),
+                    "ZS002",
+                    "the auth token is not valid (unknown or revoked)",
                 )
             })?;
-        let vat_text = headers
-            .get(VAT_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                Refusal::new(
-                    403,
-                    entry(
-                        "ZS003",
-                        "the vat header is missing: send the VAT or group VAT acted for",
-                    ),
-                )
-            })?;
-        let not_served = || {
-            Refusal::new(
-                400,
-                entry(
-                    "ZS004",
-                    "the VAT of the vat header is not served here: an administrator adds it with `zatca serve vat add VAT`",
-                )
-                .at(VAT_HEADER),
-            )
-        };
-        let vat = Vat::parse(vat_text).map_err(|_| not_served())?;
+        let vat = request::vat_header(headers)?;
         if self
             .accounts
             .vat(vat.as_str())
             .map_err(|e| accounts_failed(&e))?
             .is_none()
         {
-            return Err(not_served());
+            return Err(request::vat_not_served());
         }
         if !user.vats.contains(&vat) {
-            return Err(Refusal::new(
+            return Err(refusal(
                 403,
                 entry(
                     "ZS005",
@@ -303,7 +236,7 @@ where
             ));
         }
         if access == Access::Admin && user.role != Role::Admin {
-            return Err(Refusal::new(
+            return Err(refusal(
                 403,
                 entry(
                     "ZS006",
@@ -397,37 +330,14 @@ where
             Ok(caller) => caller,
             Err(refusal) => return refused(shape, None, refusal),
         };
-        let mut input = match RequestInput::from_bytes(body) {
-            Ok(input) => input,
-            Err(errors) => {
-                return refused(shape, None, Refusal::of(&OnboardingError::Invalid(errors)));
-            }
-        };
         let environment = self.config.environment;
-        if let Some(asked) = input.get(Field::Environment)
-            && asked.parse::<Environment>().is_ok_and(|e| e != environment)
-        {
-            return refused(
-                shape,
-                None,
-                Refusal::new(
-                    400,
-                    entry(
-                        "ZS011",
-                        format!(
-                            "this service registers {} devices; the request asks for another environment",
-                            environment.as_str()
-                        ),
-                    )
-                    .at("Environment"),
-                ),
-            );
-        }
-        let otp = input.take_otp();
-        let options = *self.engine.onboarding.options();
-        let profile = match validate_registration(&input, Some(environment), &options) {
-            Ok((profile, _)) => profile,
-            Err(e) => return refused(shape, None, Refusal::of(&e)),
+        let request::RegisterBody {
+            input,
+            profile,
+            otp,
+        } = match request::register_body(body, environment, self.engine.onboarding.options()) {
+            Ok(read) => read,
+            Err(refusal) => return refused(shape, None, refusal),
         };
         match self.covers(&caller.vat, profile.vat()) {
             Ok(true) => {}
@@ -435,7 +345,7 @@ where
                 return refused(
                     shape,
                     None,
-                    Refusal::new(
+                    refusal(
                         403,
                         entry(
                             "ZS007",
@@ -490,32 +400,13 @@ where
         caller: &Caller,
         body: &[u8],
     ) -> Result<(DeviceRecord, Otp), (Option<DeviceId>, Refusal)> {
-        let malformed =
-            |message: &str, path: &str| (None, Refusal::new(400, entry("ZS010", message).at(path)));
-        let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(body) else {
-            return Err(malformed(
-                "the body must be a JSON object {\"DeviceId\": \"…\", \"Otp\": \"…\"}",
-                "",
-            ));
-        };
-        let id = match fields.get("DeviceId") {
-            Some(Value::String(text)) if !text.trim().is_empty() => text.trim().to_owned(),
-            _ => {
-                return Err(malformed(
-                    "DeviceId is missing: give the Device ID register-device answered",
-                    "DeviceId",
-                ));
-            }
-        };
-        let id: DeviceId = id
-            .parse()
-            .map_err(|e| (None, Refusal::of(&OnboardingError::MalformedId(e))))?;
+        let request::CsidBody { device_id: id, otp } =
+            request::csid_body(body).map_err(|refusal| (None, refusal))?;
         let record = self
             .visible_device(caller, &id)
             .map_err(|refusal| (Some(id.clone()), refusal))?;
-        let otp = match fields.remove("Otp") {
-            Some(Value::String(otp)) if !otp.trim().is_empty() => Otp::new(otp),
-            _ => return Err((Some(id), Refusal::of(&OnboardingError::OtpMissing))),
+        let Some(otp) = otp else {
+            return Err((Some(id), Refusal::of(&OnboardingError::OtpMissing)));
         };
         Ok((record, otp))
     }
@@ -582,9 +473,9 @@ where
             Ok(caller) => caller,
             Err(refusal) => return refused(shape, None, refusal),
         };
-        let id: ActivityId = match activity_id.parse() {
+        let id: ActivityId = match request::activity_id(activity_id) {
             Ok(id) => id,
-            Err(e) => return refused(shape, None, Refusal::of(&OnboardingError::MalformedId(e))),
+            Err(refusal) => return refused(shape, None, refusal),
         };
         let unknown = || {
             Refusal::of(&OnboardingError::UnknownActivity {
@@ -647,15 +538,9 @@ where
             status: 404,
             ..refusal
         };
-        let id: DeviceId = match device_id.parse() {
+        let id: DeviceId = match request::device_id(device_id) {
             Ok(id) => id,
-            Err(e) => {
-                return refused(
-                    shape,
-                    None,
-                    not_found(Refusal::of(&OnboardingError::MalformedId(e))),
-                );
-            }
+            Err(refusal) => return refused(shape, None, not_found(refusal)),
         };
         if let Err(refusal) = self.visible_device(&caller, &id) {
             let refusal = if refusal.status == 400 {
@@ -807,6 +692,6 @@ async fn not_found() -> Response {
     refused(
         Shape::Read,
         None,
-        Refusal::new(404, entry("ZS404", "no such route: see GET /openapi.json")),
+        refusal(404, entry("ZS404", "no such route: see GET /openapi.json")),
     )
 }

@@ -76,6 +76,13 @@
 //! activity and waits a bounded time for the workers; what is left stays
 //! resumable.
 //!
+//! # Request parsing
+//!
+//! What a route reads from the request before it looks anything up (the
+//! auth headers, the bodies, the path parameters) is the pure functions of
+//! [`request`], each refusal a [`request::Rejection`] (status and
+//! ErrorList); the fuzz target `service_request` drives them.
+//!
 //! # Logs
 //!
 //! One `tracing` event per request (target `zatca_service::http`: method,
@@ -107,6 +114,7 @@ mod handlers;
 pub mod metrics;
 pub mod openapi;
 mod pool;
+pub mod request;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
