@@ -40,23 +40,42 @@
 //!
 //! With [`SimulatorConfig::state_dir`] the simulated ZATCA is shared between
 //! processes: `compliance-ca.key` and `production-ca.key` (the CA keys, SEC1
-//! PEM), `state.json` (request ids, used OTPs, issued CSIDs by token with their
-//! secrets' digests, scripted failures) and `state.lock`, the lock every read
+//! PEM), `state.jsonl` (the state log) and `state.lock`, the lock every read
 //! and write of them happens under. Everything the simulator creates there is
-//! private: directories 0700, files 0600. Opening the directory removes, under
-//! the lock, the temporary files a killed process may have left (`.state.json.tmp-…`
-//! and the keys' `.….tmp-…`, written by `zatca_fs::write_atomic`), since
-//! they can hold CA keys and state.
+//! private: directories 0700, files 0600.
 //!
-//! `state.json` carries `"format": 2`. A state file of an older simulator, which
-//! kept CSID secrets in clear (and derived them from the token and request id),
-//! is refused with [`SimulatorError::OutdatedState`] naming the file rather than
-//! re-hashed: its secrets are computable by anyone holding the certificate, so
-//! they must not keep working. Delete the directory to start a fresh simulated
-//! ZATCA. Every state error names the file and what was expected.
+//! The state log's first line is the header `{"format":3}`; each later line is
+//! one JSON array of the changes one call made: the next request id, an OTP
+//! used (its SHA-256, never the OTP), the scripted failures, or the whole new
+//! record of one CSID it issued or changed, keyed by the SHA-256 of the CSID's
+//! token and holding its secret's digest only. A call costs the same
+//! however many CSIDs were issued before it: each process keeps the state it
+//! replayed and the log position it reached (with the file's identity), reads
+//! only the lines other processes appended since, and appends one line of its
+//! own with one `write` (nothing is written when nothing changed, as for a
+//! rejected document). A process killed mid-call leaves either its whole line
+//! or an unfinished one without a newline, which the next caller cuts off under
+//! the lock; the call it belonged to never answered. The log is not fsynced
+//! (an fsync per call would cost more than the call): it survives a killed
+//! process, since the kernel holds what was written, but a power loss may lose
+//! the last calls, acceptable for a test stand-in. A damaged line fails every call
+//! with [`SimulatorError::DamagedState`] naming the file and the line.
+//! [`issued_csids`](crate::issued_csids) lists what a state directory issued.
+//!
+//! Opening the directory removes, under the lock, the temporary files a
+//! killed process may have left (`.compliance-ca.key.tmp-…` and the like,
+//! written by `zatca_fs::write_atomic`, and `.state.json.tmp-…` of older
+//! simulators), since they can hold CA keys and state.
+//!
+//! A `state.json` next to it was written by an older simulator: format 1 kept
+//! CSID secrets in clear (derived from the token and request id, computable by
+//! anyone holding the certificate, so they must not keep working), format 2
+//! kept every CSID in that one file, rewritten whole on every call. Either is
+//! refused with [`SimulatorError::OutdatedState`] naming the file rather than
+//! migrated. Delete the directory to start a fresh simulated ZATCA. Every state
+//! error names the file and what was expected.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::fs::File;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use zatca_types::ZatcaCode;
@@ -75,6 +94,10 @@ use zatca_profile::{Environment, InvoiceTypes, ValidationProfile};
 use zeroize::Zeroizing;
 
 use crate::ca::{CaError, CaKind, CsrFacts, SanValues, TestCa};
+use crate::state::{
+    ComplianceRecord, LEGACY_STATE_FILE, ProductionRecord, Replica, STATE_FORMAT, STATE_LOG, State,
+    StateDir,
+};
 
 /// The issuing CA names of the simulated environments. They follow ZATCA's
 /// naming (so the environment can be inferred from the issuer) with a
@@ -132,66 +155,11 @@ pub trait DocumentChecker: Send + Sync {
     fn check(&self, xml: &[u8], certificate_der: &[u8]) -> Vec<ValidationMessage>;
 }
 
-/// The version of `state.json`'s layout; 2 is the first to keep only secret digests.
-const STATE_FORMAT: u32 = 2;
-/// The largest `state.json` read (thousands of CSIDs fit in far less).
-const MAX_STATE_BYTES: usize = 64 * 1024 * 1024;
-const STATE_FILE: &str = "state.json";
-const LOCK_FILE: &str = "state.lock";
 const COMPLIANCE_CA_KEY: &str = "compliance-ca.key";
 const PRODUCTION_CA_KEY: &str = "production-ca.key";
-/// The files written through `zatca_fs::write_atomic`, whose temporary
-/// files are `.<name>.tmp-<pid>-<n>` next to them.
-const ATOMIC_FILES: [&str; 3] = [STATE_FILE, COMPLIANCE_CA_KEY, PRODUCTION_CA_KEY];
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ComplianceRecord {
-    token: String,
-    secret_sha256: String,
-    vat: String,
-    invoice_types: String,
-    passed: BTreeSet<String>,
-    production_issued: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProductionRecord {
-    secret_sha256: String,
-    retired: bool,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct State {
-    format: u32,
-    next_request_id: u64,
-    used_otps: BTreeSet<String>,
-    compliance: BTreeMap<String, ComplianceRecord>,
-    production: BTreeMap<String, ProductionRecord>,
-    script: VecDeque<Failure>,
-}
-
-impl Default for State {
-    fn default() -> Self {
-        Self {
-            format: STATE_FORMAT,
-            next_request_id: 0,
-            used_otps: BTreeSet::new(),
-            compliance: BTreeMap::new(),
-            production: BTreeMap::new(),
-            script: VecDeque::new(),
-        }
-    }
-}
-
-/// Only the format of a state file, read first so an old file gets a clear error.
-#[derive(Deserialize)]
-struct StateFormat {
-    #[serde(default)]
-    format: Option<u32>,
-}
+/// The files written through `zatca_fs::write_atomic` (the legacy state file
+/// by older simulators), whose temporary files are `.<name>.tmp-<pid>-<n>` next to them.
+const ATOMIC_FILES: [&str; 3] = [LEGACY_STATE_FILE, COMPLIANCE_CA_KEY, PRODUCTION_CA_KEY];
 
 /// The offline Fatoora.
 pub struct Simulator {
@@ -199,7 +167,7 @@ pub struct Simulator {
     compliance_ca: TestCa,
     production_ca: TestCa,
     checker: Option<Box<dyn DocumentChecker>>,
-    state: Mutex<State>,
+    state: Mutex<Replica>,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -231,8 +199,8 @@ pub enum SimulatorError {
         /// What the reader found wrong.
         reason: String,
     },
-    /// `state.json` was written by an older simulator that kept CSID secrets in
-    /// clear (module docs); it is not migrated.
+    /// `state.json` was written by an older simulator (module docs): one that
+    /// kept CSID secrets in clear, or every CSID in that one file; it is not migrated.
     OutdatedState {
         /// The file.
         path: PathBuf,
@@ -265,7 +233,7 @@ impl std::fmt::Display for SimulatorError {
             ),
             Self::OutdatedState { path } => write!(
                 f,
-                "simulator state {} was written by an older simulator that kept CSID secrets in clear (expected \"format\": {STATE_FORMAT}); its CSIDs are not carried over: delete its directory to start a fresh simulated ZATCA",
+                "simulator state {} was written by an older simulator (this one keeps \"format\": {STATE_FORMAT} in {STATE_LOG}); its CSIDs are not carried over: delete its directory to start a fresh simulated ZATCA",
                 path.display()
             ),
             Self::CaKey { path, reason } => {
@@ -296,10 +264,13 @@ impl Simulator {
             Some(dir) => {
                 let store = StateDir::create(dir)?;
                 let _lock = store.lock()?;
-                store.remove_stale_temp_files()?;
+                store.remove_stale_temp_files(&ATOMIC_FILES)?;
+                store.refuse_legacy_state()?;
                 let ck = load_or_create_key(&dir.join(COMPLIANCE_CA_KEY))?;
                 let pk = load_or_create_key(&dir.join(PRODUCTION_CA_KEY))?;
-                (ck, pk, store.read()?.unwrap_or_default())
+                let mut replica = Replica::default();
+                store.catch_up(&mut replica)?;
+                (ck, pk, replica)
             }
             None => {
                 let generate = || {
@@ -309,7 +280,7 @@ impl Simulator {
                         })
                     })
                 };
-                (generate()?, generate()?, State::default())
+                (generate()?, generate()?, Replica::default())
             }
         };
         let production_kind = CaKind::AdCs {
@@ -359,9 +330,10 @@ impl Simulator {
         self.config.now = now;
     }
 
-    /// Runs `f` on the state. With a state directory, the state is re-read and
-    /// written back under an exclusive file lock, so separate processes sharing
-    /// one simulated ZATCA never lose each other's updates.
+    /// Runs `f` on the state. With a state directory, the state log's new
+    /// lines (other processes' calls) are applied first and `f`'s changes
+    /// appended as one line, under an exclusive file lock, so separate
+    /// processes sharing one simulated ZATCA never lose each other's updates.
     fn with_state<T>(
         &self,
         f: impl FnOnce(&mut State) -> Result<T, FatooraError>,
@@ -370,16 +342,18 @@ impl Simulator {
             status: 500,
             errors: ZatcaErrors::default(),
         })?;
+        let replica = &mut *guard;
         let Some(dir) = &self.config.state_dir else {
-            return f(&mut guard);
+            let result = f(&mut replica.state);
+            replica.state.forget_changes();
+            return result;
         };
         let store = StateDir::create(dir)?;
         let lock = store.lock()?;
-        if let Some(state) = store.read()? {
-            *guard = state;
-        }
-        let result = f(&mut guard);
-        store.write(&guard)?;
+        let mut log = store.catch_up(replica)?;
+        let before = replica.state.snapshot();
+        let result = f(&mut replica.state);
+        store.append(&mut log, replica, &before)?;
         drop(lock);
         result
     }
@@ -398,7 +372,7 @@ impl Simulator {
             .issue(facts, not_before)
             .map_err(|e| server(&e.to_string()))?;
         let secret = new_secret()?;
-        let secret_sha256 = secret_digest(&secret);
+        let secret_sha256 = sha256_base64(&secret);
         let csid = Csid::new(
             &cert.binary_security_token(),
             secret,
@@ -427,10 +401,10 @@ impl Simulator {
             not_before,
             disposition,
         )?;
-        state.compliance.insert(
-            request_id.to_string(),
+        state.put_compliance(
+            token_key(response.csid.token()),
             ComplianceRecord {
-                token: response.csid.token().to_owned(),
+                request_id: request_id.to_string(),
                 secret_sha256,
                 vat: san.vat,
                 invoice_types: san.invoice_types,
@@ -451,9 +425,10 @@ impl Simulator {
         let id = 30_000_000 + state.next_request_id;
         let (response, secret_sha256) =
             self.issue_csid(&self.production_ca, facts, id, self.config.now, "ISSUED")?;
-        state.production.insert(
-            response.csid.token().to_owned(),
+        state.put_production(
+            token_key(response.csid.token()),
             ProductionRecord {
+                token: response.csid.token().to_owned(),
                 secret_sha256,
                 retired: false,
             },
@@ -482,7 +457,7 @@ impl Simulator {
         let environment = self.config.environment;
         let ok = otp.check(Some(environment)).is_ok()
             && (environment == Environment::Development
-                || (!state.used_otps.contains(value)
+                || (!state.used_otps.contains(&sha256_base64(value))
                     && (self.config.otps.is_empty()
                         || self.config.otps.iter().any(|o| o == value))));
         if !ok {
@@ -498,7 +473,7 @@ impl Simulator {
     /// production OTPs serve one compliance CSID each); a refused CSR leaves it usable.
     fn consume_otp(&self, state: &mut State, otp: &Otp) {
         if self.config.environment != Environment::Development {
-            state.used_otps.insert(otp.expose().to_owned());
+            state.use_otp(sha256_base64(otp.expose()));
         }
     }
 
@@ -528,16 +503,13 @@ impl Simulator {
 
     /// The compliance record of `csid`: the token must be one issued and the
     /// secret's digest equal, in constant time, to the recorded one.
-    fn authenticate<'s>(
-        state: &'s mut State,
-        csid: &Csid,
-    ) -> Result<(&'s String, &'s mut ComplianceRecord), FatooraError> {
-        state
-            .compliance
-            .iter_mut()
-            .find(|(_, r)| r.token == csid.token())
-            .filter(|(_, r)| secret_matches(&r.secret_sha256, csid.expose_secret()))
-            .ok_or(FatooraError::Unauthorized)
+    /// Returns the record's key.
+    fn authenticate(state: &State, csid: &Csid) -> Result<String, FatooraError> {
+        let key = token_key(csid.token());
+        match state.compliance.get(&key) {
+            Some(r) if secret_matches(&r.secret_sha256, csid.expose_secret()) => Ok(key),
+            _ => Err(FatooraError::Unauthorized),
+        }
     }
 }
 
@@ -552,14 +524,19 @@ fn new_secret() -> Result<Zeroizing<String>, FatooraError> {
     ))
 }
 
-/// The form a secret is kept in: base64 of its SHA-256.
-fn secret_digest(secret: &str) -> String {
+/// The form a secret (or OTP, or token) is kept in: base64 of its SHA-256.
+fn sha256_base64(secret: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(zatca_types::digest::sha256(secret.as_bytes()))
+}
+
+/// The key a CSID's records are kept under: base64 of its token's SHA-256.
+fn token_key(token: &str) -> String {
+    sha256_base64(token)
 }
 
 /// Whether `presented` is the secret of `recorded_digest`, compared in constant time.
 fn secret_matches(recorded_digest: &str, presented: &str) -> bool {
-    secret_digest(presented)
+    sha256_base64(presented)
         .as_bytes()
         .ct_eq(recorded_digest.as_bytes())
         .into()
@@ -578,102 +555,6 @@ fn load_or_create_key(path: &Path) -> Result<PrivateKey, SimulatorError> {
     key.write_file(path, zatca_keys::OutputFormat::Sec1Pem, false)
         .map_err(key_err)?;
     Ok(key)
-}
-
-/// The state directory: where the state lives and how it is locked, read and written.
-struct StateDir<'a> {
-    dir: &'a Path,
-}
-
-impl<'a> StateDir<'a> {
-    /// The directory, created (0700, with any missing parents) if missing.
-    fn create(dir: &'a Path) -> Result<Self, SimulatorError> {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(|e| SimulatorError::Io {
-            path: dir.to_path_buf(),
-            reason: format!("could not create the state directory: {e}"),
-        })?;
-        Ok(Self { dir })
-    }
-
-    /// Takes the exclusive lock on `state.lock` (created 0600); it is released
-    /// when the returned file is dropped.
-    fn lock(&self) -> Result<File, SimulatorError> {
-        let path = self.dir.join(LOCK_FILE);
-        let io = |e: std::io::Error| SimulatorError::Io {
-            path: path.clone(),
-            reason: format!("could not lock the state: {e}"),
-        };
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).truncate(false).write(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&path).map_err(io)?;
-        file.lock().map_err(io)?;
-        Ok(file)
-    }
-
-    /// Removes what a process killed while writing left behind: the temporary
-    /// files of [`ATOMIC_FILES`]. Only under the lock, so no live write is hit.
-    fn remove_stale_temp_files(&self) -> Result<(), SimulatorError> {
-        let io = |path: &Path, e: std::io::Error| SimulatorError::Io {
-            path: path.to_path_buf(),
-            reason: format!("could not remove a stale temporary file: {e}"),
-        };
-        zatca_fs::sweep_temp_files(self.dir, Some(&ATOMIC_FILES))
-            .map(|_| ())
-            .map_err(|e| io(self.dir, e))
-    }
-
-    /// The state, or `None` when there is no state file yet.
-    fn read(&self) -> Result<Option<State>, SimulatorError> {
-        let path = self.dir.join(STATE_FILE);
-        if path.symlink_metadata().is_err() {
-            return Ok(None);
-        }
-        let bytes =
-            zatca_fs::read_regular(&path, MAX_STATE_BYTES, "the simulator state").map_err(|e| {
-                SimulatorError::Io {
-                    path: path.clone(),
-                    reason: format!("could not read the state: {e}"),
-                }
-            })?;
-        let damaged = |reason: String| SimulatorError::DamagedState {
-            path: path.clone(),
-            expected: "the JSON object this simulator writes",
-            reason,
-        };
-        let format: StateFormat =
-            serde_json::from_slice(&bytes).map_err(|e| damaged(format!("it is not: {e}")))?;
-        match format.format {
-            None => return Err(SimulatorError::OutdatedState { path }),
-            Some(STATE_FORMAT) => {}
-            Some(other) => {
-                return Err(damaged(format!(
-                    "it has \"format\": {other} where this simulator reads {STATE_FORMAT}"
-                )));
-            }
-        }
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| damaged(format!("it is not: {e}")))
-    }
-
-    /// Writes the state atomically (temporary file, fsync, rename), 0600.
-    fn write(&self, state: &State) -> Result<(), SimulatorError> {
-        let path = self.dir.join(STATE_FILE);
-        let io = |reason: String| SimulatorError::Io {
-            path: path.clone(),
-            reason,
-        };
-        let json = serde_json::to_vec_pretty(state)
-            .map_err(|e| io(format!("could not encode the state: {e}")))?;
-        zatca_fs::write_atomic(&path, &json, zatca_fs::WriteOptions::SECRET.overwrite(true))
-            .map_err(|e| io(format!("could not write the state: {e}")))
-    }
 }
 
 fn server(reason: &str) -> FatooraError {
@@ -759,7 +640,12 @@ impl Fatoora for Simulator {
             if scripted == Some(Failure::ServerError) {
                 return Err(server("scripted server error"));
             }
-            let (_, record) = Self::authenticate(state, compliance_csid)?;
+            let key = Self::authenticate(state, compliance_csid)?;
+            let vat = state
+                .compliance
+                .get(&key)
+                .map(|r| r.vat.clone())
+                .ok_or(FatooraError::Unauthorized)?;
             let mut problems = Vec::new();
             if scripted == Some(Failure::DocumentRejected) {
                 problems.push(message(
@@ -768,24 +654,29 @@ impl Fatoora for Simulator {
                     "the simulator was told to reject this document",
                 ));
             }
-            let step = match base64::engine::general_purpose::STANDARD
-                .decode(document.invoice.trim())
-            {
-                Err(_) => {
-                    problems.push(message(
-                        "invalid-invoice",
-                        "XSD_SCHEMA_ERROR",
-                        "the invoice is not base64",
-                    ));
-                    None
-                }
-                Ok(xml) => {
-                    self.check_document(&xml, document, compliance_csid, &record.vat, &mut problems)
-                }
-            };
+            let step =
+                match base64::engine::general_purpose::STANDARD.decode(document.invoice.trim()) {
+                    Err(_) => {
+                        problems.push(message(
+                            "invalid-invoice",
+                            "XSD_SCHEMA_ERROR",
+                            "the invoice is not base64",
+                        ));
+                        None
+                    }
+                    Ok(xml) => {
+                        self.check_document(&xml, document, compliance_csid, &vat, &mut problems)
+                    }
+                };
             let passed = problems.is_empty();
             if let (true, Some(step)) = (passed, step) {
-                record.passed.insert(step.name().to_owned());
+                let newly = state
+                    .compliance
+                    .get_mut(&key)
+                    .is_some_and(|r| r.passed.insert(step.name().to_owned()));
+                if newly {
+                    state.compliance_changed(&key);
+                }
             }
             let simplified = step.is_some_and(ComplianceStep::simplified);
             Ok(ComplianceReport {
@@ -829,8 +720,12 @@ impl Fatoora for Simulator {
             if Self::take_failure(state, &[]).is_some() {
                 return Err(server("scripted server error"));
             }
-            let (request_id, record) = Self::authenticate(state, compliance_csid)?;
-            if request_id != &request.compliance_request_id {
+            let key = Self::authenticate(state, compliance_csid)?;
+            let record = state
+                .compliance
+                .get_mut(&key)
+                .ok_or(FatooraError::Unauthorized)?;
+            if record.request_id != request.compliance_request_id {
                 return Err(FatooraError::rejected(
                     ZatcaCode::InvalidRequestId.as_str(),
                     "The compliance request ID is not the one issued with this compliance CSID",
@@ -852,6 +747,7 @@ impl Fatoora for Simulator {
                 return Err(FatooraError::missing_compliance_steps(&missing));
             }
             record.production_issued = true;
+            state.compliance_changed(&key);
             let certificate = compliance_csid.certificate().der().to_vec();
             let facts = facts_from_certificate(&certificate)?;
             self.issue_production_csid(state, &facts)
@@ -869,7 +765,8 @@ impl Fatoora for Simulator {
                 state,
                 &[Failure::InvalidOtp, Failure::RenewalIssuesDirectly],
             );
-            match state.production.get(production_csid.token()) {
+            let key = token_key(production_csid.token());
+            match state.production.get(&key) {
                 Some(r)
                     if !r.retired
                         && secret_matches(&r.secret_sha256, production_csid.expose_secret()) => {}
@@ -892,8 +789,9 @@ impl Fatoora for Simulator {
             self.consume_otp(state, otp);
             if scripted == Some(Failure::RenewalIssuesDirectly) {
                 let response = self.issue_production_csid(state, &facts)?;
-                if let Some(old) = state.production.get_mut(production_csid.token()) {
+                if let Some(old) = state.production.get_mut(&key) {
                     old.retired = true;
+                    state.production_changed(&key);
                 }
                 return Ok(Renewal::Issued(response));
             }

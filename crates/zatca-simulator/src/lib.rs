@@ -7,7 +7,8 @@
 //!
 //! The [`fatoora`] module serves ZATCA's onboarding endpoints on top of it, with
 //! random CSID secrets kept only as digests and a private, lockable state
-//! directory shared between processes.
+//! directory shared between processes, where each call costs the same however
+//! many CSIDs were issued before it.
 //!
 //! Why each dependency: `x509-cert` (with `builder`) assembles and signs the
 //! certificates from its typed extensions (rcgen cannot handle secp256k1);
@@ -16,7 +17,7 @@
 //! builder needs; `base64` writes the token and secret forms; `zatca-keys` holds
 //! the CA keys and hashes; `zatca-fs` writes files atomically; `getrandom` draws serials and
 //! secrets from the OS RNG; `subtle` compares secret digests in constant time;
-//! `zeroize` wipes secrets; `serde`/`serde_json` keep the state file;
+//! `zeroize` wipes secrets; `serde`/`serde_json` keep the state log;
 //! `zatca-types` gives ZATCA's error codes and the compliance steps.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input, which is untrusted (CSRs, requests,
@@ -36,7 +37,9 @@ pub mod ca;
 pub mod checker;
 pub mod fatoora;
 mod random;
+mod state;
 
 pub use ca::{CaError, CaKind, IssuedCertificate, TestCa};
 pub use checker::UblDocumentChecker;
 pub use fatoora::{DocumentChecker, Failure, Simulator, SimulatorConfig, SimulatorError};
+pub use state::{IssuedCsids, issued_csids};

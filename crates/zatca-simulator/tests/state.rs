@@ -217,7 +217,25 @@ fn an_outdated_state_file_is_refused_by_name() {
     );
     let message = err.to_string();
     assert!(message.contains(&state.display().to_string()), "{message}");
-    assert!(message.contains("\"format\": 2"), "{message}");
+    assert!(message.contains("\"format\": 3"), "{message}");
+}
+
+/// A format-2 `state.json` (every CSID in one file) is refused by name too.
+#[test]
+fn a_format_2_state_file_is_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    std::fs::write(
+        &state,
+        r#"{"format": 2, "next_request_id": 0, "used_otps": [], "compliance": {}, "production": {}, "script": []}"#,
+    )
+    .unwrap();
+    let mut config = SimulatorConfig::for_environment(Environment::Simulation, NOW);
+    config.state_dir = Some(dir.path().to_path_buf());
+    assert_eq!(
+        Simulator::new(config).unwrap_err(),
+        SimulatorError::OutdatedState { path: state }
+    );
 }
 
 #[test]
@@ -237,22 +255,28 @@ fn damaged_state_names_the_file_and_what_was_expected() {
     let message = Simulator::new(config.clone()).unwrap_err().to_string();
     assert!(message.contains("\"format\": 7"), "{message}");
 
-    // Damaged while a simulator is running: the call fails, naming the file.
+    // Damaged while a simulator is running: the call fails, naming the file and line.
     std::fs::remove_file(&state).unwrap();
     let sim = Simulator::new(config).unwrap();
-    std::fs::write(&state, "[]").unwrap();
+    let log = dir.path().join("state.jsonl");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str("[{\"NoSuchChange\": 1}]\n");
+    std::fs::write(&log, text).unwrap();
     let key = PrivateKey::generate(Curve::Secp256k1).unwrap();
-    match sim.compliance_csid(&otp("123456"), &csr_for(Environment::Simulation, &key)) {
-        Err(FatooraError::Connection { reason }) => {
-            assert!(reason.contains(&state.display().to_string()), "{reason}");
-            assert!(reason.contains("expected"), "{reason}");
+    for _ in 0..2 {
+        match sim.compliance_csid(&otp("123456"), &csr_for(Environment::Simulation, &key)) {
+            Err(FatooraError::Connection { reason }) => {
+                assert!(reason.contains(&log.display().to_string()), "{reason}");
+                assert!(reason.contains("expected"), "{reason}");
+                assert!(reason.contains("line 2"), "{reason}");
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
     }
+    std::fs::remove_file(&log).unwrap();
 
     let key_file = dir.path().join("compliance-ca.key");
     std::fs::write(&key_file, "not a key").unwrap();
-    std::fs::remove_file(&state).unwrap();
     let mut config = SimulatorConfig::for_environment(Environment::Simulation, NOW);
     config.state_dir = Some(dir.path().to_path_buf());
     let message = Simulator::new(config).unwrap_err().to_string();
@@ -328,7 +352,7 @@ fn everything_the_simulator_creates_is_private() {
         [
             "compliance-ca.key",
             "production-ca.key",
-            "state.json",
+            "state.jsonl",
             "state.lock"
         ]
         .map(str::to_owned)
