@@ -160,22 +160,14 @@ fn settle(base: &str, token: &str) -> BTreeMap<String, String> {
 /// The production CSIDs the simulated ZATCA issued, by the subject of their
 /// certificate; checks each compliance CSID got at most one.
 fn production_csids_by_subject(db: &Path) -> BTreeMap<String, Vec<String>> {
-    let path = simulator_state(db, "development");
-    let state: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    let issued_for_compliance = state["compliance"]
-        .as_object()
-        .unwrap()
-        .values()
-        .filter(|r| r["production_issued"] == true)
-        .count();
-    let production = state["production"].as_object().unwrap();
+    let issued = zatca_simulator::issued_csids(&simulator_state(db, "development")).unwrap();
     assert_eq!(
-        production.len(),
-        issued_for_compliance,
+        issued.production.len(),
+        issued.compliance_with_production,
         "production CSIDs issued vs compliance CSIDs that got one"
     );
     let mut by_subject: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for token in production.keys() {
+    for token in &issued.production {
         let cert = zatca_cert::Certificate::from_binary_security_token(token).unwrap();
         by_subject
             .entry(cert.subject_name().to_owned())

@@ -277,5 +277,5 @@ pub fn error_codes(answer: &Value) -> Vec<String> {
 pub fn simulator_state(db: &Path, environment: &str) -> PathBuf {
     let mut name = db.file_name().unwrap().to_os_string();
     name.push(".simulator");
-    db.with_file_name(name).join(environment).join("state.json")
+    db.with_file_name(name).join(environment)
 }
