@@ -62,6 +62,9 @@ const USAGE: &str = "usage: service_load [--zatca PATH] [--clients 1,8,32] [--re
   --poll-ms MS      pcsid-status poll interval (default 5)
   --workers N       passed to zatca serve --workers (default: the server's)";
 
+/// The master key of the throwaway database (a load run keeps nothing).
+const MASTER_KEY: &str = "4c6f616420746573742d6f6e6c79206d6173746572206b657920212121212121";
+
 fn parse_args() -> Outcome<Settings> {
     let mut settings = Settings {
         zatca: std::env::var_os("ZATCA_BIN")
@@ -114,6 +117,7 @@ fn admin(zatca: &Path, db: &Path, args: &[&str]) -> Outcome<String> {
         .arg("serve")
         .arg("--db")
         .arg(db)
+        .env("ZATCA_MASTER_KEY", MASTER_KEY)
         .args(args)
         .output()
         .map_err(|e| format!("running {}: {e}", zatca.display()))?;
@@ -136,6 +140,7 @@ impl Server {
     fn start(zatca: &Path, db: &Path, log: &Path, workers: Option<&str>) -> Outcome<Self> {
         let log = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let mut command = Command::new(zatca);
+        command.env("ZATCA_MASTER_KEY", MASTER_KEY);
         command.arg("serve").arg("--db").arg(db).args([
             "--listen",
             "127.0.0.1:0",

@@ -171,6 +171,13 @@ where
     D: DeviceStore + Send + Sync + 'static,
     A: Accounts + Send + Sync + 'static,
 {
+    let Ok(_admitted) = inner.admission.acquire().await else {
+        return refused(
+            Shape::Read,
+            None,
+            refusal(503, entry("ZS503", "the service is stopping")),
+        );
+    };
     let inner = Arc::clone(inner);
     match tokio::task::spawn_blocking(move || f(&inner)).await {
         Ok(response) => response,

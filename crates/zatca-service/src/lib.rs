@@ -255,6 +255,10 @@ pub(crate) struct Inner<D: DeviceStore, A: Accounts> {
     pub(crate) config: Config,
     pub(crate) pool: pool::Pool,
     pub(crate) requests: metrics::RequestCounts,
+    /// Admits the synchronous part of requests a few at a time (twice the
+    /// cores): the rest wait their turn in order instead of time-slicing the
+    /// cores between dozens of threads, which keeps the latency tail short.
+    pub(crate) admission: tokio::sync::Semaphore,
 }
 
 /// The onboarding service over a device store `D` and accounts `A` (one
@@ -301,6 +305,9 @@ where
                 config,
                 pool,
                 requests: metrics::RequestCounts::default(),
+                admission: tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
+                ),
             }),
         })
     }

@@ -72,6 +72,8 @@ pub(crate) fn take_key(
         }),
         (Some((version, check)), Some(key)) => verified(path, key, version, &check).map(Some),
         (None, Some(key)) => {
+            conn.pragma_update(None, "secure_delete", "ON")
+                .map_err(sql_error(path, "sealing the secrets"))?;
             let tx = conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
                 .map_err(sql_error(path, "sealing the secrets"))?;
@@ -253,6 +255,8 @@ impl SqliteStore {
     ) -> Result<usize, StoreError> {
         let store = Self::open_with_master_key(path, old)?;
         let mut conn = store.writer();
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(sql_error(path, "rotating the master key"))?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(sql_error(path, "rotating the master key"))?;
