@@ -607,53 +607,42 @@ where
     }
 }
 
-async fn register_device<D, A>(
-    State(inner): State<Arc<Inner<D, A>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response
-where
-    D: DeviceStore + Send + Sync + 'static,
-    A: Accounts + Send + Sync + 'static,
-{
-    blocking(&inner, move |inner| inner.register(&headers, &body)).await
+/// Axum handlers that run one `Inner` method on the blocking pool, with the
+/// request's headers and its body (`body`) or one path parameter (`path`).
+macro_rules! blocking_route {
+    (body: $name:ident => $method:ident) => {
+        async fn $name<D, A>(
+            State(inner): State<Arc<Inner<D, A>>>,
+            headers: HeaderMap,
+            body: Bytes,
+        ) -> Response
+        where
+            D: DeviceStore + Send + Sync + 'static,
+            A: Accounts + Send + Sync + 'static,
+        {
+            blocking(&inner, move |inner| inner.$method(&headers, &body)).await
+        }
+    };
+    (path: $name:ident => $method:ident) => {
+        async fn $name<D, A>(
+            State(inner): State<Arc<Inner<D, A>>>,
+            Path(parameter): Path<String>,
+            headers: HeaderMap,
+        ) -> Response
+        where
+            D: DeviceStore + Send + Sync + 'static,
+            A: Accounts + Send + Sync + 'static,
+        {
+            blocking(&inner, move |inner| inner.$method(&headers, &parameter)).await
+        }
+    };
 }
 
-async fn generate_csid<D, A>(
-    State(inner): State<Arc<Inner<D, A>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response
-where
-    D: DeviceStore + Send + Sync + 'static,
-    A: Accounts + Send + Sync + 'static,
-{
-    blocking(&inner, move |inner| inner.generate(&headers, &body)).await
-}
-
-async fn renew_pcsid<D, A>(
-    State(inner): State<Arc<Inner<D, A>>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response
-where
-    D: DeviceStore + Send + Sync + 'static,
-    A: Accounts + Send + Sync + 'static,
-{
-    blocking(&inner, move |inner| inner.renew(&headers, &body)).await
-}
-
-async fn pcsid_status<D, A>(
-    State(inner): State<Arc<Inner<D, A>>>,
-    Path(activity_id): Path<String>,
-    headers: HeaderMap,
-) -> Response
-where
-    D: DeviceStore + Send + Sync + 'static,
-    A: Accounts + Send + Sync + 'static,
-{
-    blocking(&inner, move |inner| inner.status(&headers, &activity_id)).await
-}
+blocking_route!(body: register_device => register);
+blocking_route!(body: generate_csid => generate);
+blocking_route!(body: renew_pcsid => renew);
+blocking_route!(path: pcsid_status => status);
+blocking_route!(path: device => show);
 
 async fn devices<D, A>(State(inner): State<Arc<Inner<D, A>>>, headers: HeaderMap) -> Response
 where
@@ -661,18 +650,6 @@ where
     A: Accounts + Send + Sync + 'static,
 {
     blocking(&inner, move |inner| inner.list(&headers)).await
-}
-
-async fn device<D, A>(
-    State(inner): State<Arc<Inner<D, A>>>,
-    Path(device_id): Path<String>,
-    headers: HeaderMap,
-) -> Response
-where
-    D: DeviceStore + Send + Sync + 'static,
-    A: Accounts + Send + Sync + 'static,
-{
-    blocking(&inner, move |inner| inner.show(&headers, &device_id)).await
 }
 
 async fn healthz() -> Response {
