@@ -133,6 +133,64 @@ impl SqliteStore {
         }
     }
 
+    /// Writes `value` into `column` of the row of (device, `generation`) in
+    /// `table`, replacing it. Table and column are this crate's constants.
+    fn put_text(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        record: &DeviceRecord,
+        generation: u32,
+        value: &str,
+    ) -> Result<(), OnboardingError> {
+        let sql = format!(
+            "INSERT INTO {table} (environment, device_id, generation, {column})
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (environment, device_id, generation) DO UPDATE SET
+               {column} = excluded.{column}"
+        );
+        self.writer()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.execute(params![
+                    record.environment.as_str(),
+                    record.device_id.as_str(),
+                    generation,
+                    value
+                ])
+            })
+            .map(drop)
+            .map_err(self.io(&row(table, record, generation)))
+    }
+
+    /// `column` of the row of (device, `generation`) in `table`, if there is one.
+    fn text(
+        &self,
+        table: &'static str,
+        column: &'static str,
+        record: &DeviceRecord,
+        generation: u32,
+    ) -> Result<Option<String>, OnboardingError> {
+        let sql = format!(
+            "SELECT {column} FROM {table}
+             WHERE environment = ?1 AND device_id = ?2 AND generation = ?3"
+        );
+        self.reader()
+            .prepare_cached(&sql)
+            .and_then(|mut s| {
+                s.query_row(
+                    params![
+                        record.environment.as_str(),
+                        record.device_id.as_str(),
+                        generation
+                    ],
+                    |r| r.get(0),
+                )
+                .optional()
+            })
+            .map_err(self.io(&row(table, record, generation)))
+    }
+
     fn missing(&self, context: &str) -> OnboardingError {
         self.corrupt(context, "the row is missing")
     }
@@ -422,48 +480,15 @@ impl DeviceStore for SqliteStore {
         generation: u32,
         csr: &Csr,
     ) -> Result<(), OnboardingError> {
-        let context = row("device_csrs", record, generation);
         let pem = csr.to_pem()?;
-        self.writer()
-            .prepare_cached(
-                "INSERT INTO device_csrs (environment, device_id, generation, csr_pem)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (environment, device_id, generation) DO UPDATE SET
-                   csr_pem = excluded.csr_pem",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    record.environment.as_str(),
-                    record.device_id.as_str(),
-                    generation,
-                    pem
-                ])
-            })
-            .map(drop)
-            .map_err(self.io(&context))
+        self.put_text("device_csrs", "csr_pem", record, generation, &pem)
     }
 
     fn read_csr(&self, record: &DeviceRecord, generation: u32) -> Result<Csr, OnboardingError> {
         let context = row("device_csrs", record, generation);
-        let pem: Option<String> = self
-            .reader()
-            .prepare_cached(
-                "SELECT csr_pem FROM device_csrs
-                 WHERE environment = ?1 AND device_id = ?2 AND generation = ?3",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![
-                        record.environment.as_str(),
-                        record.device_id.as_str(),
-                        generation
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()
-            })
-            .map_err(self.io(&context))?;
-        let pem = pem.ok_or_else(|| self.missing(&context))?;
+        let pem = self
+            .text("device_csrs", "csr_pem", record, generation)?
+            .ok_or_else(|| self.missing(&context))?;
         Csr::parse(pem.as_bytes())
             .map(|(csr, _)| csr)
             .map_err(|e| self.corrupt(&context, e))
@@ -584,23 +609,7 @@ impl DeviceStore for SqliteStore {
             path: self.path().to_path_buf(),
             reason: format!("{context}: {e}"),
         })?;
-        self.writer()
-            .prepare_cached(
-                "INSERT INTO compliance_results (environment, device_id, generation, results)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (environment, device_id, generation) DO UPDATE SET
-                   results = excluded.results",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    record.environment.as_str(),
-                    record.device_id.as_str(),
-                    generation,
-                    json
-                ])
-            })
-            .map(drop)
-            .map_err(self.io(&context))
+        self.put_text("compliance_results", "results", record, generation, &json)
     }
 
     fn read_results(
@@ -609,24 +618,7 @@ impl DeviceStore for SqliteStore {
         generation: u32,
     ) -> Result<Vec<StepResult>, OnboardingError> {
         let context = row("compliance_results", record, generation);
-        let json: Option<String> = self
-            .reader()
-            .prepare_cached(
-                "SELECT results FROM compliance_results
-                 WHERE environment = ?1 AND device_id = ?2 AND generation = ?3",
-            )
-            .and_then(|mut s| {
-                s.query_row(
-                    params![
-                        record.environment.as_str(),
-                        record.device_id.as_str(),
-                        generation
-                    ],
-                    |r| r.get(0),
-                )
-                .optional()
-            })
-            .map_err(self.io(&context))?;
+        let json = self.text("compliance_results", "results", record, generation)?;
         match json {
             None => Ok(Vec::new()),
             Some(json) => serde_json::from_str(&json).map_err(|e| self.corrupt(&context, e)),
