@@ -584,13 +584,19 @@ impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
         let _lock = self.store.lock_device(id)?;
+        let record = self.load_without_pcsid(id)?;
+        self.generate_locked(record, otp, now)
+    }
+
+    /// The device, under its lock, unless it has its PCSID already (`6002`).
+    fn load_without_pcsid(&self, id: &DeviceId) -> Result<DeviceRecord, OnboardingError> {
         let record = self.load_locked(id)?;
         if record.current.production_csid {
             return Err(OnboardingError::PcsidAlreadyGenerated {
                 device_id: id.clone(),
             });
         }
-        self.generate_locked(record, otp, now)
+        Ok(record)
     }
 
     /// The CSID and PCSID activity of a device without a PCSID; under the lock.
@@ -628,12 +634,7 @@ impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
         now: UnixTime,
     ) -> Result<Activity, OnboardingError> {
         let _lock = self.store.lock_device(id)?;
-        let mut record = self.load_locked(id)?;
-        if record.current.production_csid {
-            return Err(OnboardingError::PcsidAlreadyGenerated {
-                device_id: id.clone(),
-            });
-        }
+        let mut record = self.load_without_pcsid(id)?;
         self.begin_generate(&mut record, otp, now)
     }
 
