@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{finish, json, sample, spawn_zatca, stdout, testdata, text, zatca};
+use common::{
+    finish, json, sample, spawn_zatca, stdout, testdata, text, unsigned_sdk_sample, zatca,
+};
 use serde_json::Value;
 
 /// A store with one device onboarded in development; its folder and id.
@@ -25,30 +27,12 @@ fn onboarded(dir: &Path) -> (PathBuf, String) {
 
 /// The SDK's simplified invoice without its signature parts, written to `dir`.
 fn unsigned_invoice(dir: &Path) -> PathBuf {
-    let mut xml = std::fs::read_to_string(testdata(
-        "invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml",
-    ))
-    .unwrap();
-    for (open, close, marker) in [
-        (
-            "<ext:UBLExtensions",
-            "</ext:UBLExtensions>",
-            "<ext:UBLExtensions",
-        ),
-        ("<cac:Signature>", "</cac:Signature>", "<cac:Signature>"),
-        (
-            "<cac:AdditionalDocumentReference>",
-            "</cac:AdditionalDocumentReference>",
-            "<cbc:ID>QR</cbc:ID>",
-        ),
-    ] {
-        let m = xml.find(marker).unwrap();
-        let start = xml[..m + marker.len()].rfind(open).unwrap();
-        let end = start + xml[start..].find(close).unwrap() + close.len();
-        xml.replace_range(start..end, "");
-    }
     let path = dir.join("unsigned.xml");
-    std::fs::write(&path, xml).unwrap();
+    std::fs::write(
+        &path,
+        unsigned_sdk_sample("Simplified/Invoice/Simplified_Invoice"),
+    )
+    .unwrap();
     path
 }
 

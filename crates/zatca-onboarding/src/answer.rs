@@ -10,10 +10,22 @@
 //! | pcsid-status | [`PcsidStatusAnswer`] `{ActivityType, Status, CreatedAt, UpdatedAt, CompletedAt, RequestMetaInfo, ResponseInfo, ErrorList}` | `IN_PROGRESS`, `SUCCEEDED` or `FAILED` |
 //!
 //! `SUCCEEDED` belongs to the activity only: the POSTs never answer it.
+//!
+//! The other provider's synchronous register call answers [`DeviceAnswer`],
+//! camelCase as its page has it: `{deviceId, csid, CSR, privateKey?,
+//! secret?, invoiceType, status, errorList}`, `status` `Success` or `Failed`
+//! (see [`crate::custody`] for when the key and secret appear). The invoice
+//! routes answer [`InvoiceAnswer`] `{icv, pih, invoiceHash, uuid, qr,
+//! signedInvoice}`.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
 
+use serde::{Deserialize, Serialize, Serializer};
+use zeroize::Zeroizing;
+
+use crate::custody::Onboarded;
 use crate::error::{ErrorEntry, OnboardingError};
+use crate::invoices::InvoiceRecord;
 use crate::lifecycle::Registered;
 use crate::model::{Activity, ActivityId, ActivityStatus, ActivityStep, DeviceId};
 use zatca_types::{SeedCode, UnixTime};
@@ -206,6 +218,137 @@ impl PcsidStatusAnswer {
                 failed_step: activity.failed_step,
             },
             error_list: activity.error_list.clone(),
+        }
+    }
+}
+
+/// `Success` or `Failed`: the status of the other provider's register call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeviceAnswerStatus {
+    /// The device has its production CSID; the answer carries it.
+    Success,
+    /// No production CSID was produced; `errorList` says why.
+    Failed,
+}
+
+/// The answer of the other provider's register call (`POST /devices`).
+/// The key and the secret are zeroized on drop and never in `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceAnswer {
+    /// The device; `null` when the registration itself failed.
+    pub device_id: Option<DeviceId>,
+    /// The production CSID (ZATCA's `binarySecurityToken`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csid: Option<String>,
+    /// The CSR (base64 of its PEM).
+    #[serde(rename = "CSR", skip_serializing_if = "Option::is_none")]
+    pub csr: Option<String>,
+    /// The private key (SEC 1 PEM): `Xml`/`Pdf` devices, once.
+    #[serde(serialize_with = "expose", skip_serializing_if = "Option::is_none")]
+    pub private_key: Option<Zeroizing<String>>,
+    /// The production CSID's secret: `Xml`/`Pdf` devices, once.
+    #[serde(serialize_with = "expose", skip_serializing_if = "Option::is_none")]
+    pub secret: Option<Zeroizing<String>>,
+    /// `Simplified`, `Standard` or `Both` (`InvoiceTypes::name`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoice_type: Option<&'static str>,
+    /// `Success` or `Failed`.
+    pub status: DeviceAnswerStatus,
+    /// Errors, and the warning `6002` for a device onboarded before.
+    pub error_list: Vec<ErrorEntry>,
+}
+
+/// Writes a secret the contract requires in the answer.
+fn expose<S: Serializer>(value: &Option<Zeroizing<String>>, s: S) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(secret) => s.serialize_str(secret),
+        None => s.serialize_none(),
+    }
+}
+
+impl fmt::Debug for DeviceAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeviceAnswer")
+            .field("device_id", &self.device_id)
+            .field("status", &self.status)
+            .field("invoice_type", &self.invoice_type)
+            .field("error_list", &self.error_list)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DeviceAnswer {
+    /// The answer for an onboarded device.
+    pub fn of(onboarded: Onboarded) -> Self {
+        let (private_key, secret) = match onboarded.handed_over {
+            Some(h) => (Some(h.private_key_pem), Some(h.secret)),
+            None => (None, None),
+        };
+        let error_list = if onboarded.existing {
+            vec![ErrorEntry::seed(SeedCode::DeviceExists)]
+        } else {
+            Vec::new()
+        };
+        Self {
+            device_id: Some(onboarded.device_id),
+            csid: Some(onboarded.csid),
+            csr: Some(onboarded.csr_base64),
+            private_key,
+            secret,
+            invoice_type: onboarded.invoice_types.name(),
+            status: DeviceAnswerStatus::Success,
+            error_list,
+        }
+    }
+
+    /// A `Failed` answer with `entries`, for `device_id` when it is known.
+    pub fn failed(device_id: Option<&DeviceId>, entries: Vec<ErrorEntry>) -> Self {
+        Self {
+            device_id: device_id.cloned(),
+            csid: None,
+            csr: None,
+            private_key: None,
+            secret: None,
+            invoice_type: None,
+            status: DeviceAnswerStatus::Failed,
+            error_list: entries,
+        }
+    }
+}
+
+/// A signed document of a device's chain, as the invoice routes answer it:
+/// `{icv, pih, invoiceHash, uuid, qr, signedInvoice}`, the signed XML in
+/// base64 (standard base64 with padding).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvoiceAnswer {
+    /// Its invoice counter value.
+    pub icv: u64,
+    /// The previous invoice hash it carries (base64).
+    pub pih: String,
+    /// Its invoice hash (base64): the next document's PIH.
+    pub invoice_hash: String,
+    /// Its `cbc:UUID`.
+    pub uuid: String,
+    /// Its QR code (base64 of the TLV).
+    pub qr: String,
+    /// The signed document, base64 of its UTF-8 XML.
+    pub signed_invoice: String,
+}
+
+impl InvoiceAnswer {
+    /// The answer for a committed document.
+    pub fn of(invoice: &InvoiceRecord) -> Self {
+        use base64::Engine as _;
+        Self {
+            icv: invoice.icv,
+            pih: invoice.pih.clone(),
+            invoice_hash: invoice.invoice_hash.clone(),
+            uuid: invoice.uuid.clone(),
+            qr: invoice.qr.clone(),
+            signed_invoice: base64::engine::general_purpose::STANDARD
+                .encode(invoice.signed_invoice.as_bytes()),
         }
     }
 }

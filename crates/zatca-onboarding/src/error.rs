@@ -240,6 +240,15 @@ pub enum OnboardingError {
     },
     /// `ZO054`: an idempotency key is not 1 to 255 visible ASCII characters.
     BadIdempotencyKey,
+    /// `ZO055`: the device was registered with invoice format `Xml` or
+    /// `Pdf`: its caller keeps the key and manages the ICV and PIH, so the
+    /// service does not sign for it (two counters would fork the chain).
+    CallerManagedChain {
+        /// The device.
+        device_id: DeviceId,
+        /// Its invoice format.
+        format: zatca_profile::InvoiceFormat,
+    },
     /// A step of an activity failed; the activity is recorded as `FAILED`.
     ActivityFailed {
         /// The activity's id (for `device status`).
@@ -297,6 +306,7 @@ impl OnboardingError {
             Self::IdempotencyKeyReused { .. } => "ZO052".to_owned(),
             Self::UnknownInvoice { .. } => "ZO053".to_owned(),
             Self::BadIdempotencyKey => "ZO054".to_owned(),
+            Self::CallerManagedChain { .. } => "ZO055".to_owned(),
             Self::ActivityFailed { .. } => "ZO000".to_owned(),
         }
     }
@@ -314,9 +324,9 @@ impl OnboardingError {
             Self::UnknownDevice { .. }
             | Self::UnknownActivity { .. }
             | Self::UnknownInvoice { .. } => ErrorKind::NotFound,
-            Self::NoProductionCsid { .. } | Self::IdempotencyKeyReused { .. } => {
-                ErrorKind::Conflict
-            }
+            Self::NoProductionCsid { .. }
+            | Self::IdempotencyKeyReused { .. }
+            | Self::CallerManagedChain { .. } => ErrorKind::Conflict,
             Self::PcsidAlreadyGenerated { .. }
             | Self::PcsidNotGenerated { .. }
             | Self::WrongState { .. }
@@ -596,6 +606,10 @@ impl fmt::Display for OnboardingError {
             Self::BadIdempotencyKey => write!(
                 f,
                 "the idempotency key must be 1 to 255 visible ASCII characters"
+            ),
+            Self::CallerManagedChain { device_id, format } => write!(
+                f,
+                "device {device_id} was registered with invoice format {format}: its caller manages the invoice counter and hash and signs its own documents; only devices of format Model sign here"
             ),
         }
     }

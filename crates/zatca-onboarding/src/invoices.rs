@@ -18,6 +18,7 @@
 
 use serde::{Deserialize, Serialize};
 use zatca_cert::UnixTime;
+use zatca_profile::InvoiceFormat;
 use zatca_ubl::{InvoiceSigner, SigningTime, write_chain_references};
 
 use crate::device_store::DeviceStore;
@@ -129,6 +130,7 @@ fn committed(
 /// refused (`ZO052`).
 ///
 /// Refused before anything is written: an unknown device (`ZO003`), one
+/// whose caller manages its chain (invoice format `Xml`/`Pdf`, `ZO055`), one
 /// without a production CSID (`ZO051`) or in a state that does not sign
 /// (`ZO006`), a document that is signed already or cannot be signed
 /// (`ZO050`).
@@ -164,6 +166,12 @@ pub fn sign_invoice(
         });
     }
 
+    if let Some(format @ (InvoiceFormat::Xml | InvoiceFormat::Pdf)) = record.invoice_format {
+        return Err(OnboardingError::CallerManagedChain {
+            device_id: id.clone(),
+            format,
+        });
+    }
     if !record.current.production_csid {
         return Err(OnboardingError::NoProductionCsid {
             device_id: id.clone(),
@@ -218,7 +226,15 @@ pub fn sign_invoice(
 }
 
 /// An idempotency key is 1 to [`MAX_IDEMPOTENCY_KEY_LEN`] visible ASCII characters.
-fn check_idempotency_key(key: &str) -> Result<(), OnboardingError> {
+/// Checks an idempotency key: 1 to [`MAX_IDEMPOTENCY_KEY_LEN`] visible
+/// ASCII characters (`ZO054` otherwise).
+///
+/// ```
+/// use zatca_onboarding::check_idempotency_key;
+/// assert!(check_idempotency_key("till-7/2026-12-01/0042").is_ok());
+/// assert!(check_idempotency_key("two words").is_err());
+/// ```
+pub fn check_idempotency_key(key: &str) -> Result<(), OnboardingError> {
     if key.is_empty()
         || key.len() > MAX_IDEMPOTENCY_KEY_LEN
         || !key.bytes().all(|b| b.is_ascii_graphic())

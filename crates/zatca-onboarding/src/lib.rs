@@ -61,6 +61,7 @@
 //! | `ZO052` | LOCAL | sign: the idempotency key was used for another document |
 //! | `ZO053` | LOCAL | no signed document with this ICV |
 //! | `ZO054` | LOCAL | malformed idempotency key |
+//! | `ZO055` | LOCAL | sign: the device's invoice format is `Xml` or `Pdf` (its caller manages the chain) |
 //! | `ZO040` / `ZO041` | LOCAL | a store file could not be read or written / is damaged |
 //! | `ZO042` | LOCAL | a device key is encrypted and `ZATCA_KEY_PASSPHRASE` is missing or wrong |
 //! | `Invalid-OTP`, `Missing-OTP`, `Invalid-CSR`, `Missing-ComplianceSteps`, `Invalid-CurrentCCSID`, `Denied-by-Policy-Module` (template of another environment), `certificate-permissions`, `Already-Issued` | ZATCA | ZATCA's refusals, classified by [`zatca_fatoora::ErrorKind`]; other refusals keep ZATCA's code, or `HTTP-<status>` |
@@ -90,7 +91,8 @@
 //! certificate pre-flight; `zatca-fatoora` the API contract and CSIDs; `zatca-sign` the first PIH;
 //! `zatca-ubl` the compliance sample documents and the chained documents' ICV, PIH and signature);
 //! `serde`/`serde_json` for the store files and answers; `zeroize` for the
-//! serialized CSID secrets.
+//! serialized CSID secrets and the handed-over keys; `base64` for the signed
+//! documents of the invoice answers.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input, which is untrusted (files, requests,
 // ZATCA's answers): these are denied outside tests;
@@ -106,6 +108,7 @@
 )]
 
 mod answer;
+pub mod custody;
 mod device_store;
 mod error;
 mod invoices;
@@ -115,16 +118,17 @@ mod samples;
 pub mod store;
 
 pub use answer::{
-    ACTIVITY_TYPE, AnswerStatus, CsidAnswer, PcsidStatusAnswer, RegisterAnswer, RequestMetaInfo,
-    ResponseInfo,
+    ACTIVITY_TYPE, AnswerStatus, CsidAnswer, DeviceAnswer, DeviceAnswerStatus, InvoiceAnswer,
+    PcsidStatusAnswer, RegisterAnswer, RequestMetaInfo, ResponseInfo,
 };
+pub use custody::{HandedOver, Onboarded};
 pub use device_store::DeviceStore;
 pub use error::{
     AMBIGUITY_HINT, CsidKind, ErrorEntry, ErrorKind, ErrorSource, FailedStep, OnboardingError,
 };
 pub use invoices::{
-    ChainView, ChainedInvoice, InvoiceRecord, MAX_IDEMPOTENCY_KEY_LEN, chain_view, load_invoice,
-    sign_invoice,
+    ChainView, ChainedInvoice, InvoiceRecord, MAX_IDEMPOTENCY_KEY_LEN, chain_view,
+    check_idempotency_key, load_invoice, sign_invoice,
 };
 pub use lifecycle::{
     DEVELOPER_PORTAL_OTP, DeviceList, Onboarding, Options, Registered, Registration, RenewKey,

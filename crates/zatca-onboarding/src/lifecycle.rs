@@ -294,6 +294,7 @@ impl<F: Fatoora, D: SampleDocuments, S: DeviceStore> Onboarding<F, D, S> {
             egs_serial: profile.egs_serial().clone(),
             common_name: profile.common_name().to_string(),
             invoice_types: profile.invoice_types(),
+            invoice_format: profile.invoice_format(),
             state: DeviceState::Registered,
             current: Generation {
                 number: 1,

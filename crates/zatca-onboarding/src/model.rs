@@ -3,7 +3,7 @@
 //! `PcsidGenerationActivityId`, `ErrorList`).
 
 use serde::{Deserialize, Serialize};
-use zatca_profile::{EgsSerial, Environment, InvoiceTypes, Vat};
+use zatca_profile::{EgsSerial, Environment, InvoiceFormat, InvoiceTypes, Vat};
 use zatca_types::ComplianceStep;
 
 use crate::error::ErrorEntry;
@@ -113,6 +113,11 @@ pub struct DeviceRecord {
     pub common_name: String,
     /// TSXY.
     pub invoice_types: InvoiceTypes,
+    /// Who keeps the key and manages the invoice chain, when the request said
+    /// (`InvoiceFormat`): `Xml`/`Pdf` the caller, `Model` this store. `None`
+    /// (a request without it) signs here like `Model`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_format: Option<InvoiceFormat>,
     /// Lifecycle state.
     pub state: DeviceState,
     /// The current generation (key, CSR, CSIDs in use).

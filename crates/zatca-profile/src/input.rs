@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::error::{ErrorCode, ValidationError, ValidationErrors};
 use crate::otp::Otp;
+use crate::values::EgsSerial;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The largest request accepted, checked before parsing (1 MiB).
@@ -284,6 +285,25 @@ impl RequestInput {
     /// Takes the OTP out of the request.
     pub fn take_otp(&mut self) -> Option<Otp> {
         self.otp.take()
+    }
+
+    /// Completes a plain EGS serial ([`EgsSerial::complete`]) with the
+    /// solution and model of the service that registers it; a value already
+    /// in ZATCA's `1-…|2-…|3-…` form (or none) is left as it is, and
+    /// validation reports what is wrong with it.
+    ///
+    /// ```
+    /// use zatca_profile::{Field, InputShape, RequestInput};
+    /// let mut input = RequestInput::new(InputShape::Provider).with(Field::EgsSerial, "SN123456789");
+    /// input.complete_egs_serial("zatca", "0.1.0");
+    /// assert_eq!(input.get(Field::EgsSerial), Some("1-zatca|2-0.1.0|3-SN123456789"));
+    /// ```
+    pub fn complete_egs_serial(&mut self, solution: &str, model: &str) {
+        if let Some(value) = self.values.get_mut(&Field::EgsSerial)
+            && let Some(completed) = EgsSerial::complete(value, solution, model)
+        {
+            *value = completed;
+        }
     }
 
     pub(crate) fn problems(&self) -> &[(Option<Field>, ValidationError)] {

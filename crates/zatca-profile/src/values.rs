@@ -198,6 +198,26 @@ impl EgsSerial {
         Ok(serial)
     }
 
+    /// ZATCA's form of a plain serial: `1-<solution>|2-<model>|3-<serial>`.
+    /// The other provider's register request documents its `egsSerialNumber`
+    /// only as "a unique string identifier assigned to each device", while
+    /// ZATCA's CSR needs the three parts, so a service completes it with its
+    /// own solution name and model (version). `None` when `serial` needs no
+    /// completion: it is blank, starts with `1-` or holds a `|` (it is meant
+    /// to be in ZATCA's form already, right or wrong).
+    ///
+    /// ```
+    /// use zatca_profile::EgsSerial;
+    /// assert_eq!(EgsSerial::complete("SN123456789", "zatca", "0.1.0").as_deref(), Some("1-zatca|2-0.1.0|3-SN123456789"));
+    /// assert_eq!(EgsSerial::complete("1-TST|2-TST|3-1", "zatca", "0.1.0"), None);
+    /// assert_eq!(EgsSerial::complete("  ", "zatca", "0.1.0"), None);
+    /// ```
+    pub fn complete(serial: &str, solution: &str, model: &str) -> Option<String> {
+        let serial = serial.trim();
+        (!serial.is_empty() && !serial.starts_with("1-") && !serial.contains('|'))
+            .then(|| format!("1-{solution}|2-{model}|3-{serial}"))
+    }
+
     /// Finds a split matching the SDK's `1-(.+)\|2-(.+)\|3-(.+)` (Java `.`
     /// excludes line terminators). The first `|2-` and the last `|3-` give a
     /// match whenever any split does.
@@ -308,6 +328,31 @@ impl InvoiceTypes {
         Ok(Self(bits))
     }
 
+    /// The name the other provider's register response gives the types
+    /// (`invoiceType`): `Standard` (T only), `Simplified` (S only) or `Both`
+    /// (T and S; the reserved X and Y do not change the name); `None` for
+    /// types with neither T nor S (`0010`), which that enum cannot name. Its response
+    /// table swaps the descriptions of `Simplified` and `Standard`; the names
+    /// follow the request side's meaning, as [`Self::parse`] reads them.
+    ///
+    /// ```
+    /// use zatca_profile::{InvoiceTypes, ValidationProfile};
+    /// let name = |tsxy| InvoiceTypes::parse(tsxy, ValidationProfile::Sdk).map(|t| t.name());
+    /// assert_eq!(name("1000")?, Some("Standard"));
+    /// assert_eq!(name("0100")?, Some("Simplified"));
+    /// assert_eq!(name("1101")?, Some("Both"));
+    /// assert_eq!(name("0010")?, None);
+    /// # Ok::<(), zatca_profile::ValidationError>(())
+    /// ```
+    pub const fn name(&self) -> Option<&'static str> {
+        match (self.standard(), self.simplified()) {
+            (true, false) => Some("Standard"),
+            (false, true) => Some("Simplified"),
+            (true, true) => Some("Both"),
+            (false, false) => None,
+        }
+    }
+
     /// The four characters, e.g. `1100`.
     pub fn as_str(&self) -> &'static str {
         TSXY.get(usize::from(self.0 & 0x0f))
@@ -394,6 +439,7 @@ deserialize_by_parse!(
     Vat => Vat::parse,
     EgsSerial => |s| EgsSerial::parse(s, ValidationProfile::Sdk),
     InvoiceTypes => |s| InvoiceTypes::parse(s, ValidationProfile::Sdk),
+    InvoiceFormat => str::parse,
 );
 
 impl zatca_types::DocumentKinds for InvoiceTypes {

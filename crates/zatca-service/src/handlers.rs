@@ -14,9 +14,9 @@ use axum::routing::{get, post};
 use serde::Serialize;
 use serde_json::json;
 use zatca_onboarding::{
-    ActivityStatus, AnswerStatus, CsidAnswer, DeviceId, DeviceRecord, DeviceStore, ErrorEntry,
-    ErrorSource, OnboardingError, PcsidStatusAnswer, RegisterAnswer, Registered, Registration,
-    RenewKey, list_devices, show_device,
+    ActivityStatus, AnswerStatus, CsidAnswer, DeviceAnswer, DeviceId, DeviceRecord, DeviceStore,
+    ErrorEntry, ErrorKind, ErrorSource, InvoiceAnswer, OnboardingError, PcsidStatusAnswer,
+    RegisterAnswer, Registered, Registration, RenewKey, list_devices, show_device,
 };
 use zatca_profile::{Otp, Vat};
 use zatca_store_sqlite::{Accounts, Role, User};
@@ -43,8 +43,10 @@ where
             "/onboarding/{ActivityId}/pcsid-status",
             get(pcsid_status::<D, A>),
         )
-        .route("/devices", get(devices::<D, A>))
+        .route("/devices", get(devices::<D, A>).post(create_device::<D, A>))
         .route("/devices/{DeviceId}", get(device::<D, A>))
+        .route("/devices/{DeviceId}/invoices", post(sign_invoice::<D, A>))
+        .route("/devices/{DeviceId}/invoices/{icv}", get(invoice::<D, A>))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text::<D, A>))
         .route("/openapi.json", get(openapi::<D, A>))
@@ -137,6 +139,10 @@ enum Shape {
     Register,
     Csid,
     Read,
+    /// `POST /devices`: the other provider's `{deviceId, status: Failed, errorList}`.
+    Device,
+    /// The invoice routes: `{errorList}`, camelCase like their answers.
+    Invoice,
 }
 
 fn refused(shape: Shape, device_id: Option<&DeviceId>, refusal: Refusal) -> Response {
@@ -160,6 +166,23 @@ fn refused(shape: Shape, device_id: Option<&DeviceId>, refusal: Refusal) -> Resp
             },
         ),
         Shape::Read => json_response(refusal.status, &json!({ "ErrorList": refusal.entries })),
+        Shape::Device => json_response(
+            refusal.status,
+            &DeviceAnswer::failed(device_id, refusal.entries),
+        ),
+        Shape::Invoice => json_response(refusal.status, &json!({ "errorList": refusal.entries })),
+    }
+}
+
+/// The status of a lifecycle error on the invoice routes: as [`status_of`],
+/// but an unknown device or ICV is 404 and a state that refuses the
+/// signature (no PCSID, a caller-managed chain, a reused idempotency key)
+/// is 409.
+fn invoice_status(e: &OnboardingError) -> u16 {
+    match e.kind() {
+        ErrorKind::NotFound => 404,
+        ErrorKind::Conflict => 409,
+        kind => status_of(kind),
     }
 }
 
@@ -178,6 +201,20 @@ where
             refusal(503, entry("ZS503", "the service is stopping")),
         );
     };
+    unadmitted(inner, f).await
+}
+
+/// [`blocking`] without waiting for admission: for a call that spends its
+/// time waiting for ZATCA (a whole onboarding), which would hold an
+/// admission slot away from the quick requests for seconds.
+async fn unadmitted<D, A>(
+    inner: &Arc<Inner<D, A>>,
+    f: impl FnOnce(&Inner<D, A>) -> Response + Send + 'static,
+) -> Response
+where
+    D: DeviceStore + Send + Sync + 'static,
+    A: Accounts + Send + Sync + 'static,
+{
     let inner = Arc::clone(inner);
     match tokio::task::spawn_blocking(move || f(&inner)).await {
         Ok(response) => response,
@@ -346,23 +383,10 @@ where
             Ok(read) => read,
             Err(refusal) => return refused(shape, None, refusal),
         };
-        match self.covers(&caller.vat, profile.vat()) {
-            Ok(true) => {}
-            Ok(false) => {
-                return refused(
-                    shape,
-                    None,
-                    refusal(
-                        403,
-                        entry(
-                            "ZS007",
-                            "the request's VAT is neither the vat header's VAT nor a member of that group VAT",
-                        )
-                        .at("OrganizationDetails.Vat"),
-                    ),
-                );
-            }
-            Err(refusal) => return refused(shape, None, refusal),
+        if let Err(refusal) =
+            self.body_vat_covered(&caller, profile.vat(), "OrganizationDetails.Vat")
+        {
+            return refused(shape, None, refusal);
         }
         let now = self.engine.now();
         let registration: Registration =
@@ -568,6 +592,196 @@ where
         }
     }
 
+    /// Refuses `ZS007` unless the header's VAT covers the body's.
+    fn body_vat_covered(&self, caller: &Caller, vat: &Vat, path: &str) -> Result<(), Refusal> {
+        if self.covers(&caller.vat, vat)? {
+            return Ok(());
+        }
+        Err(refusal(
+            403,
+            entry(
+                "ZS007",
+                "the request's VAT is neither the vat header's VAT nor a member of that group VAT",
+            )
+            .at(path),
+        ))
+    }
+
+    /// `Err(running)` when the device's CSID and PCSID activity is in progress.
+    fn activity_in_progress(&self, id: &DeviceId) -> Result<Option<ActivityId>, OnboardingError> {
+        let store = self.engine.onboarding.store();
+        let Some(record) = store.load_device_in(self.config.environment, id)? else {
+            return Ok(None);
+        };
+        if record.current.production_csid {
+            return Ok(None);
+        }
+        let Some(last) = &record.last_activity_id else {
+            return Ok(None);
+        };
+        let activity = store.load_activity(last)?;
+        Ok((activity.status == ActivityStatus::InProgress).then_some(activity.activity_id))
+    }
+
+    /// `POST /devices`: the other provider's register call, synchronous.
+    fn onboard(&self, headers: &HeaderMap, body: &[u8]) -> Response {
+        let shape = Shape::Device;
+        let caller = match self.authorize(headers, Access::Admin) {
+            Ok(caller) => caller,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        let environment = self.config.environment;
+        let egs = request::EgsCompletion {
+            solution: &self.config.egs_solution,
+            model: &self.config.egs_model,
+        };
+        let request::DeviceBody {
+            input,
+            profile,
+            otp,
+        } = match request::device_body(body, environment, self.engine.onboarding.options(), egs) {
+            Ok(read) => read,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        if let Err(refusal) = self.body_vat_covered(&caller, profile.vat(), "Organization.Vat") {
+            return refused(shape, None, refusal);
+        }
+        let id = DeviceId::derive(
+            environment,
+            profile.vat().as_str(),
+            profile.egs_serial().as_str(),
+        );
+        // A register-device activity of the same device still running: this
+        // call would start a second one.
+        match self.activity_in_progress(&id) {
+            Ok(None) => {}
+            Ok(Some(running)) => {
+                let mut answer = DeviceAnswer::failed(
+                    Some(&id),
+                    vec![entry(
+                        "ZS020",
+                        format!(
+                            "the device's CSID and PCSID activity {running} is still in progress: poll its pcsid-status"
+                        ),
+                    )],
+                );
+                answer.device_id = Some(id);
+                return json_response(400, &answer);
+            }
+            Err(e) => return refused(shape, Some(&id), Refusal::of(&e)),
+        }
+        let now = self.engine.now();
+        let result = self
+            .engine
+            .onboarding
+            .onboard_device(&input, Some(environment), &otp, now);
+        match result {
+            Ok(onboarded) => {
+                tracing::info!(
+                    target: "zatca_service::http",
+                    user = %caller.user.name,
+                    device_id = %onboarded.device_id,
+                    existing = onboarded.existing,
+                    invoice_format = onboarded.invoice_format.map_or("", |f| f.as_str()),
+                    "devices"
+                );
+                json_response(200, &DeviceAnswer::of(onboarded))
+            }
+            Err(e) => {
+                // The device exists once its registration passed, even when
+                // its activity failed: the answer names it.
+                let known = match &e {
+                    OnboardingError::Invalid(_) => None,
+                    _ => Some(&id),
+                };
+                let known = known.filter(|id| {
+                    self.engine
+                        .onboarding
+                        .store()
+                        .load_device_in(environment, id)
+                        .is_ok_and(|found| found.is_some())
+                });
+                json_response(
+                    status_of(e.kind()),
+                    &DeviceAnswer::failed(known, e.entries()),
+                )
+            }
+        }
+    }
+
+    /// The device of an invoice route's `{DeviceId}`, visible to the caller: 404 otherwise.
+    fn invoice_device(&self, caller: &Caller, device_id: &str) -> Result<DeviceId, Refusal> {
+        let not_found = |refusal: Refusal| Refusal {
+            status: if refusal.status == 400 {
+                404
+            } else {
+                refusal.status
+            },
+            ..refusal
+        };
+        let id = request::device_id(device_id).map_err(not_found)?;
+        self.visible_device(caller, &id).map_err(not_found)?;
+        Ok(id)
+    }
+
+    /// `POST /devices/{DeviceId}/invoices`: the next document of the device's chain.
+    fn sign(&self, headers: &HeaderMap, device_id: &str, body: &[u8]) -> Response {
+        let shape = Shape::Invoice;
+        let caller = match self.authorize(headers, Access::Admin) {
+            Ok(caller) => caller,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        let id = match self.invoice_device(&caller, device_id) {
+            Ok(id) => id,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        let key = match request::idempotency_key(headers) {
+            Ok(key) => key,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        let unsigned = match request::invoice_body(headers, body) {
+            Ok(xml) => xml,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        match self
+            .engine
+            .onboarding
+            .sign_invoice(&id, &unsigned, key.as_deref(), self.engine.now())
+        {
+            Ok(signed) => {
+                let mut response = json_response(200, &InvoiceAnswer::of(&signed.invoice));
+                if signed.replayed {
+                    response
+                        .headers_mut()
+                        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+                }
+                response
+            }
+            Err(e) => json_response(invoice_status(&e), &json!({ "errorList": e.entries() })),
+        }
+    }
+
+    /// `GET /devices/{DeviceId}/invoices/{icv}`: a committed document again.
+    fn invoice(&self, headers: &HeaderMap, device_id: &str, icv: &str) -> Response {
+        let shape = Shape::Invoice;
+        let caller = match self.authorize(headers, Access::Read) {
+            Ok(caller) => caller,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        let id = match self.invoice_device(&caller, device_id) {
+            Ok(id) => id,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        let icv = match request::icv(icv) {
+            Ok(icv) => icv,
+            Err(refusal) => return refused(shape, None, refusal),
+        };
+        match self.engine.onboarding.invoice(&id, icv) {
+            Ok(invoice) => json_response(200, &InvoiceAnswer::of(&invoice)),
+            Err(e) => json_response(invoice_status(&e), &json!({ "errorList": e.entries() })),
+        }
+    }
+
     fn metrics(&self) -> Response {
         let store = self.engine.onboarding.store();
         let mut figures = metrics::StoreFigures {
@@ -643,6 +857,46 @@ blocking_route!(body: generate_csid => generate);
 blocking_route!(body: renew_pcsid => renew);
 blocking_route!(path: pcsid_status => status);
 blocking_route!(path: device => show);
+
+async fn create_device<D, A>(
+    State(inner): State<Arc<Inner<D, A>>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response
+where
+    D: DeviceStore + Send + Sync + 'static,
+    A: Accounts + Send + Sync + 'static,
+{
+    unadmitted(&inner, move |inner| inner.onboard(&headers, &body)).await
+}
+
+async fn sign_invoice<D, A>(
+    State(inner): State<Arc<Inner<D, A>>>,
+    Path(device_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response
+where
+    D: DeviceStore + Send + Sync + 'static,
+    A: Accounts + Send + Sync + 'static,
+{
+    blocking(&inner, move |inner| inner.sign(&headers, &device_id, &body)).await
+}
+
+async fn invoice<D, A>(
+    State(inner): State<Arc<Inner<D, A>>>,
+    Path((device_id, icv)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response
+where
+    D: DeviceStore + Send + Sync + 'static,
+    A: Accounts + Send + Sync + 'static,
+{
+    blocking(&inner, move |inner| {
+        inner.invoice(&headers, &device_id, &icv)
+    })
+    .await
+}
 
 async fn devices<D, A>(State(inner): State<Arc<Inner<D, A>>>, headers: HeaderMap) -> Response
 where

@@ -156,6 +156,10 @@ pub struct Config {
     pub options: Options,
     /// The time.
     pub clock: Clock,
+    /// Part 1 (solution) of a plain EGS serial completed by `POST /devices`.
+    pub egs_solution: String,
+    /// Part 2 (model) of a plain EGS serial completed by `POST /devices`.
+    pub egs_model: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -165,12 +169,16 @@ impl std::fmt::Debug for Config {
             .field("base_path", &self.base_path)
             .field("workers", &self.workers)
             .field("queue_capacity", &self.queue_capacity)
+            .field("egs_solution", &self.egs_solution)
+            .field("egs_model", &self.egs_model)
             .finish_non_exhaustive()
     }
 }
 
 impl Config {
-    /// 4 workers, room for 256 queued activities, no base path, the system clock.
+    /// 4 workers, room for 256 queued activities, no base path, the system
+    /// clock, plain EGS serials completed as [`DEFAULT_EGS_SOLUTION`] and
+    /// [`DEFAULT_EGS_MODEL`].
     pub fn new(environment: Environment) -> Self {
         Self {
             environment,
@@ -179,7 +187,34 @@ impl Config {
             queue_capacity: 256,
             options: Options::default(),
             clock: system_clock(),
+            egs_solution: DEFAULT_EGS_SOLUTION.to_owned(),
+            egs_model: DEFAULT_EGS_MODEL.to_owned(),
         }
+    }
+}
+
+/// The solution name a plain EGS serial is completed with: this product's name.
+pub const DEFAULT_EGS_SOLUTION: &str = "zatca";
+/// The model a plain EGS serial is completed with: this product's version.
+pub const DEFAULT_EGS_MODEL: &str = env!("CARGO_PKG_VERSION");
+
+/// Checks a solution name or model for the EGS serial completion: what
+/// ZATCA's `1-…|2-…|3-…` form can hold (non-empty, no `|`, no `=`, no
+/// control character), as the EGS serial's own rule checks it.
+pub fn check_egs_part(what: &str, text: &str) -> Result<(), String> {
+    let fits = !text.is_empty()
+        && !text.contains('|')
+        && zatca_profile::EgsSerial::parse(
+            &format!("1-{text}|2-{text}|3-x"),
+            zatca_profile::ValidationProfile::Sdk,
+        )
+        .is_ok();
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} {text:?} cannot be part of an EGS serial 1-<solution>|2-<model>|3-<serial>: it must be non-empty, without '|', '=' or control characters"
+        ))
     }
 }
 

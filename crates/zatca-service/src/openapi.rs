@@ -133,6 +133,69 @@ pub const ROUTES: &[RouteDoc] = &[
         ],
     },
     RouteDoc {
+        method: "POST",
+        path: "/devices",
+        operation: "createDevice",
+        summary: "Register a device and onboard it in one synchronous call (the other provider's API): deviceId, csid, CSR, and for InvoiceFormat Xml/Pdf the privateKey and secret, in this answer only.",
+        access: Access::Admin,
+        responses: &[
+            (
+                200,
+                "status Success: the device has its production CSID (an existing one carries warning 6002 and no key or secret).",
+            ),
+            (
+                400,
+                "status Failed: validation issues (the full errorList), a missing OTP, ZATCA's refusal or failed compliance checks.",
+            ),
+            AUTH_RESPONSES[0],
+            AUTH_RESPONSES[1],
+            (
+                502,
+                "ZATCA did not answer usably; the device stays registered, try again with a new OTP.",
+            ),
+        ],
+    },
+    RouteDoc {
+        method: "POST",
+        path: "/devices/{DeviceId}/invoices",
+        operation: "signInvoice",
+        summary: "Sign an unsigned UBL invoice, credit or debit note as the device's next document: the service assigns ICV and PIH, signs with the production CSID and commits before answering {icv, pih, invoiceHash, uuid, qr, signedInvoice}. Idempotency-Key: a retry answers the same document.",
+        access: Access::Admin,
+        responses: &[
+            (
+                200,
+                "The signed document (Idempotent-Replayed: true when an earlier call with the same Idempotency-Key signed it).",
+            ),
+            (
+                400,
+                "The body is not an unsigned UBL document (XML, or {\"invoice\": base64}), or a malformed Idempotency-Key.",
+            ),
+            AUTH_RESPONSES[0],
+            AUTH_RESPONSES[1],
+            (404, "No such device for this VAT."),
+            (
+                409,
+                "The device cannot sign here: no production CSID, invoice format Xml/Pdf (its caller manages the chain), or the Idempotency-Key was used for another document.",
+            ),
+        ],
+    },
+    RouteDoc {
+        method: "GET",
+        path: "/devices/{DeviceId}/invoices/{icv}",
+        operation: "getInvoice",
+        summary: "A committed document of the device's chain, by ICV, as the sign call answered it.",
+        access: Access::Read,
+        responses: &[
+            (200, "The signed document."),
+            AUTH_RESPONSES[0],
+            AUTH_RESPONSES[1],
+            (
+                404,
+                "No such device for this VAT, or no committed document with this ICV.",
+            ),
+        ],
+    },
+    RouteDoc {
         method: "GET",
         path: "/healthz",
         operation: "health",
@@ -164,6 +227,11 @@ fn parameters(route: &RouteDoc) -> Vec<Value> {
         out.push(json!({"name": "vat", "in": "header", "required": true,
             "description": "VAT or group VAT of the entity.", "schema": {"type": "string"}}));
     }
+    if route.operation == "signInvoice" {
+        out.push(json!({"name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "1 to 255 visible ASCII characters: a retry with the same key and document answers the committed document, never a new ICV.",
+            "schema": {"type": "string"}}));
+    }
     let mut rest = route.path;
     while let Some(start) = rest.find('{') {
         let after = rest.get(start + 1..).unwrap_or("");
@@ -187,6 +255,23 @@ fn body_schema(route: &RouteDoc) -> Option<Value> {
                 "OrganizationDetails": {"type": "object"},
                 "Otp": {"type": "string"}
             }
+        })),
+        "createDevice" => Some(json!({
+            "type": "object",
+            "required": ["Device", "Organization", "OTP"],
+            "description": "The other provider's register body; a plain Device.EgsSerialNumber is completed as 1-<solution>|2-<model>|3-<serial>.",
+            "properties": {
+                "Device": {"type": "object"},
+                "Organization": {"type": "object"},
+                "Environment": {"type": "string", "enum": ["Development", "Simulation", "Production"]},
+                "OTP": {"type": "string"},
+                "InvoiceFormat": {"type": "string", "enum": ["Xml", "Pdf", "Model"]}
+            }
+        })),
+        "signInvoice" => Some(json!({
+            "type": "object",
+            "description": "The unsigned UBL document as the body (Content-Type application/xml), or {\"invoice\": base64 of it}.",
+            "properties": {"invoice": {"type": "string", "contentEncoding": "base64"}}
         })),
         "generateCsid" | "renewPcsid" => Some(json!({
             "type": "object",
@@ -219,9 +304,17 @@ pub fn document(base_path: &str) -> Value {
                 op.insert("security".to_owned(), json!([]));
             }
             if let Some(schema) = body_schema(route) {
+                let mut content = Map::new();
+                content.insert("application/json".to_owned(), json!({"schema": schema}));
+                if route.operation == "signInvoice" {
+                    content.insert(
+                        "application/xml".to_owned(),
+                        json!({"schema": {"type": "string"}}),
+                    );
+                }
                 op.insert(
                     "requestBody".to_owned(),
-                    json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+                    json!({"required": true, "content": content}),
                 );
             }
         }
@@ -237,7 +330,7 @@ pub fn document(base_path: &str) -> Value {
         "info": {
             "title": "ZATCA onboarding service",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "ClearTax's KSA onboarding APIs (register-device, generate-csid, renew-pcsid, pcsid-status), self-hosted."
+            "description": "ClearTax's KSA onboarding APIs (register-device, generate-csid, renew-pcsid, pcsid-status) and the other provider's register call (POST /devices) with the service-managed invoice chain, self-hosted."
         },
         "servers": [{"url": if base_path.is_empty() { "/" } else { base_path }}],
         "security": [{"authToken": []}, {"bearer": []}],

@@ -11,7 +11,7 @@ use axum::http::header;
 pub use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use zatca_onboarding::{
-    DeviceId, ErrorEntry, ErrorSource, OnboardingError, Options, validate_registration,
+    DeviceId, ErrorEntry, ErrorSource, OnboardingError, Options, check_otp, validate_registration,
 };
 use zatca_profile::{EgsProfile, Environment, Field, Otp, RequestInput, Vat};
 use zatca_types::ActivityId;
@@ -135,7 +135,21 @@ pub fn register_body(
     environment: Environment,
     options: &Options,
 ) -> Result<RegisterBody, Rejection> {
-    let mut input = RequestInput::from_bytes(body)
+    let mut input = request_input(body, environment)?;
+    let otp = input.take_otp();
+    let (profile, _) =
+        validate_registration(&input, Some(environment), options).map_err(|e| Rejection::of(&e))?;
+    Ok(RegisterBody {
+        input,
+        profile,
+        otp,
+    })
+}
+
+/// Reads a register body and refuses (`ZS011`) one that asks for another
+/// environment than the service's.
+fn request_input(body: &[u8], environment: Environment) -> Result<RequestInput, Rejection> {
+    let input = RequestInput::from_bytes(body)
         .map_err(|errors| Rejection::of(&OnboardingError::Invalid(errors)))?;
     if let Some(asked) = input.get(Field::Environment)
         && asked.parse::<Environment>().is_ok_and(|e| e != environment)
@@ -150,14 +164,138 @@ pub fn register_body(
         )
         .at("Environment"));
     }
+    Ok(input)
+}
+
+/// The solution and model a plain EGS serial is completed with
+/// ([`zatca_profile::EgsSerial::complete`]).
+#[derive(Debug, Clone, Copy)]
+pub struct EgsCompletion<'a> {
+    /// Part 1 of the completed serial.
+    pub solution: &'a str,
+    /// Part 2 of the completed serial.
+    pub model: &'a str,
+}
+
+/// A `POST /devices` body (the other provider's register call), read and
+/// validated, with its OTP.
+#[derive(Debug)]
+pub struct DeviceBody {
+    /// The request (without its OTP), its EGS serial completed.
+    pub input: RequestInput,
+    /// The validated profile.
+    pub profile: EgsProfile,
+    /// The OTP (mandatory in this call).
+    pub otp: Otp,
+}
+
+/// Reads a `POST /devices` body (`Device`, `Organization`, `Environment`,
+/// `OTP`, `InvoiceFormat`; ClearTax's shape is read too): a plain
+/// `EgsSerialNumber` is completed with `egs`, then the body is validated as
+/// [`register_body`] does; the OTP is mandatory (`ZO002`) and must have the
+/// environment's form (`ZO001`, [`check_otp`]), reported with the
+/// other errors before anything is registered.
+pub fn device_body(
+    body: &[u8],
+    environment: Environment,
+    options: &Options,
+    egs: EgsCompletion<'_>,
+) -> Result<DeviceBody, Rejection> {
+    let mut input = request_input(body, environment)?;
+    input.complete_egs_serial(egs.solution, egs.model);
     let otp = input.take_otp();
-    let (profile, _) =
-        validate_registration(&input, Some(environment), options).map_err(|e| Rejection::of(&e))?;
-    Ok(RegisterBody {
+    let validated = validate_registration(&input, Some(environment), options);
+    // The OTP's form is checked with the rest, before anything is registered.
+    let otp_checked = match &otp {
+        None => Err(OnboardingError::OtpMissing),
+        Some(otp) => check_otp(environment, otp),
+    };
+    let (profile, otp) = match (validated, otp_checked, otp) {
+        (Ok((profile, _)), Ok(()), Some(otp)) => (profile, otp),
+        (validated, otp_checked, _) => {
+            let mut entries = Vec::new();
+            let mut status = 400;
+            if let Err(e) = validated {
+                let refusal = Rejection::of(&e);
+                status = refusal.status;
+                entries = refusal.entries;
+            }
+            if let Err(e) = otp_checked {
+                entries.extend(Rejection::of(&e).at("OTP").entries);
+            }
+            return Err(Rejection { status, entries });
+        }
+    };
+    Ok(DeviceBody {
         input,
         profile,
         otp,
     })
+}
+
+/// The `Idempotency-Key` header of a sign request.
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+
+/// The `Idempotency-Key` header, if any: 400 `ZO054` when it is not 1 to
+/// 255 visible ASCII characters.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Rejection> {
+    let Some(value) = headers.get(IDEMPOTENCY_KEY_HEADER) else {
+        return Ok(None);
+    };
+    let refused = || Rejection::of(&OnboardingError::BadIdempotencyKey).at(IDEMPOTENCY_KEY_HEADER);
+    let text = value.to_str().map_err(|_| refused())?;
+    zatca_onboarding::check_idempotency_key(text).map_err(|_| refused())?;
+    Ok(Some(text.to_owned()))
+}
+
+/// The unsigned document of a sign request: the body itself when it is XML
+/// (a `Content-Type` naming `xml`, or a body whose first non-blank byte is
+/// `<`), else a JSON object `{"invoice": "<base64 of the XML>"}`; 400
+/// `ZS012` otherwise.
+pub fn invoice_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, Rejection> {
+    use base64::Engine as _;
+    let xml_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("xml"));
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if xml_type || first == Some(&b'<') || body.starts_with(b"\xEF\xBB\xBF") {
+        return Ok(body.to_vec());
+    }
+    let malformed = |message: &str| Rejection::new(400, "ZS012", message).at("invoice");
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        return Err(malformed(
+            "the body must be the unsigned UBL document (XML) or a JSON object {\"invoice\": \"<base64 of the XML>\"}",
+        ));
+    };
+    let Some(Value::String(text)) = fields.get("invoice") else {
+        return Err(malformed(
+            "invoice is missing: give the unsigned UBL document as base64 in {\"invoice\": \"…\"}",
+        ));
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .map_err(|e| {
+            malformed(&format!(
+                "invoice is not base64 ({e}): give the unsigned UBL document as standard base64"
+            ))
+        })
+}
+
+/// The `{icv}` path parameter: a positive decimal integer; 404 `ZO053`
+/// otherwise (no document has that ICV).
+pub fn icv(text: &str) -> Result<u64, Rejection> {
+    text.parse::<u64>()
+        .ok()
+        .filter(|icv| *icv > 0 && text.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| {
+            Rejection::new(
+                404,
+                "ZO053",
+                "no signed document has this ICV: an ICV is a positive decimal integer (1 for a device's first document)",
+            )
+            .at("icv")
+        })
 }
 
 /// A generate-csid or renew-pcsid body: `{"DeviceId": "…", "Otp": "…"}`.

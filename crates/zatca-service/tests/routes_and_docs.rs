@@ -34,7 +34,7 @@ fn the_document_lists_every_route_once_with_its_statuses() {
         }
         operations += 1;
     }
-    assert_eq!(operations, 9);
+    assert_eq!(operations, 12);
     assert_eq!(
         doc["paths"]["/onboarding/{ActivityId}/pcsid-status"]["get"]["responses"]["500"]["description"],
         "FAILED: ErrorList says why."

@@ -10,6 +10,11 @@
 //! requests in hand finish, gives the running activities a bounded time and
 //! leaves the others `IN_PROGRESS` for the next start to resume.
 //!
+//! `POST /devices` (the other provider's synchronous register call) completes
+//! a plain `egsSerialNumber` (one not already `1-…|2-…|3-…`) as
+//! `1-<solution>|2-<model>|3-<serial>`: `--egs-solution NAME` (default
+//! `zatca`) and `--egs-model MODEL` (default this release's version).
+//!
 //! `--tls-cert CHAIN.pem --tls-key KEY.pem` (both or neither) serves HTTPS
 //! (TLS 1.3 and 1.2, rustls): the first line is then `listening on
 //! https://HOST:PORT`, and the files are checked before anything else starts
@@ -94,6 +99,12 @@ struct ServerArgs {
     /// The log format on stderr.
     #[arg(long, value_name = "FORMAT", default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
+    /// Part 1 of the EGS serial `POST /devices` completes a plain `egsSerialNumber` with: 1-<solution>|2-<model>|3-<serial>.
+    #[arg(long, value_name = "NAME", default_value = zatca_service::DEFAULT_EGS_SOLUTION)]
+    egs_solution: String,
+    /// Part 2 of that EGS serial (default: this product's version).
+    #[arg(long, value_name = "MODEL", default_value = zatca_service::DEFAULT_EGS_MODEL)]
+    egs_model: String,
     /// Worker threads running the background activities.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: u16,
@@ -483,6 +494,12 @@ fn serve(db: &Path, key_file: Option<&Path>, args: ServerArgs) -> Result<(), Cli
     }
     let base_path = zatca_service::normalize_base_path(&args.base_path)
         .map_err(|e| CliError::new(Code::Invalid, format!("--base-path: {e}")))?;
+    for (flag, value) in [
+        ("--egs-solution", &args.egs_solution),
+        ("--egs-model", &args.egs_model),
+    ] {
+        zatca_service::check_egs_part(flag, value).map_err(|e| CliError::new(Code::Invalid, e))?;
+    }
     let environment = args
         .env
         .or_else(|| args.fatoora.environment())
@@ -494,6 +511,8 @@ fn serve(db: &Path, key_file: Option<&Path>, args: ServerArgs) -> Result<(), Cli
         base_path,
         workers: usize::from(args.workers),
         options: Options::default(),
+        egs_solution: args.egs_solution.clone(),
+        egs_model: args.egs_model.clone(),
         ..Config::new(environment)
     };
     let service = Service::new(store, accounts, fatoora, config)

@@ -120,6 +120,76 @@ pub fn testdata(rel: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
+/// An SDK R3.3.3 sample (`invoices/sdk-r3.3.3/REL.xml`) made unsigned again:
+/// without its comments (xmllint's C14N keeps them, the invoice hash does
+/// not), `ext:UBLExtensions`, `cac:Signature` and the QR reference.
+pub fn unsigned_sdk_sample(rel: &str) -> String {
+    let text =
+        std::fs::read_to_string(testdata(&format!("invoices/sdk-r3.3.3/{rel}.xml"))).unwrap();
+    let mut xml = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("<!--") {
+        xml.push_str(&rest[..start]);
+        rest = &rest[start + rest[start..].find("-->").unwrap() + 3..];
+    }
+    xml.push_str(rest);
+    without_signature_parts(&xml)
+}
+
+/// `xml` without `ext:UBLExtensions`, `cac:Signature` and the QR
+/// `cac:AdditionalDocumentReference` (what the invoice hash leaves out).
+pub fn without_signature_parts(xml: &str) -> String {
+    let mut xml = xml.to_owned();
+    for (open, close, marker) in [
+        (
+            "<ext:UBLExtensions",
+            "</ext:UBLExtensions>",
+            "<ext:UBLExtensions",
+        ),
+        ("<cac:Signature>", "</cac:Signature>", "<cac:Signature>"),
+        (
+            "<cac:AdditionalDocumentReference>",
+            "</cac:AdditionalDocumentReference>",
+            "<cbc:ID>QR</cbc:ID>",
+        ),
+    ] {
+        let Some(m) = xml.find(marker) else { continue };
+        let start = xml[..m + marker.len()].rfind(open).unwrap();
+        let end = start + xml[start..].find(close).unwrap() + close.len();
+        xml.replace_range(start..end, "");
+    }
+    xml
+}
+
+/// The invoice hash of a signed document computed without the toolkit:
+/// xmllint's C14N 1.1 of [`without_signature_parts`], SHA-256 (openssl),
+/// base64. `None` when xmllint or openssl is missing.
+pub fn independent_invoice_hash(signed: &str) -> Option<String> {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.xml");
+    std::fs::write(&path, without_signature_parts(signed)).unwrap();
+    let c14n = Command::new("xmllint")
+        .arg("--c14n11")
+        .arg(&path)
+        .output()
+        .ok()?;
+    assert!(
+        c14n.status.success(),
+        "{}",
+        String::from_utf8_lossy(&c14n.stderr)
+    );
+    let canonical = dir.path().join("doc.c14n");
+    std::fs::write(&canonical, &c14n.stdout).unwrap();
+    let digest = Command::new("openssl")
+        .args(["dgst", "-sha256", "-binary"])
+        .arg(&canonical)
+        .output()
+        .ok()?;
+    assert!(digest.status.success());
+    Some(base64::engine::general_purpose::STANDARD.encode(digest.stdout))
+}
+
 /// The sample device request (ClearTax-shaped, TSXY `1100`, OTP `123345`).
 pub fn sample() -> String {
     testdata("requests/sample-device.json")

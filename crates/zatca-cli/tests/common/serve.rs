@@ -279,3 +279,92 @@ pub fn simulator_state(db: &Path, environment: &str) -> PathBuf {
     name.push(".simulator");
     db.with_file_name(name).join(environment)
 }
+
+/// An answer with its headers: status, JSON body (or Null), header names
+/// (lower case) and values.
+pub struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body as JSON, Null when it is not JSON.
+    pub body: Value,
+    /// The response headers.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Answer {
+    /// A header's value, if the answer has it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A `POST` of `body` with `content_type` and extra headers, authenticated
+/// like [`try_call`]; the transport error when the server did not answer.
+pub fn try_post_raw(
+    url: &str,
+    token: &str,
+    vat: &str,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Answer, ureq::Error> {
+    let mut request = agent()
+        .post(url)
+        .header("content-type", content_type)
+        .header("x-cleartax-auth-token", token)
+        .header("vat", vat);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let mut response = request.send(body)?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let text = response.body_mut().read_to_string()?;
+    Ok(Answer {
+        status,
+        body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        headers,
+    })
+}
+
+/// [`try_post_raw`] to a server that must answer.
+pub fn post_raw(
+    url: &str,
+    token: &str,
+    vat: &str,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> Answer {
+    try_post_raw(url, token, vat, content_type, extra, body)
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"))
+}
+
+/// A `POST /devices` body (the other provider's shape) for `vat`, EGS serial
+/// `serial` as given, `format` (`Xml`, `Pdf`, `Model`), `environment` and `otp`.
+pub fn device_body(vat: &str, serial: &str, format: &str, environment: &str, otp: &str) -> Value {
+    json!({
+        "Device": {
+            "EgsSerialNumber": serial,
+            "Location": "Headquarters",
+            "Industry": "Retail",
+            "InvoiceType": "Both"
+        },
+        "Organization": {
+            "Vat": vat,
+            "OrganizationName": "Tech Innovations Inc.",
+            "OrganizationUnitName": "Riyadh Branch 2814",
+            "CountryCode": "SA"
+        },
+        "Environment": environment,
+        "OTP": otp,
+        "InvoiceFormat": format
+    })
+}
