@@ -469,6 +469,93 @@ fn service_register_body(body: &[u8]) -> bool {
     }
 }
 
+/// A `POST /devices` body (the other provider's register call).
+fn service_device_body(body: &[u8]) -> bool {
+    use zatca_service::request::{EgsCompletion, device_body};
+    let environment = Environment::Simulation;
+    let egs = EgsCompletion {
+        solution: "zatca",
+        model: "0.1.0",
+    };
+    match device_body(
+        body,
+        environment,
+        &zatca_onboarding::Options::default(),
+        egs,
+    ) {
+        Ok(read) => {
+            if read.input.otp().is_some() {
+                panic!("devices: the OTP stayed in the request input");
+            }
+            if zatca_onboarding::check_otp(environment, &read.otp).is_err() {
+                panic!("devices: an OTP of the wrong form was accepted");
+            }
+            let serial = read.profile.egs_serial();
+            if serial.manufacturer().is_empty() || serial.model().is_empty() {
+                panic!("devices: an EGS serial without its parts was accepted");
+            }
+            profile_round_trip(&read.profile);
+            true
+        }
+        Err(rejection) => {
+            typed_rejection(&rejection, &[400], "devices body");
+            false
+        }
+    }
+}
+
+/// A sign request: its body (both shapes, with and without an XML content
+/// type), the `Idempotency-Key` header and the `{icv}` path parameter.
+fn service_invoice_body(data: &[u8]) -> bool {
+    use zatca_service::request::{
+        HeaderMap, HeaderName, HeaderValue, IDEMPOTENCY_KEY_HEADER, icv, idempotency_key,
+        invoice_body,
+    };
+    let mut accepted = false;
+    let mut xml_type = HeaderMap::new();
+    xml_type.insert(
+        HeaderName::from_static("content-type"),
+        HeaderValue::from_static("application/xml"),
+    );
+    for headers in [HeaderMap::new(), xml_type] {
+        match invoice_body(&headers, data) {
+            Ok(xml) => {
+                accepted = true;
+                if xml.len() > data.len() {
+                    panic!("invoice body: the document is larger than the body");
+                }
+            }
+            Err(rejection) => typed_rejection(&rejection, &[400], "invoice body"),
+        }
+    }
+    if let Ok(value) = HeaderValue::from_bytes(data) {
+        let mut headers = HeaderMap::new();
+        headers.insert(HeaderName::from_static(IDEMPOTENCY_KEY_HEADER), value);
+        match idempotency_key(&headers) {
+            Ok(Some(key)) => {
+                accepted = true;
+                if zatca_onboarding::check_idempotency_key(&key).is_err() {
+                    panic!("Idempotency-Key {key:?} accepted but not a key");
+                }
+            }
+            Ok(None) => panic!("Idempotency-Key: a present header read as absent"),
+            Err(rejection) => typed_rejection(&rejection, &[400], "Idempotency-Key"),
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        match icv(text) {
+            Ok(n) => {
+                accepted = true;
+                if n == 0 || n.to_string() != text.trim_start_matches('0') {
+                    panic!("ICV {text:?} read as {n}");
+                }
+            }
+            Err(rejection) => typed_rejection(&rejection, &[404], "ICV"),
+        }
+    }
+    accepted
+}
+
 /// A generate-csid or renew-pcsid body.
 fn service_csid_body(body: &[u8]) -> bool {
     match zatca_service::request::csid_body(body) {
@@ -607,12 +694,16 @@ pub fn service_request(data: &[u8]) -> bool {
         b"csid" => service_csid_body(rest),
         b"headers" => service_headers(rest),
         b"path" => service_path_ids(rest),
+        b"devices" => service_device_body(rest),
+        b"invoice" => service_invoice_body(rest),
         _ => {
             let parts = [
                 service_register_body(data),
                 service_csid_body(data),
                 service_headers(data),
                 service_path_ids(data),
+                service_device_body(data),
+                service_invoice_body(data),
             ];
             parts.contains(&true)
         }

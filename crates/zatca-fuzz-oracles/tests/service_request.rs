@@ -126,3 +126,115 @@ fn auth_headers_and_path_ids() {
     let activity = String::from_utf8(body("seed-path-activity.txt")).unwrap();
     assert_eq!(request::activity_id(&activity).unwrap().as_str(), activity);
 }
+
+fn codes(rejection: &request::Rejection) -> Vec<&str> {
+    rejection
+        .entries
+        .iter()
+        .map(|e| e.error_code.as_str())
+        .collect()
+}
+
+const EGS: request::EgsCompletion<'static> = request::EgsCompletion {
+    solution: "zatca",
+    model: "0.1.0",
+};
+
+#[test]
+fn devices_bodies_complete_a_plain_serial_and_report_every_error_at_once() {
+    let read = request::device_body(
+        &body("seed-devices.txt"),
+        Environment::Simulation,
+        &Options::default(),
+        EGS,
+    )
+    .unwrap();
+    assert_eq!(
+        read.profile.egs_serial().as_str(),
+        "1-zatca|2-0.1.0|3-SN123456789"
+    );
+    assert_eq!(read.profile.invoice_types().as_str(), "1000");
+    assert_eq!(
+        read.profile.invoice_format(),
+        Some(zatca_profile::InvoiceFormat::Xml)
+    );
+
+    // A serial in ZATCA's form is kept; a bad OTP form and an unknown
+    // format are reported together.
+    let refused = request::device_body(
+        &body("edge-devices-bad-otp-format.txt"),
+        Environment::Simulation,
+        &Options::default(),
+        EGS,
+    )
+    .unwrap_err();
+    assert_eq!(refused.status, 400);
+    assert_eq!(codes(&refused), ["ZP070", "ZO001"], "{refused:?}");
+    // Development accepts any OTP.
+    let mut development = String::from_utf8(body("edge-devices-bad-otp-format.txt")).unwrap();
+    development = development.replace("Csv", "Model");
+    let read = request::device_body(
+        development.as_bytes(),
+        Environment::Development,
+        &Options::default(),
+        EGS,
+    )
+    .unwrap();
+    assert_eq!(read.profile.egs_serial().as_str(), "1-a|2-b|3-c");
+}
+
+#[test]
+fn sign_requests_read_xml_or_base64_json_an_idempotency_key_and_an_icv() {
+    let xml_type = {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "content-type",
+            HeaderValue::from_static("text/xml; charset=utf-8"),
+        );
+        h
+    };
+    let doc = b"<Invoice/>".to_vec();
+    assert_eq!(
+        request::invoice_body(&HeaderMap::new(), b"  <Invoice/>").unwrap(),
+        b"  <Invoice/>"
+    );
+    assert_eq!(request::invoice_body(&xml_type, b"x").unwrap(), b"x");
+    assert_eq!(
+        request::invoice_body(&HeaderMap::new(), br#"{"invoice": "PEludm9pY2UvPg=="}"#).unwrap(),
+        doc
+    );
+    for bad in [
+        &br#"{"invoice": "%%"}"#[..],
+        br#"{"other": 1}"#,
+        b"[1]",
+        b"",
+    ] {
+        let refused = request::invoice_body(&HeaderMap::new(), bad).unwrap_err();
+        assert_eq!((refused.status, codes(&refused)), (400, vec!["ZS012"]));
+    }
+
+    let with_key = |key: &'static str| {
+        let mut h = HeaderMap::new();
+        h.insert("idempotency-key", HeaderValue::from_static(key));
+        h
+    };
+    assert_eq!(request::idempotency_key(&HeaderMap::new()).unwrap(), None);
+    assert_eq!(
+        request::idempotency_key(&with_key("till-7/42"))
+            .unwrap()
+            .as_deref(),
+        Some("till-7/42")
+    );
+    let refused = request::idempotency_key(&with_key("two words")).unwrap_err();
+    assert_eq!((refused.status, codes(&refused)), (400, vec!["ZO054"]));
+
+    assert_eq!(request::icv("42").unwrap(), 42);
+    for bad in ["0", "-1", "+1", "1.0", "", "99999999999999999999", "abc"] {
+        let refused = request::icv(bad).unwrap_err();
+        assert_eq!(
+            (refused.status, codes(&refused)),
+            (404, vec!["ZO053"]),
+            "{bad}"
+        );
+    }
+}

@@ -16,9 +16,10 @@
 //! | generate CSID and PCSID | [`Onboarding::generate_pcsid`] | [`Activity`] |
 //! | PCSID activity status | [`Onboarding::activity`] | [`Activity`] `{Status: IN_PROGRESS\|SUCCEEDED\|FAILED, ErrorList, ComplianceResults, …}` |
 //! | renew PCSID | [`Onboarding::renew_pcsid`] | [`Activity`] |
+//! | the other provider's register call: register, CSID and PCSID in one synchronous call, with what the invoice format lets the caller keep ([`custody`]) | [`Onboarding::onboard_device`] | [`Onboarded`] → [`DeviceAnswer`] `{deviceId, csid, CSR, privateKey?, secret?, invoiceType, status: Success\|Failed, errorList}` |
 //! | show / list (no secrets, renewal plan) | [`Onboarding::show`], [`Onboarding::list`] | [`DeviceView`] |
 //! | sign a document as the device's next in its chain (`Model`) | [`Onboarding::sign_invoice`] ([`sign_invoice`]) | [`ChainedInvoice`] |
-//! | a signed document again, by ICV | [`Onboarding::invoice`] ([`load_invoice`]) | [`InvoiceRecord`] |
+//! | a signed document again, by ICV | [`Onboarding::invoice`] ([`load_invoice`]) | [`InvoiceRecord`] (→ [`InvoiceAnswer`] `{icv, pih, invoiceHash, uuid, qr, signedInvoice}`) |
 //! | the chain head | [`Onboarding::chain`] ([`chain_view`]) | [`ChainView`] |
 //!
 //! Device identity is (environment, VAT, EGS serial); its id is derived from

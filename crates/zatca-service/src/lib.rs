@@ -10,6 +10,9 @@
 //! | `POST /onboarding/generate-csid` | admin | [`CsidAnswer`]: 200 `GENERATED` + `PcsidGenerationActivityId` (the activity runs in the background); 400 `FAILED` (`6002` "Production CSID already generated for device") |
 //! | `POST /onboarding/renew-pcsid` | admin | [`CsidAnswer`]: 200 `GENERATED` once the new PCSID is in use (synchronous); 400 `FAILED` (`6003` "First time generation of PCSID was not completed", ZATCA's refusals); 502 when ZATCA did not answer usably |
 //! | `GET /onboarding/{ActivityId}/pcsid-status` | any role | [`PcsidStatusAnswer`]: 200 `IN_PROGRESS` / `SUCCEEDED`, 500 `FAILED`, 400 for an unknown or unrelated `ActivityId` |
+//! | `POST /devices` | admin | [`DeviceAnswer`] (the other provider's register call, synchronous, camelCase): 200 `status: Success` with `deviceId`, `csid` (the production CSID's `binarySecurityToken`), `CSR` (base64 of its PEM), `invoiceType` (`Simplified`/`Standard`/`Both`), and for `InvoiceFormat` `Xml`/`Pdf` the `privateKey` (SEC 1 PEM) and `secret`, in this answer only; a device onboarded before answers the same with warning `6002` and never a key or secret; 400 `status: Failed` with every validation error at once (a missing or ill-formed `OTP` included), ZATCA's refusal or failed compliance checks; 502 when ZATCA did not answer usably |
+//! | `POST /devices/{DeviceId}/invoices` | admin | [`InvoiceAnswer`] `{icv, pih, invoiceHash, uuid, qr, signedInvoice}`: the unsigned document (XML body, or JSON `{"invoice": base64}`) signed as the device's next one, ICV and PIH assigned and committed before the answer; an `Idempotency-Key` retry answers the committed document again (header `Idempotent-Replayed: true`); 400 not a signable document (`ZS012`, `ZO050`) or a bad key (`ZO054`); 404 unknown device; 409 no PCSID (`ZO051`), an `Xml`/`Pdf` device (`ZO055`: its caller manages the chain), a key reused for another document (`ZO052`) |
+//! | `GET /devices/{DeviceId}/invoices/{icv}` | any role | [`InvoiceAnswer`] of a committed document; 404 (`ZO053`) for an ICV the chain does not hold |
 //! | `GET /devices`, `GET /devices/{DeviceId}` | any role | `{"Devices":[…]}` / one device: state, environment, CSID serials and expiry, renewal window (never a key, secret or OTP); 404 for a device not visible |
 //! | `GET /healthz`, `GET /metrics`, `GET /openapi.json` | anyone | `{"Status":"UP"}`, Prometheus text ([`metrics`]), the OpenAPI 3.1 document of [`openapi::ROUTES`] |
 //!
@@ -36,6 +39,11 @@
 //! | a viewer registers, generates or renews | 403 | `ZS006` |
 //! | the body's VAT is neither the `vat` header's nor a member of that group VAT (a VAT whose 11th digit is 1) | 403 | `ZS007` |
 //!
+//! The invoice routes and `POST /devices` answer their refusals as
+//! `{"errorList": […]}` (camelCase, like their answers; `POST /devices` in
+//! the full [`DeviceAnswer`] with `status: Failed`), the entries in the
+//! Error Details shape.
+//!
 //! A device, an activity or a CSID of a VAT the header does not cover is
 //! invisible: it is answered as unknown (`ZO003` → 400 on the POSTs and 404
 //! on `GET /devices/{DeviceId}`; `ZO004` → 400 on pcsid-status), never
@@ -48,6 +56,7 @@
 //! |---|---|---|
 //! | `ZS010` | 400 | the body is not a JSON object, or `DeviceId` is missing or not a string |
 //! | `ZS011` | 400 | the request's `Environment` is not the service's |
+//! | `ZS012` | 400 | a sign request's body is neither XML nor `{"invoice": base64}` |
 //! | `ZS020` | 400 | generate-csid while the device's activity is still `IN_PROGRESS` (its id is in the answer) |
 //! | `ZS404` | 404 | no such route |
 //! | `ZS500` | 500 | the accounts store failed |
@@ -76,6 +85,22 @@
 //! activity and waits a bounded time for the workers; what is left stays
 //! resumable.
 //!
+//! # The other provider's register call and the invoice chain
+//!
+//! `POST /devices` runs the whole onboarding in the request (on a thread of
+//! the blocking pool, outside the admission slots: it waits on ZATCA, not on
+//! the cores); a device whose register-device activity is still running is
+//! answered `ZS020`. A plain `egsSerialNumber` (not already `1-…|2-…|3-…`) is
+//! completed as `1-<solution>|2-<model>|3-<serial>` from
+//! [`Config::egs_solution`] and [`Config::egs_model`] (defaults
+//! [`DEFAULT_EGS_SOLUTION`] and [`DEFAULT_EGS_MODEL`]). The invoice format is
+//! stored with the device and shown by `GET /devices/{DeviceId}`
+//! (`InvoiceFormat`); who keeps the key is `zatca_onboarding::custody`'s
+//! rule. A sign request runs `zatca_onboarding::sign_invoice` under the
+//! device's lock: concurrent requests for one device get consecutive ICVs,
+//! each PIH the hash of the previous document, and a crash never reuses a
+//! committed ICV.
+//!
 //! # Request parsing
 //!
 //! What a route reads from the request before it looks anything up (the
@@ -96,6 +121,7 @@
 //!   labels the logs and metrics. Served by `zatca-http`'s bounded stack.
 //! - `tokio` (`rt`): `spawn_blocking` for the synchronous lifecycle and store calls.
 //! - `tracing`: the structured request and activity logs (the subscriber is the caller's).
+//! - `base64`: the `{"invoice": base64}` sign bodies.
 //! - `serde`/`serde_json`: bodies; `zatca-onboarding` the lifecycle and
 //!   answers; `zatca-store-sqlite` the [`Accounts`] contract (and, in
 //!   `zatca serve`, the SQLite store behind both); `zatca-profile`/`zatca-types`/`zatca-fatoora` the vocabulary.
@@ -128,7 +154,9 @@ use zatca_profile::Environment;
 use zatca_store_sqlite::Accounts;
 
 #[cfg(doc)]
-use zatca_onboarding::{CsidAnswer, PcsidStatusAnswer, RegisterAnswer};
+use zatca_onboarding::{
+    CsidAnswer, DeviceAnswer, InvoiceAnswer, PcsidStatusAnswer, RegisterAnswer,
+};
 
 /// The Fatoora the service talks to, shared by the request handlers and the workers.
 pub type SharedFatoora = Box<dyn Fatoora + Send + Sync>;
