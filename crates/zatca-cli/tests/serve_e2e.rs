@@ -371,11 +371,12 @@ fn seed_flows_roles_isolation_and_every_status() {
 
     // Every route of the OpenAPI document is served.
     let paths = openapi["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 9);
+    assert_eq!(paths.len(), 11);
     for (path, methods) in paths {
         let concrete = path
             .replace("{ActivityId}", &activity)
-            .replace("{DeviceId}", &device);
+            .replace("{DeviceId}", &device)
+            .replace("{icv}", "1");
         for method in methods.as_object().unwrap().keys() {
             let (status, answer) = call(
                 &method.to_uppercase(),
@@ -384,8 +385,10 @@ fn seed_flows_roles_isolation_and_every_status() {
                 Some(VAT),
                 Some(&json!({})),
             );
+            // The device has signed nothing: its ICV 1 is the route's own 404.
+            let no_such_invoice = status == 404 && answer["errorList"][0]["ErrorCode"] == "ZO053";
             assert!(
-                status != 404 && status != 405,
+                (status != 404 || no_such_invoice) && status != 405,
                 "{method} {path}: {status} {answer}"
             );
         }
