@@ -36,7 +36,7 @@ impl Code {
         match kind {
             K::Invalid | K::NotFound | K::Locked => Self::Invalid,
             K::CheckFailed => Self::CheckFailed,
-            K::Io | K::Corrupt => Self::Io,
+            K::Io | K::Corrupt | K::StoreUnavailable => Self::Io,
             _ => Self::Refused,
         }
     }

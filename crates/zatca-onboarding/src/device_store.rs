@@ -158,4 +158,33 @@ pub trait DeviceStore {
     /// Removes what writers killed while saving activities left behind;
     /// called under a device lock. The default does nothing.
     fn sweep_activities(&self) {}
+
+    /// Takes, or renews, the lease of an `IN_PROGRESS` activity for
+    /// `owner` (one running instance of a service) for `ttl` from now, by
+    /// the store's clock: `true` when `owner` holds it now (it was free,
+    /// expired, or `owner`'s already). A store several instances share runs
+    /// each activity on one instance at a time this way, and an instance
+    /// that dies has its activities taken over once their leases expire.
+    /// The default (a store one process owns) always grants it.
+    fn lease_activity(
+        &self,
+        _id: &ActivityId,
+        _owner: &str,
+        _ttl: std::time::Duration,
+    ) -> Result<bool, OnboardingError> {
+        Ok(true)
+    }
+
+    /// Gives up `owner`'s lease of the activity (it finished, or the
+    /// instance stops). The default does nothing.
+    fn release_activity(&self, _id: &ActivityId, _owner: &str) -> Result<(), OnboardingError> {
+        Ok(())
+    }
+
+    /// The `IN_PROGRESS` activities no instance holds a live lease of: what
+    /// a running instance may take over. The default is every
+    /// `IN_PROGRESS` activity.
+    fn claimable_activities(&self) -> Result<Vec<ActivityId>, OnboardingError> {
+        self.in_progress_activities()
+    }
 }

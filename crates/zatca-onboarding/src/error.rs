@@ -193,6 +193,14 @@ pub enum OnboardingError {
         /// What the operating system said.
         reason: String,
     },
+    /// `ZO044`: the store's database cannot be reached (no connection within
+    /// its timeout, the server gone); nothing was written by this call.
+    StoreUnavailable {
+        /// The database, without any password.
+        store: String,
+        /// What the driver said.
+        reason: String,
+    },
     /// `ZO041`: a store file exists but does not hold what it should.
     Corrupt {
         /// The file.
@@ -299,6 +307,7 @@ impl OnboardingError {
             Self::Zatca(e) => zatca_code(e),
             Self::Io { .. } => "ZO040".to_owned(),
             Self::Corrupt { .. } => "ZO041".to_owned(),
+            Self::StoreUnavailable { .. } => "ZO044".to_owned(),
             Self::KeyLocked { .. } => "ZO042".to_owned(),
             Self::PassphraseMismatch { .. } => "ZO043".to_owned(),
             Self::Invoice(_) => "ZO050".to_owned(),
@@ -341,6 +350,7 @@ impl OnboardingError {
             }
             Self::Zatca(_) => ErrorKind::Unavailable,
             Self::Io { .. } => ErrorKind::Io,
+            Self::StoreUnavailable { .. } => ErrorKind::StoreUnavailable,
             Self::Corrupt { .. } => ErrorKind::Corrupt,
             Self::Csr { .. } | Self::SampleDocuments { .. } | Self::ActivityFailed { .. } => {
                 ErrorKind::Internal
@@ -449,6 +459,9 @@ pub enum ErrorKind {
     Unavailable,
     /// A store file could not be read or written.
     Io,
+    /// The store's database cannot be reached; the call changed nothing and
+    /// may be repeated once it is back.
+    StoreUnavailable,
     /// A store file is damaged.
     Corrupt,
     /// Building a key, CSR or sample document failed.
@@ -571,6 +584,10 @@ impl fmt::Display for OnboardingError {
             }
             Self::Zatca(e) => write!(f, "{e}"),
             Self::Io { path, reason } => write!(f, "{}: {reason}", path.display()),
+            Self::StoreUnavailable { store, reason } => write!(
+                f,
+                "the database {store} cannot be reached ({reason}); nothing was changed: try again once it is back"
+            ),
             Self::Corrupt { path, reason } => {
                 write!(f, "{}: the store file is damaged: {reason}", path.display())
             }

@@ -19,7 +19,7 @@ use zatca_onboarding::{
     RegisterAnswer, Registered, Registration, RenewKey, list_devices, show_device,
 };
 use zatca_profile::{Otp, Vat};
-use zatca_store_sqlite::{Accounts, Role, User};
+use zatca_store::{Accounts, Role, User};
 use zatca_types::ActivityId;
 
 use crate::openapi::Access;
@@ -232,7 +232,17 @@ struct Caller {
     vat: Vat,
 }
 
-fn accounts_failed(e: &impl std::error::Error) -> Refusal {
+fn accounts_failed<A: Accounts>(e: &A::Error) -> Refusal {
+    if A::is_unavailable(e) {
+        tracing::warn!(target: "zatca_service::http", error = %e, "the database cannot be reached");
+        return refusal(
+            503,
+            entry(
+                "ZS503",
+                "the service's database cannot be reached; nothing was changed: try again shortly",
+            ),
+        );
+    }
     tracing::error!(target: "zatca_service::http", error = %e, "the accounts store failed");
     refusal(
         500,
@@ -253,7 +263,7 @@ where
         let user = self
             .accounts
             .authenticate(token)
-            .map_err(|e| accounts_failed(&e))?
+            .map_err(|e| accounts_failed::<A>(&e))?
             .ok_or_else(|| {
                 Refusal::new(
                     401,
@@ -265,7 +275,7 @@ where
         if self
             .accounts
             .vat(vat.as_str())
-            .map_err(|e| accounts_failed(&e))?
+            .map_err(|e| accounts_failed::<A>(&e))?
             .is_none()
         {
             return Err(request::vat_not_served());
@@ -302,7 +312,7 @@ where
         Ok(self
             .accounts
             .vat(vat.as_str())
-            .map_err(|e| accounts_failed(&e))?
+            .map_err(|e| accounts_failed::<A>(&e))?
             .and_then(|entry| entry.group)
             .is_some_and(|group| &group == header))
     }

@@ -60,12 +60,14 @@
 //! | `ZS020` | 400 | generate-csid while the device's activity is still `IN_PROGRESS` (its id is in the answer) |
 //! | `ZS404` | 404 | no such route |
 //! | `ZS500` | 500 | the accounts store failed |
-//! | `ZS503` | 503 | the service is stopping |
+//! | `ZS503` | 503 | the service is stopping, or its database cannot be reached (the lifecycle says `ZO044`) |
 //!
 //! The lifecycle's own errors keep their codes (`ZP…` validation, `ZO…`,
 //! ZATCA's) and map to statuses by [`ErrorKind`]: invalid, not found, state
 //! conflicts and ZATCA's refusals → 400; a CSID that failed its pre-flight
-//! checks or a ZATCA that did not answer usably → 502; store and internal
+//! checks or a ZATCA that did not answer usably → 502; a database that
+//! cannot be reached (`ZO044`) → 503, at once (the pool's acquire timeout),
+//! and the service recovers by itself when it is back; store and internal
 //! failures → 500.
 //!
 //! # Activities
@@ -123,8 +125,8 @@
 //! - `tracing`: the structured request and activity logs (the subscriber is the caller's).
 //! - `base64`: the `{"invoice": base64}` sign bodies.
 //! - `serde`/`serde_json`: bodies; `zatca-onboarding` the lifecycle and
-//!   answers; `zatca-store-sqlite` the [`Accounts`] contract (and, in
-//!   `zatca serve`, the SQLite store behind both); `zatca-profile`/`zatca-types`/`zatca-fatoora` the vocabulary.
+//!   answers; `zatca-store` the [`Accounts`] contract (in `zatca serve`,
+//!   the SQLite or PostgreSQL store is behind both); `zatca-profile`/`zatca-types`/`zatca-fatoora` the vocabulary.
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -151,7 +153,7 @@ use zatca_onboarding::{
     ActivityId, DeviceStore, ErrorKind, Onboarding, OnboardingError, Options, UblSamples, UnixTime,
 };
 use zatca_profile::Environment;
-use zatca_store_sqlite::Accounts;
+use zatca_store::Accounts;
 
 #[cfg(doc)]
 use zatca_onboarding::{
@@ -442,6 +444,7 @@ pub fn status_of(kind: ErrorKind) -> u16 {
     match kind {
         ErrorKind::Invalid | ErrorKind::NotFound | ErrorKind::Conflict | ErrorKind::Refused => 400,
         ErrorKind::CheckFailed | ErrorKind::Unavailable => 502,
+        ErrorKind::StoreUnavailable => 503,
         _ => 500,
     }
 }

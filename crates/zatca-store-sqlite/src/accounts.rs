@@ -1,47 +1,12 @@
 //! The service's accounts over the database: VATs, users, tokens.
 
-use std::fmt::Write as _;
-
 use rusqlite::{OptionalExtension as _, TransactionBehavior, params};
-use subtle::ConstantTimeEq as _;
 use zatca_profile::Vat;
-use zeroize::Zeroizing;
+use zatca_store::{hashes_match, token_hash};
 
 use crate::error::StoreError;
 use crate::store::SqliteStore;
 use crate::{Accounts, Role, Token, User, VatEntry};
-
-/// The random bytes of a token (256 bits).
-const TOKEN_BYTES: usize = 32;
-
-/// The longest user name.
-const MAX_USER_NAME: usize = 64;
-
-/// The longest VAT display name, in characters.
-const MAX_VAT_NAME: usize = 200;
-
-impl Role {
-    fn parse(s: &str) -> Option<Self> {
-        [Self::Admin, Self::Viewer]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
-/// A fresh token's text: [`TOKEN_BYTES`] from the operating system, in hex.
-fn new_token_text() -> Result<Zeroizing<String>, getrandom::Error> {
-    let mut bytes = Zeroizing::new([0u8; TOKEN_BYTES]);
-    getrandom::fill(bytes.as_mut_slice())?;
-    let mut text = Zeroizing::new(String::with_capacity(TOKEN_BYTES * 2));
-    for b in bytes.iter() {
-        let _ = write!(text, "{b:02x}");
-    }
-    Ok(text)
-}
-
-fn token_hash(token: &str) -> [u8; 32] {
-    zatca_types::digest::sha256(token.as_bytes())
-}
 
 impl SqliteStore {
     fn invalid(&self, field: &'static str, reason: String) -> StoreError {
@@ -60,29 +25,11 @@ impl SqliteStore {
     }
 
     fn check_user_name(&self, name: &str) -> Result<(), StoreError> {
-        let fits = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '-');
-        if name.is_empty() || name.len() > MAX_USER_NAME || !name.chars().all(fits) {
-            return Err(self.invalid(
-                "user name",
-                format!(
-                    "expected 1 to {MAX_USER_NAME} characters of A-Z a-z 0-9 . _ @ -; got {name:?}"
-                ),
-            ));
-        }
-        Ok(())
+        zatca_store::check_user_name(name).map_err(|reason| self.invalid("user name", reason))
     }
 
     fn check_vat_name(&self, name: &str) -> Result<(), StoreError> {
-        let count = name.chars().count();
-        if count == 0 || count > MAX_VAT_NAME || name.chars().any(char::is_control) {
-            return Err(self.invalid(
-                "VAT name",
-                format!(
-                    "expected 1 to {MAX_VAT_NAME} characters and no control character; got {count} characters"
-                ),
-            ));
-        }
-        Ok(())
+        zatca_store::check_vat_name(name).map_err(|reason| self.invalid("VAT name", reason))
     }
 
     /// The user in a row `(user_id, name, role, revoked)`, with its VATs.
@@ -145,24 +92,8 @@ impl Accounts for SqliteStore {
             self.check_vat_name(name)?;
         }
         if let Some(group) = group {
-            if !group.is_group() {
-                return Err(self.invalid(
-                    "group VAT",
-                    format!(
-                        "{} is not a group VAT (its 11th digit must be 1)",
-                        group.as_str()
-                    ),
-                ));
-            }
-            if group == vat || vat.is_group() {
-                return Err(self.invalid(
-                    "group VAT",
-                    format!(
-                        "{} is a group VAT itself: a group cannot be a member of a group",
-                        vat.as_str()
-                    ),
-                ));
-            }
+            zatca_store::check_group(vat, group)
+                .map_err(|reason| self.invalid("group VAT", reason))?;
         }
         let context = format!("table vats, row {:?}", vat.as_str());
         let mut conn = self.writer();
@@ -220,7 +151,7 @@ impl Accounts for SqliteStore {
         if vats.is_empty() {
             return Err(self.invalid("VATs", "a user needs at least one VAT".to_owned()));
         }
-        let text = new_token_text().map_err(|e| StoreError::Randomness {
+        let token = zatca_store::new_token().map_err(|e| StoreError::Randomness {
             path: self.path().to_path_buf(),
             reason: e.to_string(),
         })?;
@@ -255,7 +186,7 @@ impl Accounts for SqliteStore {
         }
         tx.execute(
             "INSERT INTO users (name, role, token_sha256) VALUES (?1, ?2, ?3)",
-            params![name, role.as_str(), token_hash(&text).as_slice()],
+            params![name, role.as_str(), token_hash(token.expose()).as_slice()],
         )
         .map_err(self.sql(&context))?;
         let user_id = tx.last_insert_rowid();
@@ -267,7 +198,7 @@ impl Accounts for SqliteStore {
             .map_err(self.sql(&format!("table user_vats, user {name:?}")))?;
         }
         tx.commit().map_err(self.sql(&context))?;
-        Ok(Token(text))
+        Ok(token)
     }
 
     fn list_users(&self) -> Result<Vec<User>, StoreError> {
@@ -300,7 +231,7 @@ impl Accounts for SqliteStore {
     fn authenticate(&self, token: &str) -> Result<Option<User>, StoreError> {
         // A token we issued is 64 characters: anything else cannot match
         // (its length is no secret), and is not hashed.
-        if token.len() != TOKEN_BYTES * 2 {
+        if !zatca_store::may_be_token(token) {
             return Ok(None);
         }
         let hash = token_hash(token);
@@ -323,7 +254,7 @@ impl Accounts for SqliteStore {
         };
         // The index found the row; the hashes are compared again in constant
         // time so that no comparison of secret-derived bytes is early-exit.
-        if !bool::from(stored.as_slice().ct_eq(hash.as_slice())) || revoked {
+        if !hashes_match(&stored, &hash) || revoked {
             return Ok(None);
         }
         let user = self.user_of(&tx, id, name, &role, revoked)?;

@@ -14,9 +14,9 @@ use zatca_onboarding::{
 use zatca_profile::Environment;
 use zeroize::Zeroizing;
 
-use crate::custody::RowId;
 use crate::rekey::{stored_bytes, unseal};
 use crate::store::SqliteStore;
+use zatca_store::custody::RowId;
 
 /// The devices some thread of this process is working on.
 #[derive(Debug, Default)]

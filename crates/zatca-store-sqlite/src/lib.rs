@@ -90,11 +90,11 @@
 //! for tools, and refuses a database that has a master key
 //! ([`StoreError::MasterKeyRequired`]).
 //!
-//! - Each value is sealed with AES-256-GCM under a fresh random 96-bit
-//!   nonce, stored as `nonce || ciphertext || tag` in the column that held
-//!   it in clear. The associated data is the row: table, environment, device
-//!   id, generation and kind (`key`, or the CSID's `compliance` /
-//!   `production`), so a value copied to another row does not open there
+//! - Each value is sealed with AES-256-GCM (`zatca-store`'s
+//!   [`zatca_store::custody::Sealer`], shared with the other back ends),
+//!   stored as `nonce || ciphertext || tag` in the column that held it in
+//!   clear, bound to its row (table, environment, device id, generation,
+//!   kind), so a value copied to another row does not open there
 //!   ([`zatca_onboarding::OnboardingError::Corrupt`] naming the row).
 //! - Beside each value, the version of the master key it is sealed under
 //!   (`key_version`, `secret_version`; NULL: in clear). The table
@@ -110,30 +110,14 @@
 //! - [`SqliteStore::rotate_master_key`] re-seals every secret under a new
 //!   key with the next version, in one transaction with the new check value:
 //!   a crash or an error leaves everything under the old key.
-//! - A key file ([`MasterKey::from_file`], [`MasterKey::create_file`]) holds
-//!   64 hex characters and a newline, the same text as the
-//!   `ZATCA_MASTER_KEY` variable ([`MasterKey::from_hex`]); it is created
-//!   mode 0600, never overwritten, and refused when its group or others
-//!   have any permission. A [`MasterKey`] is wiped from memory on drop and
-//!   never shown: its `Debug`, and every error, name only its source.
-//!
-//! AES-256-GCM rather than ChaCha20-Poly1305: the toolkit already builds
-//! `aes-gcm` (for encrypted PKCS#8 keys), so it adds no crate, and it runs
-//! in constant time with the processor's AES instructions. Random 96-bit
-//! nonces are safe for far more values than a database holds (the bound is
-//! 2^32 seals per key; a rotation starts a new key).
+//! - The key itself ([`MasterKey`]: its file, its variable, its rules) is
+//!   `zatca-store`'s.
 //!
 //! # Accounts
 //!
-//! A token is 32 bytes from the operating system's random number generator,
-//! shown as 64 lower-case hex characters. Only its SHA-256 is stored; a
-//! token is found by its hash and the hashes compared again in constant
-//! time. A user name is 1 to 64 characters of `A-Z a-z 0-9 . _ @ -`; a VAT's
-//! display name at most 200 characters, none a control character.
-//!
-//! A group VAT (11th digit `1`, [`zatca_profile::Vat::is_group`]) has
-//! members: [`Accounts::add_vat`] with a group adds the group too if it is
-//! not served yet. A group cannot be a member of another group.
+//! [`Accounts`] and its rules (tokens stored as SHA-256 and compared in
+//! constant time, user and VAT name rules, groups) are `zatca-store`'s; this
+//! crate keeps them in the tables `vats`, `users` and `user_vats`.
 //!
 //! # Dependencies
 //!
@@ -142,11 +126,9 @@
 //! binding to SQLite, with SQL kept in this crate and no ORM. The toolkit
 //! crates for what is stored (`zatca-onboarding` records, `zatca-keys` keys,
 //! `zatca-csr` CSRs, `zatca-fatoora` CSIDs, `zatca-profile` VATs, `zatca-types`
-//! SHA-256); `serde_json` for the records stored as JSON; `getrandom` for
-//! tokens and nonces; `subtle` for their constant-time comparison; `zeroize`
-//! for the token text, the master key and the keys read back; `aes-gcm`
-//! (RustCrypto, features `aes`, `alloc`, `zeroize`) for the sealing of the
-//! secrets (see above).
+//! SHA-256, `zatca-store` the accounts contract and the sealing);
+//! `serde_json` for the records stored as JSON; `zeroize` for the keys read
+//! back.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input (requests, the database file): these
 // are denied outside tests.
@@ -161,122 +143,15 @@
 )]
 
 mod accounts;
-mod custody;
 mod devices;
 mod error;
 mod rekey;
 mod store;
 
-pub use custody::{MASTER_KEY_BYTES, MasterKey, MasterKeyError};
 pub use devices::DeviceLock;
 pub use error::StoreError;
 pub use store::{BUSY_TIMEOUT, DATABASE_VERSION, READERS, SqliteStore};
+pub use zatca_store::{MASTER_KEY_BYTES, MasterKey, MasterKeyError};
 
-use std::fmt;
-
-use zatca_profile::Vat;
-use zeroize::Zeroizing;
-
-/// What a user may do for its VATs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Role {
-    /// Register devices, generate and renew CSIDs, and read.
-    Admin,
-    /// Read only: devices and activity status.
-    Viewer,
-}
-
-impl Role {
-    /// `admin` or `viewer`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Viewer => "viewer",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A VAT the service serves (added with `zatca serve vat add`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VatEntry {
-    /// The VAT (or group VAT) number.
-    pub vat: Vat,
-    /// A display name.
-    pub name: Option<String>,
-    /// The group VAT this VAT is a member of, if any.
-    pub group: Option<Vat>,
-}
-
-/// A user of the service (never its token).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct User {
-    /// The user's name (unique).
-    pub name: String,
-    /// Its role, the same for every VAT it is given.
-    pub role: Role,
-    /// The VATs it may act for.
-    pub vats: Vec<Vat>,
-    /// Whether its token was revoked.
-    pub revoked: bool,
-}
-
-/// The service's accounts: VATs and users with their tokens.
-pub trait Accounts {
-    /// The error of the store.
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    /// Adds a VAT (a member of `group` when given); adding it again updates its name.
-    fn add_vat(
-        &self,
-        vat: &Vat,
-        name: Option<&str>,
-        group: Option<&Vat>,
-    ) -> Result<(), Self::Error>;
-
-    /// The VAT, if the service serves it.
-    fn vat(&self, vat: &str) -> Result<Option<VatEntry>, Self::Error>;
-
-    /// Every VAT, by number.
-    fn list_vats(&self) -> Result<Vec<VatEntry>, Self::Error>;
-
-    /// Adds a user and returns its new token (256 random bits, hex): shown once,
-    /// stored only as a hash.
-    fn add_user(&self, name: &str, role: Role, vats: &[Vat]) -> Result<Token, Self::Error>;
-
-    /// Every user, by name (never a token).
-    fn list_users(&self) -> Result<Vec<User>, Self::Error>;
-
-    /// Revokes a user's token; `false` when there is no such user.
-    fn revoke_user(&self, name: &str) -> Result<bool, Self::Error>;
-
-    /// The user whose token this is (compared in constant time, by hash), if
-    /// any and not revoked.
-    fn authenticate(&self, token: &str) -> Result<Option<User>, Self::Error>;
-}
-
-/// A user's token: a secret, shown once (wiped from memory on drop).
-pub struct Token(Zeroizing<String>);
-
-impl Token {
-    /// Wraps a token's text.
-    pub fn new(text: String) -> Self {
-        Self(Zeroizing::new(text))
-    }
-
-    /// The token's text, to show the user once.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
+/// The accounts contract, shared with the other back ends.
+pub use zatca_store::{Accounts, Role, Token, User, VatEntry};

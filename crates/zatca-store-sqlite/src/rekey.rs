@@ -6,9 +6,10 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
 use zeroize::Zeroizing;
 
-use crate::custody::{MasterKey, RowId, Sealer};
 use crate::error::StoreError;
 use crate::store::SqliteStore;
+use zatca_store::MasterKey;
+use zatca_store::custody::{RowId, Sealer};
 
 fn sql_error(path: &Path, context: &str) -> impl Fn(rusqlite::Error) -> StoreError {
     let path = path.to_path_buf();

@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use crate::custody::{MasterKey, Sealer};
 use crate::devices::DeviceLocks;
 use crate::error::StoreError;
+use zatca_store::MasterKey;
+use zatca_store::custody::Sealer;
 
 /// The schema scripts, in order: script `n` (1-based) brings the database
 /// from `user_version` `n - 1` to `n`.

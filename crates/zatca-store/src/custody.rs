@@ -1,4 +1,4 @@
-//! The master key and the sealing of the secrets stored in the database
+//! The master key and the sealing of the secrets a service store keeps
 //! (see the crate docs, "Secrets at rest").
 
 use std::fmt::{self, Write as _};
@@ -18,6 +18,10 @@ const MAX_KEY_FILE_BYTES: usize = 256;
 
 /// The length of a sealed value's random nonce (AES-GCM's 96 bits).
 const NONCE_BYTES: usize = 12;
+
+// These two texts are part of every sealed value and check value written
+// since the first release (by the SQLite store, whose name they carry):
+// changing them would make every existing database unreadable.
 
 /// What the check value of `master_key` seals: opening it proves the key.
 const CHECK_PLAINTEXT: &[u8] = b"zatca-store-sqlite master key check";
@@ -202,24 +206,30 @@ impl MasterKey {
         &self.source
     }
 
-    pub(crate) fn cipher(&self) -> Aes256Gcm {
+    fn cipher(&self) -> Aes256Gcm {
         Aes256Gcm::new(&(*self.bytes).into())
     }
 }
 
-/// The row a sealed value belongs to: its associated data.
+/// The row a sealed value belongs to: its associated data, so a value
+/// copied to another row does not open there.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct RowId<'a> {
+pub struct RowId<'a> {
+    /// The table.
     pub table: &'a str,
+    /// The device's environment (`development`, …).
     pub environment: &'a str,
+    /// The device's id.
     pub device_id: &'a str,
+    /// The key generation.
     pub generation: u32,
+    /// `key`, or the CSID's `compliance` / `production`.
     pub kind: &'a str,
 }
 
 impl RowId<'_> {
     /// The row of the check value.
-    pub(crate) const CHECK: RowId<'static> = RowId {
+    pub const CHECK: RowId<'static> = RowId {
         table: "master_key",
         environment: "",
         device_id: "",
@@ -247,20 +257,23 @@ impl RowId<'_> {
 
 /// The database's current master key: the cipher and the version written
 /// beside every value sealed under it.
-pub(crate) struct Sealer {
+pub struct Sealer {
     cipher: Aes256Gcm,
+    /// The master key's version (incremented by each rotation).
     pub version: u32,
 }
 
-/// Why a sealed value did not open.
+/// Why a value could not be sealed or opened.
 #[derive(Debug)]
-pub(crate) enum SealError {
+pub enum SealError {
     /// The random number generator failed.
     Randomness(String),
     /// The value is not of the form nonce + ciphertext + tag, or does not
     /// open under this key for this row.
     DoesNotOpen,
 }
+
+impl std::error::Error for SealError {}
 
 impl fmt::Display for SealError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -277,7 +290,8 @@ impl fmt::Display for SealError {
 }
 
 impl Sealer {
-    pub(crate) fn new(key: &MasterKey, version: u32) -> Self {
+    /// The sealer of `key`, recorded as version `version`.
+    pub fn new(key: &MasterKey, version: u32) -> Self {
         Self {
             cipher: key.cipher(),
             version,
@@ -285,7 +299,7 @@ impl Sealer {
     }
 
     /// `nonce || ciphertext || tag`, the nonce fresh from the operating system.
-    pub(crate) fn seal(&self, row: &RowId<'_>, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
+    pub fn seal(&self, row: &RowId<'_>, plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
         let mut nonce = [0u8; NONCE_BYTES];
         getrandom::fill(&mut nonce).map_err(|e| SealError::Randomness(e.to_string()))?;
         let aad = row.aad();
@@ -306,11 +320,7 @@ impl Sealer {
     }
 
     /// The plaintext of a value sealed for `row` (wiped on drop).
-    pub(crate) fn open(
-        &self,
-        row: &RowId<'_>,
-        sealed: &[u8],
-    ) -> Result<Zeroizing<Vec<u8>>, SealError> {
+    pub fn open(&self, row: &RowId<'_>, sealed: &[u8]) -> Result<Zeroizing<Vec<u8>>, SealError> {
         let (Some(nonce), Some(ciphertext)) =
             (sealed.get(..NONCE_BYTES), sealed.get(NONCE_BYTES..))
         else {
@@ -331,12 +341,12 @@ impl Sealer {
     }
 
     /// The check value recorded in `master_key`.
-    pub(crate) fn check_value(&self) -> Result<Vec<u8>, SealError> {
+    pub fn check_value(&self) -> Result<Vec<u8>, SealError> {
         self.seal(&RowId::CHECK, CHECK_PLAINTEXT)
     }
 
     /// Whether `check` is this key's check value.
-    pub(crate) fn opens_check(&self, check: &[u8]) -> bool {
+    pub fn opens_check(&self, check: &[u8]) -> bool {
         self.open(&RowId::CHECK, check)
             .is_ok_and(|p| p.as_slice() == CHECK_PLAINTEXT)
     }
