@@ -57,7 +57,10 @@
 //! `aes-gcm` (RustCrypto, features `aes`, `alloc`, `zeroize`) for the
 //! sealing; `getrandom` for tokens and nonces; `subtle` for the
 //! constant-time comparison of token hashes; `zeroize` for the key and the
-//! token text; `zatca-profile` for VATs; `zatca-types` for SHA-256.
+//! token text; `zatca-profile` for VATs; `zatca-types` for SHA-256. With
+//! the feature `conformance` (tests only): `zatca-onboarding`,
+//! `zatca-simulator` and `zatca-sign` for the suite every back end runs
+//! ([`conformance`]).
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
@@ -69,6 +72,8 @@
     )
 )]
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod custody;
 
 pub use custody::{MASTER_KEY_BYTES, MasterKey, MasterKeyError};
