@@ -15,6 +15,12 @@
 //!   answers `SUCCEEDED`: the compliance CSID, the compliance checks and the
 //!   production CSID against the in-process simulator.
 //!
+//! With `--postgres`, the database is a fresh one on a throwaway PostgreSQL
+//! server (`zatca_store_postgres::testing`: the server
+//! `ZATCA_TEST_POSTGRES_URL` names, else one started for the run), and
+//! `--instances N` starts N servers on it, the clients spread over them in
+//! turn (each instance its own in-process simulator).
+//!
 //! Each point stops after `--ops` operations or `--seconds`, whichever comes
 //! first; it reports throughput (operations done per second of wall time)
 //! and p50/p99 latency. Any answer other than the expected one is counted
@@ -51,6 +57,8 @@ struct Settings {
     seconds: f64,
     poll: Duration,
     workers: Option<String>,
+    postgres: bool,
+    instances: usize,
 }
 
 const USAGE: &str = "usage: service_load [--zatca PATH] [--clients 1,8,32] [--register-ops N] [--onboard-ops N] [--seconds S] [--poll-ms MS] [--workers N]
@@ -60,7 +68,9 @@ const USAGE: &str = "usage: service_load [--zatca PATH] [--clients 1,8,32] [--re
   --onboard-ops N   full onboardings per point (default 600)
   --seconds S       at most S seconds per point (default 10)
   --poll-ms MS      pcsid-status poll interval (default 5)
-  --workers N       passed to zatca serve --workers (default: the server's)";
+  --workers N       passed to zatca serve --workers (default: the server's)
+  --postgres        a PostgreSQL database on a throwaway server instead of an SQLite file
+  --instances N     zatca serve instances on the database, clients spread over them (default 1; more needs --postgres)";
 
 /// The master key of the throwaway database (a load run keeps nothing).
 const MASTER_KEY: &str = "4c6f616420746573742d6f6e6c79206d6173746572206b657920212121212121";
@@ -75,11 +85,17 @@ fn parse_args() -> Outcome<Settings> {
         seconds: 10.0,
         poll: Duration::from_millis(5),
         workers: None,
+        postgres: false,
+        instances: 1,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.to_owned());
+        }
+        if flag == "--postgres" {
+            settings.postgres = true;
+            continue;
         }
         let value = args
             .next()
@@ -105,8 +121,12 @@ fn parse_args() -> Outcome<Settings> {
             }
             "--poll-ms" => settings.poll = Duration::from_millis(number(&value)? as u64),
             "--workers" => settings.workers = Some(number(&value)?.to_string()),
+            "--instances" => settings.instances = number(&value)?.max(1),
             _ => return Err(format!("unknown argument {flag}\n{USAGE}")),
         }
+    }
+    if settings.instances > 1 && !settings.postgres {
+        return Err("--instances: an SQLite file is one instance's; add --postgres".to_owned());
     }
     Ok(settings)
 }
@@ -323,7 +343,7 @@ fn quantile_ms(sorted: &[Duration], q: f64) -> f64 {
 
 fn run_point(
     point_number: usize,
-    base: &str,
+    bases: &[String],
     token: &Arc<str>,
     operation: Operation,
     clients: usize,
@@ -343,7 +363,8 @@ fn run_point(
     // An activity still running at the end of the point gets this much longer.
     let activity_deadline = stop_at + Duration::from_secs(30);
     let threads: Vec<_> = (0..clients)
-        .map(|_| {
+        .map(|n| {
+            let base = bases.get(n % bases.len()).map_or("", String::as_str);
             let client = Client::new(base, token);
             let next = Arc::clone(&next);
             let poll = settings.poll;
@@ -403,7 +424,13 @@ fn run_point(
 fn run() -> Outcome<()> {
     let settings = parse_args()?;
     let dir = tempfile::tempdir().map_err(|e| format!("a temporary directory: {e}"))?;
-    let db = dir.path().join("service.db");
+    let db = if settings.postgres {
+        let server = zatca_store_postgres::testing::server()
+            .ok_or("--postgres: no PostgreSQL server (install Debian's postgresql)")?;
+        PathBuf::from(server.fresh_database())
+    } else {
+        dir.path().join("service.db")
+    };
     let zatca = &settings.zatca;
     admin(zatca, &db, &["vat", "add", VAT, "--name", "Load test"])?;
     let user: Value = serde_json::from_str(&admin(
@@ -418,16 +445,26 @@ fn run() -> Outcome<()> {
         .as_str()
         .ok_or("user add --json gave no Token")?
         .into();
-    let server = Server::start(
-        zatca,
-        &db,
-        &dir.path().join("serve.log"),
-        settings.workers.as_deref(),
-    )?;
+    let servers = (0..settings.instances)
+        .map(|n| {
+            Server::start(
+                zatca,
+                &db,
+                &dir.path().join(format!("serve-{n}.log")),
+                settings.workers.as_deref(),
+            )
+        })
+        .collect::<Outcome<Vec<_>>>()?;
+    let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
     println!(
-        "zatca serve at {} (db {}), at most {} s per point",
-        server.base,
-        db.display(),
+        "{} zatca serve instance(s) at {} (db {}), at most {} s per point",
+        servers.len(),
+        bases.join(", "),
+        if settings.postgres {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
         settings.seconds
     );
     println!("| operation | clients | done | errors | seconds | ops/s | p50 ms | p99 ms |");
@@ -438,14 +475,7 @@ fn run() -> Outcome<()> {
         for &clients in &settings.clients {
             // Each point registers EGS serials of its own: never an existing device.
             point_number += 1;
-            let point = run_point(
-                point_number,
-                &server.base,
-                &token,
-                operation,
-                clients,
-                &settings,
-            );
+            let point = run_point(point_number, &bases, &token, operation, clients, &settings);
             let seconds = point.wall.as_secs_f64();
             println!(
                 "| {} | {clients} | {} | {} | {seconds:.2} | {:.0} | {:.1} | {:.1} |",
@@ -462,7 +492,7 @@ fn run() -> Outcome<()> {
             }
         }
     }
-    drop(server);
+    drop(servers);
     if failed {
         return Err("some operations failed (see above)".to_owned());
     }

@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{
-    finish, json, sample, spawn_zatca, stdout, testdata, text, unsigned_sdk_sample, zatca,
-};
+use common::{finish, json, sample, spawn_zatca, stdout, testdata, text, unsigned_sample, zatca};
 use serde_json::Value;
 
 /// A store with one device onboarded in development; its folder and id.
@@ -28,11 +26,7 @@ fn onboarded(dir: &Path) -> (PathBuf, String) {
 /// The SDK's simplified invoice without its signature parts, written to `dir`.
 fn unsigned_invoice(dir: &Path) -> PathBuf {
     let path = dir.join("unsigned.xml");
-    std::fs::write(
-        &path,
-        unsigned_sdk_sample("Simplified/Invoice/Simplified_Invoice"),
-    )
-    .unwrap();
+    std::fs::write(&path, unsigned_sample("simplified-invoice")).unwrap();
     path
 }
 

@@ -7,123 +7,19 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use common::serve::{
-    Answer, Server, add_user, add_vat_and_admin, call, device_body, post_raw, try_post_raw,
+use common::chain::{
+    B64, Random, SAMPLES, VAT, assert_chain, database, error_codes_of, onboard, sign, signed_xml,
 };
-use common::{independent_invoice_hash, testdata, unsigned_sdk_sample, zatca};
+use common::serve::{Server, add_user, call, device_body, post_raw, try_post_raw};
+use common::{testdata, unsigned_sample, zatca};
 use serde_json::{Value, json};
-
-const VAT: &str = "399999999900003";
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-
-/// One SDK sample of each kind the chain signs.
-const SAMPLES: [&str; 4] = [
-    "Simplified/Invoice/Simplified_Invoice",
-    "Standard/Invoice/Standard_Invoice",
-    "Simplified/Credit/Simplified_Credit_Note",
-    "Standard/Debit/Standard_Debit_Note",
-];
-
-/// A database with the VAT and an admin; the admin's token.
-fn database(dir: &Path) -> (std::path::PathBuf, String) {
-    let db = dir.join("service.db");
-    let token = add_vat_and_admin(&db, VAT);
-    (db, token)
-}
-
-/// `POST /devices`; the answer must be 200 `Success`.
-fn onboard(server: &Server, token: &str, body: &Value) -> Value {
-    let (status, answer) = call(
-        "POST",
-        &format!("{}/devices", server.base),
-        Some(token),
-        Some(VAT),
-        Some(body),
-    );
-    assert_eq!(
-        (status, &answer["status"]),
-        (200, &json!("Success")),
-        "{answer}"
-    );
-    answer
-}
-
-/// Signs `xml` for device `id` (XML body, or JSON `{"invoice": base64}`).
-fn sign(
-    server: &Server,
-    token: &str,
-    id: &str,
-    xml: &str,
-    as_json: bool,
-    key: Option<&str>,
-) -> Answer {
-    let url = format!("{}/devices/{id}/invoices", server.base);
-    let extra: Vec<(&str, &str)> = key.map(|k| ("Idempotency-Key", k)).into_iter().collect();
-    if as_json {
-        let body = json!({ "invoice": B64.encode(xml) }).to_string();
-        post_raw(
-            &url,
-            token,
-            VAT,
-            "application/json",
-            &extra,
-            body.as_bytes(),
-        )
-    } else {
-        post_raw(&url, token, VAT, "application/xml", &extra, xml.as_bytes())
-    }
-}
-
-fn signed_xml(answer: &Value) -> String {
-    String::from_utf8(
-        B64.decode(answer["signedInvoice"].as_str().unwrap())
-            .unwrap(),
-    )
-    .unwrap()
-}
-
-/// The answers sorted by ICV must be ICV 1..=n, each PIH the previous
-/// document's hash (the first the genesis value), each document carrying
-/// its ICV, PIH and UUID, verifying, and hashing (independently, where
-/// xmllint and openssl exist) to its `invoiceHash`.
-fn assert_chain(answers: &[Value]) {
-    let mut by_icv: BTreeMap<u64, &Value> = BTreeMap::new();
-    for answer in answers {
-        let icv = answer["icv"].as_u64().unwrap();
-        assert!(
-            by_icv.insert(icv, answer).is_none(),
-            "ICV {icv} answered twice"
-        );
-    }
-    let icvs: Vec<u64> = by_icv.keys().copied().collect();
-    assert_eq!(icvs, (1..=answers.len() as u64).collect::<Vec<_>>());
-    let mut pih = zatca_sign::FIRST_PIH.to_owned();
-    for (icv, answer) in by_icv {
-        assert_eq!(answer["pih"], json!(pih), "ICV {icv}");
-        let xml = signed_xml(answer);
-        let doc = zatca_ubl::Invoice::parse(xml.as_bytes()).unwrap();
-        assert_eq!(
-            (doc.icv().unwrap(), doc.pih().unwrap()),
-            (icv, pih.as_str())
-        );
-        assert_eq!(doc.uuid().unwrap(), answer["uuid"].as_str().unwrap());
-        assert_eq!(doc.qr(), answer["qr"].as_str());
-        zatca_ubl::verify_invoice(xml.as_bytes()).unwrap();
-        let hash = answer["invoiceHash"].as_str().unwrap().to_owned();
-        if let Some(independent) = independent_invoice_hash(&xml) {
-            assert_eq!(independent, hash, "ICV {icv}");
-        }
-        pih = hash;
-    }
-}
 
 #[test]
 fn post_devices_answers_as_seed_003_for_every_format_in_every_environment() {
@@ -227,7 +123,7 @@ fn post_devices_answers_as_seed_003_for_every_format_in_every_environment() {
             );
 
             // Only a Model device signs here.
-            let xml = unsigned_sdk_sample(SAMPLES[0]);
+            let xml = unsigned_sample(SAMPLES[0]);
             let signed = sign(&server, &token, &id, &xml, false, None);
             if format == "Model" {
                 assert_eq!(signed.status, 200, "{}", signed.body);
@@ -289,16 +185,6 @@ fn post_devices_answers_as_seed_003_for_every_format_in_every_environment() {
             assert!(!log.contains(secret.as_str()), "a secret reached the log");
         }
     }
-}
-
-/// The codes of an answer's `errorList`.
-fn error_codes_of(answer: &Value) -> Vec<String> {
-    answer["errorList"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no errorList: {answer}"))
-        .iter()
-        .map(|e| e["ErrorCode"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[test]
@@ -427,7 +313,7 @@ fn sixty_four_parallel_signs_get_the_next_sixty_four_icvs_and_one_linked_chain()
         &device_body(VAT, "TILL-64", "Model", "Development", "any"),
     );
     let id = device["deviceId"].as_str().unwrap().to_owned();
-    let unsigned: Vec<String> = SAMPLES.iter().map(|s| unsigned_sdk_sample(s)).collect();
+    let unsigned: Vec<String> = SAMPLES.iter().map(|s| unsigned_sample(s)).collect();
 
     const N: usize = 64;
     let barrier = Arc::new(Barrier::new(N));
@@ -566,26 +452,6 @@ fn sixty_four_parallel_signs_get_the_next_sixty_four_icvs_and_one_linked_chain()
     official_rules_pass(dir.path(), &sample_docs);
 }
 
-/// A small xorshift generator: kill points that differ from run to run.
-struct Random(u64);
-
-impl Random {
-    fn new() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        Self(u64::from(nanos) | 1)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 #[test]
 fn kill_9_while_signing_never_repeats_an_icv_nor_forks_the_chain() {
     let dir = tempfile::tempdir().unwrap();
@@ -612,7 +478,7 @@ fn kill_9_while_signing_never_repeats_an_icv_nor_forks_the_chain() {
             id.clone(),
         );
         std::thread::spawn(move || {
-            let xml = unsigned_sdk_sample(SAMPLES[0]);
+            let xml = unsigned_sample(SAMPLES[0]);
             let mut answers: Vec<(String, Value)> = Vec::new();
             let mut retries = 0u32;
             for n in 0.. {

@@ -363,6 +363,7 @@ where
             }
         }
         let activity = engine.onboarding.start_generate(id, &otp, engine.now())?;
+        engine.claim_locally(&activity.activity_id);
         let job = pool::Job {
             activity_id: activity.activity_id.clone(),
             otp: Some(otp),

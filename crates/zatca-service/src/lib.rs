@@ -87,6 +87,16 @@
 //! activity and waits a bounded time for the workers; what is left stays
 //! resumable.
 //!
+//! Several instances on one shared store (PostgreSQL): a worker leases an
+//! activity before running it ([`zatca_onboarding::DeviceStore::lease_activity`],
+//! for [`Config::lease_ttl`], as [`Config::instance_id`]) and renews the
+//! lease every third of it while it runs; an activity another instance
+//! holds is left to it. With [`Config::takeover_interval`] set
+//! ([`Service::start_takeover`]), the instance looks for `IN_PROGRESS`
+//! activities whose lease expired (their instance died) and resumes them as
+//! a restart would. The device lock of the store serializes the rest, so an
+//! activity never runs twice at once.
+//!
 //! # The other provider's register call and the invoice chain
 //!
 //! `POST /devices` runs the whole onboarding in the request (on a thread of
@@ -190,6 +200,15 @@ pub struct Config {
     pub egs_solution: String,
     /// Part 2 (model) of a plain EGS serial completed by `POST /devices`.
     pub egs_model: String,
+    /// This instance's name in activity leases (default: random, per start).
+    pub instance_id: String,
+    /// How long an activity's lease lasts unless renewed; the instance
+    /// running it renews it every third of that (default 30 s).
+    pub lease_ttl: Duration,
+    /// How often to look for activities another instance left (its lease
+    /// expired) and take them over; `None` (the default) for a store one
+    /// process owns, where [`Service::resume_interrupted`] at start is enough.
+    pub takeover_interval: Option<Duration>,
 }
 
 impl std::fmt::Debug for Config {
@@ -201,6 +220,9 @@ impl std::fmt::Debug for Config {
             .field("queue_capacity", &self.queue_capacity)
             .field("egs_solution", &self.egs_solution)
             .field("egs_model", &self.egs_model)
+            .field("instance_id", &self.instance_id)
+            .field("lease_ttl", &self.lease_ttl)
+            .field("takeover_interval", &self.takeover_interval)
             .finish_non_exhaustive()
     }
 }
@@ -219,7 +241,23 @@ impl Config {
             clock: system_clock(),
             egs_solution: DEFAULT_EGS_SOLUTION.to_owned(),
             egs_model: DEFAULT_EGS_MODEL.to_owned(),
+            instance_id: random_instance_id(),
+            lease_ttl: Duration::from_secs(30),
+            takeover_interval: None,
         }
+    }
+}
+
+/// A name for this instance in activity leases: the host's process id and
+/// 48 random bits (a restarted instance is another owner).
+fn random_instance_id() -> String {
+    let mut bytes = [0u8; 6];
+    let random = getrandom::fill(&mut bytes).is_ok();
+    let tail: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    if random {
+        format!("{}-{tail}", std::process::id())
+    } else {
+        format!("{}-{}", std::process::id(), system_clock()().as_secs())
     }
 }
 
@@ -278,19 +316,76 @@ pub(crate) struct Engine<D: DeviceStore> {
     /// Held while deciding whether a device's activity starts, so that
     /// concurrent calls start one.
     pub(crate) start_lock: Mutex<()>,
+    /// The activities queued or running in this instance (a takeover never
+    /// queues one of them again).
+    pub(crate) mine: Mutex<std::collections::HashSet<ActivityId>>,
+    pub(crate) instance_id: String,
+    pub(crate) lease_ttl: Duration,
 }
 
-impl<D: DeviceStore> Engine<D> {
+impl<D: DeviceStore + Sync> Engine<D> {
     pub(crate) fn now(&self) -> UnixTime {
         (self.clock)()
     }
 
     fn run(&self, job: pool::Job) {
         let resumed = job.otp.is_none();
-        match self
-            .onboarding
-            .continue_activity(&job.activity_id, job.otp.as_ref(), self.now())
-        {
+        let store = self.onboarding.store();
+        let id = job.activity_id.clone();
+        // Another instance may run it (it took a lease first): then not here.
+        match store.lease_activity(&id, &self.instance_id, self.lease_ttl) {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(
+                    target: "zatca_service::activity",
+                    activity_id = %id,
+                    "another instance holds the activity's lease"
+                );
+                self.forget(&id);
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(
+                    target: "zatca_service::activity",
+                    activity_id = %id,
+                    error = %e,
+                    "the activity's lease could not be taken; it stays for a later try"
+                );
+                self.forget(&id);
+                return;
+            }
+        }
+        let (done, renewals) = std::sync::mpsc::channel::<()>();
+        let id_ref = &id;
+        let result = std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let id = id_ref;
+                // Renew every third of the lease until the activity ends.
+                let period = self.lease_ttl / 3;
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    renewals.recv_timeout(period)
+                {
+                    if !matches!(
+                        store.lease_activity(id, &self.instance_id, self.lease_ttl),
+                        Ok(true)
+                    ) {
+                        tracing::warn!(
+                            target: "zatca_service::activity",
+                            activity_id = %id,
+                            "the activity's lease could not be renewed"
+                        );
+                    }
+                }
+            });
+            let result = self
+                .onboarding
+                .continue_activity(&id, job.otp.as_ref(), self.now());
+            drop(done);
+            result
+        });
+        let _ = store.release_activity(&id, &self.instance_id);
+        self.forget(&id);
+        match result {
             Ok(activity) => tracing::info!(
                 target: "zatca_service::activity",
                 activity_id = %activity.activity_id,
@@ -303,13 +398,27 @@ impl<D: DeviceStore> Engine<D> {
                 let codes: Vec<String> = e.entries().into_iter().map(|e| e.error_code).collect();
                 tracing::warn!(
                     target: "zatca_service::activity",
-                    activity_id = %job.activity_id,
+                    activity_id = %id,
                     status = "FAILED",
                     codes = %codes.join(","),
                     resumed,
                     "activity failed"
                 );
             }
+        }
+    }
+
+    /// Records that `id` is queued here; `false` when it already was.
+    pub(crate) fn claim_locally(&self, id: &ActivityId) -> bool {
+        self.mine
+            .lock()
+            .map(|mut mine| mine.insert(id.clone()))
+            .unwrap_or(false)
+    }
+
+    fn forget(&self, id: &ActivityId) {
+        if let Ok(mut mine) = self.mine.lock() {
+            mine.remove(id);
         }
     }
 }
@@ -324,6 +433,23 @@ pub(crate) struct Inner<D: DeviceStore, A: Accounts> {
     /// cores): the rest wait their turn in order instead of time-slicing the
     /// cores between dozens of threads, which keeps the latency tail short.
     pub(crate) admission: tokio::sync::Semaphore,
+    /// Set by [`Service::shutdown`]: the takeover thread ends.
+    pub(crate) stopping: std::sync::atomic::AtomicBool,
+}
+
+impl<D: DeviceStore + Sync, A: Accounts> Inner<D, A> {
+    /// Queues an activity to resume without an OTP, unless it is queued
+    /// here already; `false` once the pool is closed.
+    fn queue_resumed(&self, activity_id: ActivityId) -> bool {
+        if !self.engine.claim_locally(&activity_id) {
+            return true;
+        }
+        let job = pool::Job {
+            activity_id,
+            otp: None,
+        };
+        self.pool.submit(job).is_ok()
+    }
 }
 
 /// The onboarding service over a device store `D` and accounts `A` (one
@@ -356,6 +482,9 @@ where
             onboarding: Onboarding::new(store, fatoora, UblSamples, config.options),
             clock: Arc::clone(&config.clock),
             start_lock: Mutex::new(()),
+            mine: Mutex::new(std::collections::HashSet::new()),
+            instance_id: config.instance_id.clone(),
+            lease_ttl: config.lease_ttl.max(Duration::from_secs(1)),
         });
         let worker_engine = Arc::clone(&engine);
         let pool = pool::Pool::start(
@@ -373,6 +502,7 @@ where
                 admission: tokio::sync::Semaphore::new(
                     std::thread::available_parallelism().map_or(2, |n| n.get() * 2),
                 ),
+                stopping: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -388,16 +518,12 @@ where
             .engine
             .onboarding
             .store()
-            .in_progress_activities()?;
+            .claimable_activities()?;
         let inner = Arc::clone(&self.inner);
         let queued = ids.clone();
         let submit_all = move || {
             for activity_id in queued {
-                let job = pool::Job {
-                    activity_id,
-                    otp: None,
-                };
-                if inner.pool.submit(job).is_err() {
+                if !inner.queue_resumed(activity_id) {
                     break;
                 }
             }
@@ -414,6 +540,39 @@ where
         Ok(ids)
     }
 
+    /// Starts the takeover thread when [`Config::takeover_interval`] is set:
+    /// every interval it queues the activities whose lease expired (another
+    /// instance died running them), to resume from their last committed
+    /// step. It ends with [`Service::shutdown`].
+    pub fn start_takeover(&self) -> Result<(), std::io::Error> {
+        let Some(interval) = self.inner.config.takeover_interval else {
+            return Ok(());
+        };
+        let inner = Arc::clone(&self.inner);
+        std::thread::Builder::new()
+            .name("activity takeover".to_owned())
+            .spawn(move || {
+                while !inner.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                    match inner.engine.onboarding.store().claimable_activities() {
+                        Ok(ids) => {
+                            for id in ids {
+                                if !inner.queue_resumed(id) {
+                                    return;
+                                }
+                            }
+                        }
+                        Err(e) => tracing::warn!(
+                            target: "zatca_service::activity",
+                            error = %e,
+                            "looking for activities to take over failed; trying again"
+                        ),
+                    }
+                    std::thread::park_timeout(interval);
+                }
+            })
+            .map(drop)
+    }
+
     /// The routes, under the configured base path.
     pub fn router(&self) -> Router {
         handlers::router(Arc::clone(&self.inner))
@@ -428,6 +587,9 @@ where
     /// ones. `true` when all ended; the others stay `IN_PROGRESS` in the
     /// store, resumable by the next start.
     pub fn shutdown(&self, grace: Duration) -> bool {
+        self.inner
+            .stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.inner.pool.close(grace)
     }
 }

@@ -41,38 +41,34 @@ impl PostgresStore {
         })
     }
 
-    /// The user of a row `(user_id, name, role, revoked)`, with its VATs.
-    fn user_of(
-        &self,
-        client: &mut impl postgres::GenericClient,
-        user_id: i64,
-        name: String,
-        role: &str,
-        revoked: bool,
-    ) -> Result<User, PgStoreError> {
+    /// The user of a row `(name, role, revoked, vats)` of [`USERS`].
+    fn user_of(&self, row: &postgres::Row) -> Result<User, PgStoreError> {
+        let name: String = row.get(0);
+        let role: String = row.get(1);
         let context = format!("table user_vats, user {name:?}");
-        let role = Role::parse(role).ok_or_else(|| PgStoreError::Corrupt {
+        let role = Role::parse(&role).ok_or_else(|| PgStoreError::Corrupt {
             store: self.label().to_owned(),
             reason: format!("table users, row {name:?}: role {role:?} is neither admin nor viewer"),
         })?;
-        let rows = client
-            .query(
-                "SELECT vat FROM user_vats WHERE user_id = $1 ORDER BY vat",
-                &[&user_id],
-            )
-            .map_err(self.sql(&context))?;
-        let vats = rows
+        let texts: Vec<String> = row.get(3);
+        let vats = texts
             .iter()
-            .map(|r| self.stored_vat(&context, r.get(0)))
+            .map(|t| self.stored_vat(&context, t))
             .collect::<Result<_, _>>()?;
         Ok(User {
             name,
             role,
             vats,
-            revoked,
+            revoked: row.get(2),
         })
     }
 }
+
+/// Users with their VATs, one row each: `(name, role, revoked, vats, token_sha256)`.
+const USERS: &str = "SELECT u.name, u.role, u.revoked,
+        coalesce(array_agg(v.vat ORDER BY v.vat) FILTER (WHERE v.vat IS NOT NULL), '{}'),
+        u.token_sha256
+     FROM users u LEFT JOIN user_vats v ON v.user_id = u.user_id";
 
 impl Accounts for PostgresStore {
     type Error = PgStoreError;
@@ -183,27 +179,12 @@ impl Accounts for PostgresStore {
     }
 
     fn list_users(&self) -> Result<Vec<User>, PgStoreError> {
-        let mut conn = self.conn()?;
-        // One transaction: the users and their VATs as of one moment.
-        let mut tx = conn
-            .build_transaction()
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
+        let sql = format!("{USERS} GROUP BY u.user_id ORDER BY u.name");
+        let rows = self
+            .conn()?
+            .query(&sql, &[])
             .map_err(self.sql("table users"))?;
-        let rows = tx
-            .query(
-                "SELECT user_id, name, role, revoked FROM users ORDER BY name",
-                &[],
-            )
-            .map_err(self.sql("table users"))?;
-        let mut users = Vec::with_capacity(rows.len());
-        for r in rows {
-            let role: String = r.get(2);
-            users.push(self.user_of(&mut tx, r.get(0), r.get(1), &role, r.get(3))?);
-        }
-        tx.commit().map_err(self.sql("table users"))?;
-        Ok(users)
+        rows.iter().map(|r| self.user_of(r)).collect()
     }
 
     fn revoke_user(&self, name: &str) -> Result<bool, PgStoreError> {
@@ -219,24 +200,20 @@ impl Accounts for PostgresStore {
             return Ok(None);
         }
         let hash = token_hash(token);
-        let mut conn = self.conn()?;
-        let row = conn
-            .query_opt(
-                "SELECT user_id, name, role, revoked, token_sha256 FROM users
-                 WHERE token_sha256 = $1",
-                &[&hash.as_slice()],
-            )
+        let sql = format!("{USERS} WHERE u.token_sha256 = $1 GROUP BY u.user_id");
+        let row = self
+            .conn()?
+            .query_opt(&sql, &[&hash.as_slice()])
             .map_err(self.sql("table users"))?;
         let Some(row) = row else {
             return Ok(None);
         };
+        // The index found the row; the hashes are compared again in constant time.
         let stored: Vec<u8> = row.get(4);
-        let revoked: bool = row.get(3);
-        if !hashes_match(&stored, &hash) || revoked {
+        let user = self.user_of(&row)?;
+        if !hashes_match(&stored, &hash) || user.revoked {
             return Ok(None);
         }
-        let role: String = row.get(2);
-        let user = self.user_of(&mut *conn, row.get(0), row.get(1), &role, revoked)?;
         Ok(Some(user))
     }
 

@@ -280,9 +280,10 @@ const UPSERT_DEVICE: &str =
        vat = excluded.vat, egs_serial = excluded.egs_serial,
        state = excluded.state, record = excluded.record";
 
-/// Inserts or updates a device's record (its commit point).
+/// Inserts or updates a device's record (its commit point), through
+/// `execute` (a connection's or a transaction's).
 fn upsert_device(
-    client: &mut impl postgres::GenericClient,
+    execute: impl FnOnce(&str, &[&(dyn ToSql + Sync)]) -> Result<u64, postgres::Error>,
     record: &DeviceRecord,
     json: &str,
 ) -> Result<u64, postgres::Error> {
@@ -293,7 +294,7 @@ fn upsert_device(
         record.egs_serial.as_str(),
         record.state.name(),
     );
-    client.execute(
+    execute(
         UPSERT_DEVICE,
         &[&environment, &id, &vat, &serial, &state, &json],
     )
@@ -305,31 +306,30 @@ impl DeviceStore for PostgresStore {
 
     fn lock_device(&self, id: &DeviceId) -> Result<DeviceLock, OnboardingError> {
         let context = format!("table device_locks, row {id}");
-        let mut conn = self
+        let conn = self
             .lock_pool()
             .get()
             .map_err(|e| OnboardingError::StoreUnavailable {
                 store: self.label().to_owned(),
                 reason: format!("no connection for the lock of device {id}: {e}"),
             })?;
-        conn.execute(
-            "INSERT INTO device_locks (device_id) VALUES ($1) ON CONFLICT DO NOTHING",
-            &[&id.as_str()],
-        )
-        .map_err(self.io(&context))?;
-        conn.batch_execute(&format!(
-            "BEGIN; SET LOCAL lock_timeout = {}",
-            self.config().lock_timeout.as_millis()
-        ))
-        .map_err(self.io(&context))?;
+        // A Device ID is lower-case hex and dashes (checked again here), so
+        // it is written into the text: the whole lock is one round trip.
+        let text = id.as_str();
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-') {
+            return Err(self.corrupt(&context, "not a Device ID"));
+        }
+        let sql = format!(
+            "INSERT INTO device_locks (device_id) VALUES ('{text}') ON CONFLICT DO NOTHING;
+             BEGIN;
+             SET LOCAL lock_timeout = {timeout};
+             SELECT device_id FROM device_locks WHERE device_id = '{text}' FOR UPDATE;",
+            timeout = self.config().lock_timeout.as_millis()
+        );
         // From here on, dropping the lock rolls the transaction back.
         let mut lock = DeviceLock { conn: Some(conn) };
         if let Some(conn) = lock.conn.as_mut() {
-            conn.query_one(
-                "SELECT device_id FROM device_locks WHERE device_id = $1 FOR UPDATE",
-                &[&id.as_str()],
-            )
-            .map_err(self.io(&context))?;
+            conn.batch_execute(&sql).map_err(self.io(&context))?;
         }
         Ok(lock)
     }
@@ -378,7 +378,8 @@ impl DeviceStore for PostgresStore {
             record.device_id
         );
         let json = serde_json::to_string(record).map_err(|e| self.corrupt(&context, e))?;
-        upsert_device(&mut *self.work()?, record, &json)
+        let mut conn = self.work()?;
+        upsert_device(|sql, params| conn.execute(sql, params), record, &json)
             .map(drop)
             .map_err(self.io(&context))
     }
@@ -420,7 +421,8 @@ impl DeviceStore for PostgresStore {
             ],
         )
         .map_err(self.io(&context))?;
-        upsert_device(&mut tx, record, &device_json).map_err(self.io(&context))?;
+        upsert_device(|sql, params| tx.execute(sql, params), record, &device_json)
+            .map_err(self.io(&context))?;
         tx.commit().map_err(self.io(&context))
     }
 

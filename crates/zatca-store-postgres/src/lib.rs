@@ -84,7 +84,9 @@
 //!
 //! `postgres` (the synchronous client built on `tokio-postgres`: the
 //! lifecycle and the service's handlers call the store from blocking
-//! threads) and `r2d2`/`r2d2_postgres` (the maintained bounded pool for it);
+//! threads) and `r2d2` (the maintained bounded pool; its connection manager
+//! is this crate's, so that each connection keeps its prepared statements
+//! and a statement costs one round trip);
 //! the toolkit crates for what is stored; `serde_json` for the records
 //! stored as JSON; `zeroize` for the keys and secrets read back.
 #![forbid(unsafe_code)]
@@ -99,6 +101,7 @@
 )]
 
 mod accounts;
+mod connection;
 mod devices;
 mod error;
 #[cfg(feature = "test-cluster")]
@@ -111,8 +114,6 @@ use std::str::FromStr as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use postgres::NoTls;
-use r2d2_postgres::PostgresConnectionManager;
 use zatca_store::MasterKey;
 use zatca_store::custody::{RowId, Sealer};
 
@@ -125,9 +126,8 @@ pub const DATABASE_VERSION: i32 = MIGRATIONS.len() as i32;
 /// The advisory lock key migrations run under (any fixed 64-bit number).
 const MIGRATION_LOCK: i64 = 0x7a61_7463_615f_6462;
 
-type Manager = PostgresConnectionManager<NoTls>;
-type Pool = r2d2::Pool<Manager>;
-pub(crate) type Conn = r2d2::PooledConnection<Manager>;
+type Pool = r2d2::Pool<connection::Manager>;
+pub(crate) type Conn = r2d2::PooledConnection<connection::Manager>;
 
 /// The pools' bounds and the timeouts.
 #[derive(Debug, Clone, Copy)]
@@ -273,8 +273,11 @@ impl PostgresStore {
                 .max_size(max.max(1))
                 .min_idle(Some(0))
                 .connection_timeout(config.acquire_timeout)
-                .test_on_check_out(true)
-                .build(PostgresConnectionManager::new(pg.clone(), NoTls))
+                // A connection the server dropped fails its next statement
+                // (the call answers unavailable) and the pool discards it:
+                // no round trip on every checkout.
+                .test_on_check_out(false)
+                .build(connection::Manager { config: pg.clone() })
         };
         let work = pool(config.max_connections).map_err(unavailable)?;
         let locks = pool(config.max_lock_connections).map_err(unavailable)?;

@@ -10,6 +10,15 @@
 //! requests in hand finish, gives the running activities a bounded time and
 //! leaves the others `IN_PROGRESS` for the next start to resume.
 //!
+//! `--db` is an SQLite file (created on first start) or a PostgreSQL
+//! database, `postgres://USER@HOST:PORT/DB` or `postgresql://…`, the
+//! password in the URL or in `PGPASSWORD` (never logged), that several
+//! instances share (`zatca-store-postgres`): every admin command works
+//! against either. On PostgreSQL, activities are leased for
+//! `--lease-seconds` (default 30) and renewed while they run; an instance
+//! takes over the activities whose lease expired (another instance died),
+//! checking every half lease. `--db-pool N` bounds its connections.
+//!
 //! `POST /devices` (the other provider's synchronous register call) completes
 //! a plain `egsSerialNumber` (one not already `1-…|2-…|3-…`) as
 //! `1-<solution>|2-<model>|3-<serial>`: `--egs-solution NAME` (default
@@ -42,13 +51,14 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use zatca_store_postgres::{PoolConfig, PostgresStore};
 use zatca_store_sqlite::SqliteStore;
 
-use zatca_onboarding::Options;
+use zatca_onboarding::{DeviceStore, Options};
 use zatca_profile::{Environment, Vat};
 use zatca_service::{Config, Service, SharedFatoora};
 use zatca_simulator::{Simulator, SimulatorConfig, UblDocumentChecker};
-use zatca_store_sqlite::{Accounts, MasterKey, MasterKeyError, Role};
+use zatca_store::{Accounts, MasterKey, MasterKeyError, Role};
 
 use super::device;
 use super::fatoora::FatooraChoice;
@@ -105,6 +115,15 @@ struct ServerArgs {
     /// Part 2 of that EGS serial (default: this product's version).
     #[arg(long, value_name = "MODEL", default_value = zatca_service::DEFAULT_EGS_MODEL)]
     egs_model: String,
+    /// Where the in-process simulator (--fatoora sim) keeps its state, one folder per environment (default: beside an SQLite --db; in memory for PostgreSQL; instances given the same folder share one simulated ZATCA). Several instances share one ZATCA: run `zatca simulator serve` and pass its URL to --fatoora.
+    #[arg(long, value_name = "DIR")]
+    simulator_state: Option<PathBuf>,
+    /// PostgreSQL: the most connections this instance opens for statements (another as many for device locks, four times this).
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    db_pool: u32,
+    /// PostgreSQL: how long an activity's lease lasts; an instance that dies has its activities taken over by another this long after its last renewal.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(3..=3600))]
+    lease_seconds: u64,
     /// Worker threads running the background activities.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=256))]
     workers: u16,
@@ -182,8 +201,16 @@ enum UserCommand {
     },
 }
 
-/// The device store and the accounts behind `--db`: one SQLite file.
-type Db = (SqliteStore, SqliteStore);
+/// The database behind `--db`: an SQLite file, or a PostgreSQL database
+/// (`postgres://…`, `postgresql://…`) several instances may share. Each is
+/// both the device store and the accounts.
+enum Db {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// The variable holding the PostgreSQL password when the URL has none.
+pub const PASSWORD_VAR: &str = "PGPASSWORD";
 
 /// The variable holding the master key when `--master-key-file` is not given.
 pub const MASTER_KEY_VAR: &str = "ZATCA_MASTER_KEY";
@@ -220,12 +247,38 @@ fn store_error(e: &zatca_store_sqlite::StoreError) -> CliError {
     CliError::new(code, format!("--db: {e}"))
 }
 
-/// Opens (creating on first start, 0600, migrated) the SQLite database
-/// `--db`, its secrets sealed under the master key.
-fn open_db(path: &Path, key_file: Option<&Path>) -> Result<Db, CliError> {
+/// Opens `--db`: an SQLite file (created on first start, 0600, migrated)
+/// or a PostgreSQL database (migrated), its secrets sealed under the master key.
+fn open_db(db: &Path, key_file: Option<&Path>, pool: &PoolConfig) -> Result<Db, CliError> {
     let key = master_key(key_file, MASTER_KEY_VAR, "--master-key-file")?;
-    let db = SqliteStore::open_with_master_key(path, &key).map_err(|e| store_error(&e))?;
-    Ok((db.clone(), db))
+    match postgres_url(db) {
+        Some(url) => {
+            let password = std::env::var(PASSWORD_VAR)
+                .ok()
+                .map(zeroize::Zeroizing::new);
+            PostgresStore::open(url, password.as_deref().map(String::as_str), &key, pool)
+                .map(Db::Postgres)
+                .map_err(|e| pg_error(&e))
+        }
+        None => SqliteStore::open_with_master_key(db, &key)
+            .map(Db::Sqlite)
+            .map_err(|e| store_error(&e)),
+    }
+}
+
+/// `--db` as a PostgreSQL URL, if it is one.
+fn postgres_url(db: &Path) -> Option<&str> {
+    db.to_str()
+        .filter(|text| zatca_store_postgres::is_postgres_url(text))
+}
+
+fn pg_error(e: &zatca_store_postgres::PgStoreError) -> CliError {
+    let code = if e.is_unavailable() {
+        Code::Io
+    } else {
+        Code::Invalid
+    };
+    CliError::new(code, format!("--db {e}"))
 }
 
 /// Where the in-process simulator keeps its CA keys and what it issued: beside the database.
@@ -233,6 +286,15 @@ fn simulator_dir(db: &Path, environment: Environment) -> PathBuf {
     let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".simulator");
     db.with_file_name(name).join(environment.as_str())
+}
+
+/// The pools of a PostgreSQL `--db` for the admin commands: small.
+fn admin_pool() -> PoolConfig {
+    PoolConfig {
+        max_connections: 2,
+        max_lock_connections: 2,
+        ..PoolConfig::default()
+    }
 }
 
 fn accounts_error(e: impl std::fmt::Display) -> CliError {
@@ -285,7 +347,22 @@ fn init(key_file: Option<&Path>) -> Result<(), CliError> {
 fn rotate(db: &Path, old_file: Option<&Path>, new_file: Option<&Path>) -> Result<(), CliError> {
     let old = master_key(old_file, MASTER_KEY_VAR, "--master-key-file")?;
     let new = master_key(new_file, NEW_MASTER_KEY_VAR, "--new-master-key-file")?;
-    let count = SqliteStore::rotate_master_key(db, &old, &new).map_err(|e| store_error(&e))?;
+    let count = match postgres_url(db) {
+        Some(url) => {
+            let password = std::env::var(PASSWORD_VAR)
+                .ok()
+                .map(zeroize::Zeroizing::new);
+            PostgresStore::open(
+                url,
+                password.as_deref().map(String::as_str),
+                &old,
+                &admin_pool(),
+            )
+            .and_then(|store| store.rotate_master_key(&new))
+            .map_err(|e| pg_error(&e))?
+        }
+        None => SqliteStore::rotate_master_key(db, &old, &new).map_err(|e| store_error(&e))?,
+    };
     println!(
         "re-sealed {count} secrets of {} under the master key from {}",
         db.display(),
@@ -295,7 +372,13 @@ fn rotate(db: &Path, old_file: Option<&Path>, new_file: Option<&Path>) -> Result
 }
 
 fn vat(db: &Path, key_file: Option<&Path>, command: VatCommand) -> Result<(), CliError> {
-    let (_, accounts) = open_db(db, key_file)?;
+    match open_db(db, key_file, &admin_pool())? {
+        Db::Sqlite(store) => vat_with(&store, command),
+        Db::Postgres(store) => vat_with(&store, command),
+    }
+}
+
+fn vat_with<A: Accounts>(accounts: &A, command: VatCommand) -> Result<(), CliError> {
     match command {
         VatCommand::Add { vat, name, group } => {
             let vat = parse_vat(&vat, "VAT")?;
@@ -338,7 +421,7 @@ fn vat(db: &Path, key_file: Option<&Path>, command: VatCommand) -> Result<(), Cl
     Ok(())
 }
 
-fn user_json(user: &zatca_store_sqlite::User) -> serde_json::Value {
+fn user_json(user: &zatca_store::User) -> serde_json::Value {
     serde_json::json!({
         "Name": user.name,
         "Role": user.role.as_str(),
@@ -348,7 +431,13 @@ fn user_json(user: &zatca_store_sqlite::User) -> serde_json::Value {
 }
 
 fn user(db: &Path, key_file: Option<&Path>, command: UserCommand) -> Result<(), CliError> {
-    let (_, accounts) = open_db(db, key_file)?;
+    match open_db(db, key_file, &admin_pool())? {
+        Db::Sqlite(store) => user_with(&store, command),
+        Db::Postgres(store) => user_with(&store, command),
+    }
+}
+
+fn user_with<A: Accounts>(accounts: &A, command: UserCommand) -> Result<(), CliError> {
     match command {
         UserCommand::Add {
             name,
@@ -368,7 +457,7 @@ fn user(db: &Path, key_file: Option<&Path>, command: UserCommand) -> Result<(), 
             let token = accounts
                 .add_user(&name, role, &vats)
                 .map_err(accounts_error)?;
-            let user = zatca_store_sqlite::User {
+            let user = zatca_store::User {
                 name,
                 role,
                 vats,
@@ -414,14 +503,14 @@ fn user(db: &Path, key_file: Option<&Path>, command: UserCommand) -> Result<(), 
 
 fn open_fatoora(
     choice: &FatooraChoice,
-    db: &Path,
+    state_dir: Option<PathBuf>,
     environment: Environment,
 ) -> Result<SharedFatoora, CliError> {
     choice.check_environment(environment)?;
     let url = match choice {
         FatooraChoice::Sim => {
             let config = SimulatorConfig {
-                state_dir: Some(simulator_dir(db, environment)),
+                state_dir,
                 ..SimulatorConfig::for_environment(environment, device::now().as_secs())
             };
             let simulator = Simulator::new(config)
@@ -505,18 +594,66 @@ fn serve(db: &Path, key_file: Option<&Path>, args: ServerArgs) -> Result<(), Cli
         .or_else(|| args.fatoora.environment())
         .unwrap_or(Environment::Development);
     init_logs(&args.log_format);
-    let (store, accounts) = open_db(db, key_file)?;
-    let fatoora = open_fatoora(&args.fatoora, db, environment)?;
+    let workers = usize::from(args.workers);
+    let lease_ttl = Duration::from_secs(args.lease_seconds);
+    let pool = PoolConfig {
+        max_connections: args.db_pool,
+        max_lock_connections: args.db_pool.saturating_mul(4),
+        start_reservation: lease_ttl,
+        ..PoolConfig::default()
+    };
+    let opened = open_db(db, key_file, &pool)?;
+    let shared = matches!(opened, Db::Postgres(_));
+    // One folder per environment, as beside an SQLite --db.
+    let state_dir = args
+        .simulator_state
+        .as_ref()
+        .map(|dir| dir.join(environment.as_str()))
+        .or_else(|| (!shared).then(|| simulator_dir(db, environment)));
+    let fatoora = open_fatoora(&args.fatoora, state_dir, environment)?;
     let config = Config {
         base_path,
-        workers: usize::from(args.workers),
+        workers,
         options: Options::default(),
         egs_solution: args.egs_solution.clone(),
         egs_model: args.egs_model.clone(),
+        lease_ttl,
+        // Another instance's activities are taken over once their lease expired.
+        takeover_interval: shared.then(|| lease_ttl / 2),
         ..Config::new(environment)
     };
+    match opened {
+        Db::Sqlite(store) => {
+            run_service(store.clone(), store, fatoora, config, &args, tls.as_ref())
+        }
+        Db::Postgres(store) => {
+            run_service(store.clone(), store, fatoora, config, &args, tls.as_ref())
+        }
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then stops in order.
+fn run_service<D, A>(
+    store: D,
+    accounts: A,
+    fatoora: SharedFatoora,
+    config: Config,
+    args: &ServerArgs,
+    tls: Option<&zatca_http::tls::TlsConfig>,
+) -> Result<(), CliError>
+where
+    D: DeviceStore + Send + Sync + 'static,
+    A: Accounts + Send + Sync + 'static,
+{
+    let environment = config.environment;
     let service = Service::new(store, accounts, fatoora, config)
         .map_err(|e| CliError::new(Code::Io, format!("the worker threads could not start: {e}")))?;
+    service.start_takeover().map_err(|e| {
+        CliError::new(
+            Code::Io,
+            format!("the takeover thread could not start: {e}"),
+        )
+    })?;
     let resumed = service.resume_interrupted()?;
     if !resumed.is_empty() {
         tracing::info!(
@@ -529,7 +666,7 @@ fn serve(db: &Path, key_file: Option<&Path>, args: ServerArgs) -> Result<(), Cli
         .map_err(|e| CliError::new(Code::Io, format!("--listen {}: {e}", args.listen)))?;
     let stopper = zatca_http::Stopper::new();
     let limits = zatca_http::Limits::default();
-    let (running, scheme) = match &tls {
+    let (running, scheme) = match tls {
         Some(tls) => (
             zatca_http::serve::start_tls(listener, service.router(), limits, stopper.clone(), tls)?,
             "https",

@@ -5,6 +5,7 @@
 //! as a process that tests drive over HTTP and stop.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod chain;
 pub mod serve;
 
 use std::path::{Path, PathBuf};
@@ -120,20 +121,11 @@ pub fn testdata(rel: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
-/// An SDK R3.3.3 sample (`invoices/sdk-r3.3.3/REL.xml`) made unsigned again:
-/// without its comments (xmllint's C14N keeps them, the invoice hash does
-/// not), `ext:UBLExtensions`, `cac:Signature` and the QR reference.
-pub fn unsigned_sdk_sample(rel: &str) -> String {
-    let text =
-        std::fs::read_to_string(testdata(&format!("invoices/sdk-r3.3.3/{rel}.xml"))).unwrap();
-    let mut xml = String::new();
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find("<!--") {
-        xml.push_str(&rest[..start]);
-        rest = &rest[start + rest[start..].find("-->").unwrap() + 3..];
-    }
-    xml.push_str(rest);
-    without_signature_parts(&xml)
+/// An unsigned document a till sends (`testdata/invoices/unsigned/NAME.xml`:
+/// an SDK R3.3.3 sample without its signature parts, made by
+/// `make-unsigned.py` there).
+pub fn unsigned_sample(name: &str) -> String {
+    std::fs::read_to_string(testdata(&format!("invoices/unsigned/{name}.xml"))).unwrap()
 }
 
 /// `xml` without `ext:UBLExtensions`, `cac:Signature` and the QR
