@@ -23,33 +23,14 @@ use zatca_ubl::{InvoiceSigner, SigningTime};
 /// 2026-01-01T00:00:00Z.
 const NOW: u64 = 1_767_225_600;
 
-/// The SDK's simplified invoice without `ext:UBLExtensions`, `cac:Signature`
-/// and the QR reference: what a till sends to be signed.
+/// The SDK's simplified invoice without its signature parts: what a till
+/// sends to be signed (`testdata/unsigned-invoices/`).
 fn unsigned_sample() -> String {
-    let path = concat!(
+    std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"
-    );
-    let mut xml = std::fs::read_to_string(path).expect("sample invoice");
-    for (open, close, marker) in [
-        (
-            "<ext:UBLExtensions",
-            "</ext:UBLExtensions>",
-            "<ext:UBLExtensions",
-        ),
-        ("<cac:Signature>", "</cac:Signature>", "<cac:Signature>"),
-        (
-            "<cac:AdditionalDocumentReference>",
-            "</cac:AdditionalDocumentReference>",
-            "<cbc:ID>QR</cbc:ID>",
-        ),
-    ] {
-        let m = xml.find(marker).expect("marker");
-        let start = xml[..m + marker.len()].rfind(open).expect("open");
-        let end = start + xml[start..].find(close).expect("close") + close.len();
-        xml.replace_range(start..end, "");
-    }
-    xml
+        "/../testdata/unsigned-invoices/simplified-invoice.xml"
+    ))
+    .expect("unsigned sample")
 }
 
 fn bench_chain(c: &mut Criterion) {

@@ -202,7 +202,7 @@ pub fn lifecycle<S: Backend>(store: &S) {
 fn unsigned_invoice() -> Vec<u8> {
     std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/invoices/unsigned/simplified-invoice.xml"
+        "/../../testdata/unsigned-invoices/simplified-invoice.xml"
     ))
     .unwrap()
 }

@@ -121,11 +121,11 @@ pub fn testdata(rel: &str) -> String {
     path.to_str().unwrap().to_owned()
 }
 
-/// An unsigned document a till sends (`testdata/invoices/unsigned/NAME.xml`:
+/// An unsigned document a till sends (`testdata/unsigned-invoices/NAME.xml`:
 /// an SDK R3.3.3 sample without its signature parts, made by
 /// `make-unsigned.py` there).
 pub fn unsigned_sample(name: &str) -> String {
-    std::fs::read_to_string(testdata(&format!("invoices/unsigned/{name}.xml"))).unwrap()
+    std::fs::read_to_string(testdata(&format!("unsigned-invoices/{name}.xml"))).unwrap()
 }
 
 /// `xml` without `ext:UBLExtensions`, `cac:Signature` and the QR

@@ -12,7 +12,7 @@ SAMPLES = {
 }
 here = pathlib.Path(__file__).parent
 for name, rel in SAMPLES.items():
-    xml = (here / "../sdk-r3.3.3" / rel).read_text(encoding="utf-8")
+    xml = (here / "../invoices/sdk-r3.3.3" / rel).read_text(encoding="utf-8")
     xml = re.sub(r"<!--.*?-->", "", xml, flags=re.S)
     xml = re.sub(r"<ext:UBLExtensions>.*?</ext:UBLExtensions>", "", xml, count=1, flags=re.S)
     xml = re.sub(r"<cac:Signature>.*?</cac:Signature>", "", xml, count=1, flags=re.S)
