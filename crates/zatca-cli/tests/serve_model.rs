@@ -10,12 +10,13 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Barrier, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
 use common::chain::{
-    B64, Random, SAMPLES, VAT, assert_chain, database, error_codes_of, onboard, sign, signed_xml,
+    B64, Random, SAMPLES, VAT, assert_chain, database, error_codes_of, onboard, sign,
+    sign_in_parallel, signed_xml,
 };
 use common::serve::{Server, add_user, call, device_body, post_raw, try_post_raw};
 use common::{testdata, unsigned_sample, zatca};
@@ -316,32 +317,7 @@ fn sixty_four_parallel_signs_get_the_next_sixty_four_icvs_and_one_linked_chain()
     let unsigned: Vec<String> = SAMPLES.iter().map(|s| unsigned_sample(s)).collect();
 
     const N: usize = 64;
-    let barrier = Arc::new(Barrier::new(N));
-    let threads: Vec<_> = (0..N)
-        .map(|n| {
-            let (server, barrier, token, id) = (
-                Arc::clone(&server),
-                Arc::clone(&barrier),
-                token.clone(),
-                id.clone(),
-            );
-            let xml = unsigned[n % unsigned.len()].clone();
-            std::thread::spawn(move || {
-                barrier.wait();
-                let answer = sign(
-                    &server,
-                    &token,
-                    &id,
-                    &xml,
-                    n % 2 == 0,
-                    Some(&format!("till-{n}")),
-                );
-                assert_eq!(answer.status, 200, "{}", answer.body);
-                (n, answer.body)
-            })
-        })
-        .collect();
-    let mut answers: Vec<(usize, Value)> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let mut answers = sign_in_parallel(std::slice::from_ref(&server), &token, &id, N);
     answers.sort_by_key(|(_, a)| a["icv"].as_u64());
     let bodies: Vec<Value> = answers.iter().map(|(_, a)| a.clone()).collect();
     assert_chain(&bodies);

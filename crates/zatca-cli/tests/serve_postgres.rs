@@ -16,11 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
-use common::chain::{SAMPLES, VAT, assert_chain, onboard, sign};
+use common::chain::{VAT, assert_chain, onboard, sign_in_parallel};
 use common::serve::{
     Server, add_vat_and_admin, call, device_body, error_codes, register_body, try_call,
 };
-use common::unsigned_sample;
 use serde_json::{Value, json};
 use zatca_store_postgres::testing;
 
@@ -128,29 +127,11 @@ fn sixty_four_signs_over_two_instances_make_one_linked_chain() {
         &device_body(VAT, "TILL-PG", "Model", "Development", "any"),
     );
     let id = device["deviceId"].as_str().unwrap().to_owned();
-    let unsigned: Vec<String> = SAMPLES.iter().map(|s| unsigned_sample(s)).collect();
-    let barrier = Arc::new(Barrier::new(64));
-    let threads: Vec<_> = (0..64)
-        .map(|n| {
-            let server = Arc::clone(if n % 2 == 0 { &a } else { &b });
-            let (barrier, token, id) = (Arc::clone(&barrier), token.clone(), id.clone());
-            let xml = unsigned[n % unsigned.len()].clone();
-            std::thread::spawn(move || {
-                barrier.wait();
-                let answer = sign(
-                    &server,
-                    &token,
-                    &id,
-                    &xml,
-                    n % 3 == 0,
-                    Some(&format!("pg-{n}")),
-                );
-                assert_eq!(answer.status, 200, "{}", answer.body);
-                answer.body
-            })
-        })
+    let servers = [Arc::clone(&a), Arc::clone(&b)];
+    let answers: Vec<Value> = sign_in_parallel(&servers, &token, &id, 64)
+        .into_iter()
+        .map(|(_, answer)| answer)
         .collect();
-    let answers: Vec<Value> = threads.into_iter().map(|t| t.join().unwrap()).collect();
     assert_chain(&answers);
     // Each instance sees every document the other signed.
     for answer in &answers {

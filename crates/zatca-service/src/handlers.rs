@@ -720,8 +720,15 @@ where
         }
     }
 
-    /// The device of an invoice route's `{DeviceId}`, visible to the caller: 404 otherwise.
-    fn invoice_device(&self, caller: &Caller, device_id: &str) -> Result<DeviceId, Refusal> {
+    /// The device of an invoice route's `{DeviceId}`, for a caller with
+    /// `access` who may see it: 404 otherwise.
+    fn invoice_device(
+        &self,
+        headers: &HeaderMap,
+        access: Access,
+        device_id: &str,
+    ) -> Result<DeviceId, Refusal> {
+        let caller = self.authorize(headers, access)?;
         let not_found = |refusal: Refusal| Refusal {
             status: if refusal.status == 400 {
                 404
@@ -731,18 +738,14 @@ where
             ..refusal
         };
         let id = request::device_id(device_id).map_err(not_found)?;
-        self.visible_device(caller, &id).map_err(not_found)?;
+        self.visible_device(&caller, &id).map_err(not_found)?;
         Ok(id)
     }
 
     /// `POST /devices/{DeviceId}/invoices`: the next document of the device's chain.
     fn sign(&self, headers: &HeaderMap, device_id: &str, body: &[u8]) -> Response {
         let shape = Shape::Invoice;
-        let caller = match self.authorize(headers, Access::Admin) {
-            Ok(caller) => caller,
-            Err(refusal) => return refused(shape, None, refusal),
-        };
-        let id = match self.invoice_device(&caller, device_id) {
+        let id = match self.invoice_device(headers, Access::Admin, device_id) {
             Ok(id) => id,
             Err(refusal) => return refused(shape, None, refusal),
         };
@@ -775,11 +778,7 @@ where
     /// `GET /devices/{DeviceId}/invoices/{icv}`: a committed document again.
     fn invoice(&self, headers: &HeaderMap, device_id: &str, icv: &str) -> Response {
         let shape = Shape::Invoice;
-        let caller = match self.authorize(headers, Access::Read) {
-            Ok(caller) => caller,
-            Err(refusal) => return refused(shape, None, refusal),
-        };
-        let id = match self.invoice_device(&caller, device_id) {
+        let id = match self.invoice_device(headers, Access::Read, device_id) {
             Ok(id) => id,
             Err(refusal) => return refused(shape, None, refusal),
         };

@@ -7,11 +7,12 @@ use zatca_csr::Csr;
 use zatca_fatoora::Csid;
 use zatca_keys::PrivateKey;
 use zatca_onboarding::{
-    Activity, ActivityId, ActivityStatus, CsidKind, DeviceId, DeviceRecord, DeviceStore,
-    InvoiceRecord, Listing, OnboardingError, StepResult,
+    Activity, ActivityId, CsidKind, DeviceId, DeviceRecord, DeviceStore, InvoiceRecord, Listing,
+    OnboardingError, StepResult,
 };
 use zatca_profile::Environment;
 use zatca_store::custody::RowId;
+use zatca_store::rows::{csid_row, key_row, row_name as row, status_name};
 use zeroize::Zeroizing;
 
 use crate::{Conn, PgStoreError, PostgresStore, classify};
@@ -36,43 +37,6 @@ impl Drop for DeviceLock {
             // (and the server ends its transaction with it).
             let _ = conn.batch_execute("ROLLBACK");
         }
-    }
-}
-
-/// A row's name in errors: `table (environment, device, generation)`.
-fn row(table: &str, record: &DeviceRecord, generation: u32) -> String {
-    format!(
-        "table {table}, row ({}, {}, generation {generation})",
-        record.environment.as_str(),
-        record.device_id
-    )
-}
-
-fn key_row(record: &DeviceRecord, generation: u32) -> RowId<'_> {
-    RowId {
-        table: "device_keys",
-        environment: record.environment.as_str(),
-        device_id: record.device_id.as_str(),
-        generation,
-        kind: "key",
-    }
-}
-
-fn csid_row(record: &DeviceRecord, kind: CsidKind, generation: u32) -> RowId<'_> {
-    RowId {
-        table: "device_csids",
-        environment: record.environment.as_str(),
-        device_id: record.device_id.as_str(),
-        generation,
-        kind: kind.name(),
-    }
-}
-
-fn status_name(status: ActivityStatus) -> &'static str {
-    match status {
-        ActivityStatus::InProgress => "IN_PROGRESS",
-        ActivityStatus::Succeeded => "SUCCEEDED",
-        ActivityStatus::Failed => "FAILED",
     }
 }
 
@@ -167,12 +131,7 @@ impl PostgresStore {
         id: &str,
         json: &str,
     ) -> Result<DeviceRecord, OnboardingError> {
-        let record: DeviceRecord =
-            serde_json::from_str(json).map_err(|e| self.corrupt(context, e))?;
-        if record.environment.as_str() != environment || record.device_id.as_str() != id {
-            return Err(self.corrupt(context, "the record is of another device"));
-        }
-        Ok(record)
+        zatca_store::rows::read_device(environment, id, json).map_err(|e| self.corrupt(context, e))
     }
 
     fn parse_invoice(
@@ -181,12 +140,7 @@ impl PostgresStore {
         device: &DeviceRecord,
         json: &str,
     ) -> Result<InvoiceRecord, OnboardingError> {
-        let invoice: InvoiceRecord =
-            serde_json::from_str(json).map_err(|e| self.corrupt(context, e))?;
-        if invoice.device_id != device.device_id {
-            return Err(self.corrupt(context, "the invoice is of another device"));
-        }
-        Ok(invoice)
+        zatca_store::rows::read_invoice(device, json).map_err(|e| self.corrupt(context, e))
     }
 
     fn seal(

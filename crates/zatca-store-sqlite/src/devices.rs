@@ -8,8 +8,8 @@ use zatca_csr::Csr;
 use zatca_fatoora::Csid;
 use zatca_keys::PrivateKey;
 use zatca_onboarding::{
-    Activity, ActivityId, ActivityStatus, CsidKind, DeviceId, DeviceRecord, DeviceStore,
-    InvoiceRecord, Listing, OnboardingError, StepResult,
+    Activity, ActivityId, CsidKind, DeviceId, DeviceRecord, DeviceStore, InvoiceRecord, Listing,
+    OnboardingError, StepResult,
 };
 use zatca_profile::Environment;
 use zeroize::Zeroizing;
@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use crate::rekey::{stored_bytes, unseal};
 use crate::store::SqliteStore;
 use zatca_store::custody::RowId;
+use zatca_store::rows::{csid_row, key_row, row_name as row, status_name};
 
 /// The devices some thread of this process is working on.
 #[derive(Debug, Default)]
@@ -60,41 +61,6 @@ impl DeviceLocks {
             id: id.clone(),
         }
     }
-}
-
-/// A row's name in errors: `table (environment, device, generation)`.
-fn row(table: &str, record: &DeviceRecord, generation: u32) -> String {
-    format!(
-        "table {table}, row ({}, {}, generation {generation})",
-        record.environment.as_str(),
-        record.device_id
-    )
-}
-
-/// The associated data of a generation's key.
-fn key_row(record: &DeviceRecord, generation: u32) -> RowId<'_> {
-    RowId {
-        table: "device_keys",
-        environment: record.environment.as_str(),
-        device_id: record.device_id.as_str(),
-        generation,
-        kind: "key",
-    }
-}
-
-/// The associated data of a generation's CSID secret.
-fn csid_row(record: &DeviceRecord, kind: CsidKind, generation: u32) -> RowId<'_> {
-    RowId {
-        table: "device_csids",
-        environment: record.environment.as_str(),
-        device_id: record.device_id.as_str(),
-        generation,
-        kind: kind.name(),
-    }
-}
-
-fn status_name(status: ActivityStatus) -> Result<String, serde_json::Error> {
-    serde_json::to_value(status).map(|v| v.as_str().unwrap_or_default().to_owned())
 }
 
 impl SqliteStore {
@@ -202,12 +168,7 @@ impl SqliteStore {
         id: &str,
         json: &str,
     ) -> Result<DeviceRecord, OnboardingError> {
-        let record: DeviceRecord =
-            serde_json::from_str(json).map_err(|e| self.corrupt(context, e))?;
-        if record.environment.as_str() != environment || record.device_id.as_str() != id {
-            return Err(self.corrupt(context, "the record is of another device"));
-        }
-        Ok(record)
+        zatca_store::rows::read_device(environment, id, json).map_err(|e| self.corrupt(context, e))
     }
 
     fn parse_invoice(
@@ -216,12 +177,7 @@ impl SqliteStore {
         device: &DeviceRecord,
         json: &str,
     ) -> Result<InvoiceRecord, OnboardingError> {
-        let invoice: InvoiceRecord =
-            serde_json::from_str(json).map_err(|e| self.corrupt(context, e))?;
-        if invoice.device_id != device.device_id {
-            return Err(self.corrupt(context, "the invoice is of another device"));
-        }
-        Ok(invoice)
+        zatca_store::rows::read_invoice(device, json).map_err(|e| self.corrupt(context, e))
     }
 }
 
@@ -632,7 +588,7 @@ impl DeviceStore for SqliteStore {
             reason: format!("{context}: {e}"),
         };
         let json = serde_json::to_string(activity).map_err(encode)?;
-        let status = status_name(activity.status).map_err(encode)?;
+        let status = status_name(activity.status);
         self.writer()
             .prepare_cached(
                 "INSERT INTO activities (activity_id, device_id, status, record)

@@ -15,30 +15,11 @@ const ENV: Environment = Environment::Simulation;
 
 /// An SDK sample without its signature parts (the ones a signer adds).
 fn unsigned_sample() -> String {
-    let path = concat!(
+    std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../testdata/invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"
-    );
-    let mut xml = std::fs::read_to_string(path).unwrap();
-    for (open, close, marker) in [
-        (
-            "<ext:UBLExtensions",
-            "</ext:UBLExtensions>",
-            "<ext:UBLExtensions",
-        ),
-        ("<cac:Signature>", "</cac:Signature>", "<cac:Signature>"),
-        (
-            "<cac:AdditionalDocumentReference>",
-            "</cac:AdditionalDocumentReference>",
-            "<cbc:ID>QR</cbc:ID>",
-        ),
-    ] {
-        let m = xml.find(marker).unwrap();
-        let start = xml[..m + marker.len()].rfind(open).unwrap();
-        let end = start + xml[start..].find(close).unwrap() + close.len();
-        xml.replace_range(start..end, "");
-    }
-    xml
+        "/../../testdata/unsigned-invoices/simplified-invoice.xml"
+    ))
+    .unwrap()
 }
 
 #[test]

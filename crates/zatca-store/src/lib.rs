@@ -3,7 +3,8 @@
 //! `zatca-store-postgres`): the accounts contract ([`Accounts`]: the VATs
 //! served, the users, their roles and tokens, with the rules a name or a
 //! group must follow), and the master key the devices' secrets are sealed
-//! under ([`MasterKey`], [`custody::Sealer`]).
+//! under ([`MasterKey`], [`custody::Sealer`]), and how the lifecycle's
+//! records sit in rows ([`rows`]).
 //!
 //! ```
 //! use zatca_store::{MasterKey, custody::{RowId, Sealer}};
@@ -55,11 +56,12 @@
 //! # Dependencies
 //!
 //! `aes-gcm` (RustCrypto, features `aes`, `alloc`, `zeroize`) for the
-//! sealing; `getrandom` for tokens and nonces; `subtle` for the
+//! sealing; `zatca-onboarding` for the records and `serde_json` for their
+//! JSON; `getrandom` for tokens and nonces; `subtle` for the
 //! constant-time comparison of token hashes; `zeroize` for the key and the
 //! token text; `zatca-profile` for VATs; `zatca-types` for SHA-256. With
-//! the feature `conformance` (tests only): `zatca-onboarding`,
-//! `zatca-simulator` and `zatca-sign` for the suite every back end runs
+//! the feature `conformance` (tests only): `zatca-simulator` and
+//! `zatca-sign` for the suite every back end runs
 //! ([`conformance`]).
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -75,6 +77,7 @@
 #[cfg(feature = "conformance")]
 pub mod conformance;
 pub mod custody;
+pub mod rows;
 
 pub use custody::{MASTER_KEY_BYTES, MasterKey, MasterKeyError};
 

@@ -146,3 +146,32 @@ impl Random {
         self.0 % n
     }
 }
+
+/// `count` signers started together, signer `n` sending [`SAMPLES`]`[n % 4]`
+/// to `servers[n % len]` (XML, or JSON every other time) under the
+/// idempotency key `till-n`; each must answer 200. The answers, by signer.
+pub fn sign_in_parallel(
+    servers: &[std::sync::Arc<Server>],
+    token: &str,
+    id: &str,
+    count: usize,
+) -> Vec<(usize, Value)> {
+    use std::sync::{Arc, Barrier};
+    let unsigned: Vec<String> = SAMPLES.iter().map(|s| super::unsigned_sample(s)).collect();
+    let barrier = Arc::new(Barrier::new(count));
+    let threads: Vec<_> = (0..count)
+        .map(|n| {
+            let server = Arc::clone(&servers[n % servers.len()]);
+            let (barrier, token, id) = (Arc::clone(&barrier), token.to_owned(), id.to_owned());
+            let xml = unsigned[n % unsigned.len()].clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let key = format!("till-{n}");
+                let answer = sign(&server, &token, &id, &xml, n % 2 == 0, Some(&key));
+                assert_eq!(answer.status, 200, "{}", answer.body);
+                (n, answer.body)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
