@@ -73,3 +73,66 @@ fn urls_are_checked_and_a_missing_server_is_unavailable_without_the_password() {
         "{e}"
     );
 }
+
+#[test]
+fn the_database_alone_reveals_no_key_and_no_csid_secret() {
+    use zatca_onboarding::{CsidKind, DeviceStore as _};
+    let Some(server) = testing::server() else {
+        return;
+    };
+    let url = server.fresh_database();
+    let store = open(&url);
+    zatca_store::conformance::lifecycle(&store);
+    let listing = store.list_devices().unwrap();
+    let mut secrets = Vec::new();
+    for record in &listing.devices {
+        if !record.current.production_csid {
+            continue;
+        }
+        let key = store.read_key(record, 1).unwrap();
+        let der = key.to_pkcs8_der().unwrap();
+        secrets.push(der.iter().map(|b| format!("{b:02x}")).collect::<String>());
+        for kind in [CsidKind::Compliance, CsidKind::Production] {
+            let csid = store.read_csid(record, kind, 1).unwrap();
+            secrets.push(csid.expose_secret().to_owned());
+            let hex: String = csid
+                .expose_secret()
+                .bytes()
+                .map(|b| format!("{b:02x}"))
+                .collect();
+            secrets.push(hex);
+        }
+    }
+    assert!(
+        secrets.len() >= 3,
+        "the lifecycle made no device with its CSIDs"
+    );
+    // Every column of every table, as text (BYTEA as hex).
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let columns = client
+        .query(
+            "SELECT table_name::text, column_name::text FROM information_schema.columns
+             WHERE table_schema = 'public'",
+            &[],
+        )
+        .unwrap();
+    assert!(columns.len() > 30);
+    let mut everything = String::new();
+    for column in columns {
+        let (table, name): (String, String) = (column.get(0), column.get(1));
+        for row in client
+            .query(&format!("SELECT \"{name}\"::text FROM \"{table}\""), &[])
+            .unwrap()
+        {
+            let value: Option<String> = row.get(0);
+            everything.push_str(&value.unwrap_or_default());
+            everything.push('\n');
+        }
+    }
+    for secret in &secrets {
+        assert!(
+            !everything.contains(secret.as_str()),
+            "a secret is readable in the database"
+        );
+    }
+}
