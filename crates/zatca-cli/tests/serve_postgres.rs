@@ -402,3 +402,42 @@ fn a_database_that_goes_away_answers_503_at_once_and_the_service_recovers() {
     );
     assert_eq!(list["Devices"].as_array().unwrap().len(), 2, "{list}");
 }
+
+#[test]
+fn the_admin_commands_work_against_postgres_and_rotate_the_master_key() {
+    let Some((db, _token)) = database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let new_key = dir.path().join("new.key");
+    let new_key = new_key.to_str().unwrap();
+    let created = common::zatca(&["serve", "init", "--master-key-file", new_key]);
+    assert!(created.status.success(), "{}", common::text(&created));
+    let vats = common::serve::admin(&db, &["vat", "list", "--json"]);
+    assert!(vats.contains(VAT), "{vats}");
+    let users = common::serve::admin(&db, &["user", "list", "--json"]);
+    assert!(users.contains("\"admin\""), "{users}");
+    let rotated = common::serve::admin(
+        &db,
+        &["rotate-master-key", "--new-master-key-file", new_key],
+    );
+    assert!(rotated.contains("re-sealed"), "{rotated}");
+    // The old key is refused now, naming where it came from; the new one opens it.
+    let refused = common::serve::refused(&db, &["vat", "list"]);
+    assert!(refused.contains("ZATCA_MASTER_KEY"), "{refused}");
+    let url = db.to_str().unwrap();
+    let listed = common::zatca(&[
+        "serve",
+        "--db",
+        url,
+        "--master-key-file",
+        new_key,
+        "vat",
+        "list",
+    ]);
+    assert!(listed.status.success(), "{}", common::text(&listed));
+    assert!(
+        !common::text(&listed).contains("postgres@"),
+        "no URL in the output"
+    );
+}
