@@ -142,7 +142,8 @@ pub struct PoolConfig {
     pub connect_timeout: Duration,
     /// How long one statement may run (default 30 s).
     pub statement_timeout: Duration,
-    /// How long waiting for a device lock another instance holds may take (default 60 s).
+    /// How long waiting for a device lock another holder keeps may take
+    /// (default 25 s: under the statement timeout, which would cut it first).
     pub lock_timeout: Duration,
     /// How long a just-started activity stays reserved for its instance
     /// before another may take it over (default 30 s).
@@ -157,7 +158,7 @@ impl Default for PoolConfig {
             acquire_timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(3),
             statement_timeout: Duration::from_secs(30),
-            lock_timeout: Duration::from_secs(60),
+            lock_timeout: Duration::from_secs(25),
             start_reservation: Duration::from_secs(30),
         }
     }
