@@ -133,6 +133,7 @@ mod prescan;
 mod samples;
 mod sign;
 mod signed_properties;
+mod stream;
 mod verify;
 
 use std::fmt;
@@ -178,7 +179,15 @@ pub const NS_EXT: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonExt
 ///
 /// Shorthand for [`Invoice::parse`] then [`Invoice::hash`].
 pub fn invoice_hash(xml: &[u8]) -> Result<InvoiceHash, UblError> {
-    Ok(Invoice::parse(xml)?.hash())
+    let text = c14n::decode(xml)?;
+    let mut out = Vec::with_capacity(text.len());
+    if stream::canonicalize(text, stream::Output::InvoiceHashInput, &mut out).is_ok() {
+        return Ok(InvoiceHash::from_bytes(Sha256::digest(&out).into()));
+    }
+    let invoice = Invoice::parse(xml)?;
+    out.clear();
+    invoice.write_hash_input_with_tree(&mut out);
+    Ok(InvoiceHash::from_bytes(Sha256::digest(&out).into()))
 }
 
 /// A parsed UBL invoice: well-formed XML whose document element is a UBL `Invoice`.
@@ -225,7 +234,18 @@ impl<'a> Invoice<'a> {
         out
     }
 
+    /// The streaming canonicaliser reads every invoice written the usual way;
+    /// the tree canonicaliser writes the rest.
     fn write_hash_input(&self, out: &mut Vec<u8>) {
+        let text = self.doc.input_text();
+        let start = out.len();
+        if stream::canonicalize(text, stream::Output::InvoiceHashInput, out).is_err() {
+            out.truncate(start);
+            self.write_hash_input_with_tree(out);
+        }
+    }
+
+    fn write_hash_input_with_tree(&self, out: &mut Vec<u8>) {
         let skip = self.removed_for_hash();
         c14n::write_document(&self.doc, &skip, out);
     }
