@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, Oracle)] = &[
     ("qr", qr),
     ("hash_signature", hash_signature),
     ("c14n", c14n),
+    ("c14n_differential", c14n_differential),
     ("invoice", invoice),
     ("verify_invoice", verify_invoice),
     ("compliance_report", compliance_report),
@@ -345,6 +346,49 @@ pub fn c14n(data: &[u8]) -> bool {
         Err(e) => panic!("canonical XML does not parse again: {e}"),
     }
     true
+}
+
+/// The streaming canonicaliser against the tree canonicaliser (the oracle):
+/// wherever the streaming one writes a canonical form, of the whole document
+/// or of the invoice hash input, the tree one accepts the document and writes
+/// the same bytes; where the streaming one declines, the public entry points
+/// give the tree's result. Returns whether the streaming canonicaliser read
+/// the input itself.
+pub fn c14n_differential(data: &[u8]) -> bool {
+    use zatca_ubl::c14n;
+    let tree = c14n::canonicalize_with_tree(data);
+    let streamed = c14n::canonicalize_streaming(data);
+    match (&streamed, &tree) {
+        (Some(s), Ok(t)) if s == t => {}
+        (Some(s), Ok(t)) => panic!(
+            "streaming and tree C14N differ:\nstreaming {:?}\ntree      {:?}",
+            String::from_utf8_lossy(s),
+            String::from_utf8_lossy(t)
+        ),
+        (Some(_), Err(e)) => panic!("the streaming C14N accepted what the tree refuses: {e}"),
+        (None, _) => {}
+    }
+    if c14n::canonicalize(data) != tree {
+        panic!("canonicalize differs from the tree canonicaliser");
+    }
+    let tree_input = c14n::invoice_hash_input_with_tree(data);
+    let streamed_input = c14n::invoice_hash_input_streaming(data);
+    match (&streamed_input, &tree_input) {
+        (Some(s), Ok(t)) if s == t => {}
+        (Some(s), Ok(t)) => panic!(
+            "streaming and tree invoice hash inputs differ:\nstreaming {:?}\ntree      {:?}",
+            String::from_utf8_lossy(s),
+            String::from_utf8_lossy(t)
+        ),
+        (Some(_), Err(e)) => panic!("the streaming hash input accepted what the tree refuses: {e}"),
+        (None, _) => {}
+    }
+    let hash = zatca_ubl::invoice_hash(data);
+    let tree_hash = tree_input.map(|input| InvoiceHash::of_canonical_invoice(&input));
+    if hash != tree_hash {
+        panic!("invoice_hash differs from the tree's hash input");
+    }
+    streamed.is_some() || streamed_input.is_some()
 }
 
 /// Invoice parse and hash: never panics; the hash is SHA-256 of the hash input,
