@@ -264,8 +264,8 @@ impl<'t> Canon<'t, '_> {
             .filter(|q| matches!(q, b'"' | b'\''))
             .ok_or(Declined)?;
         let start = self.pos + 1;
-        let len = memchr::memchr(quote, self.bytes.get(start..).unwrap_or_default())
-            .ok_or(Declined)?;
+        let len =
+            memchr::memchr(quote, self.bytes.get(start..).unwrap_or_default()).ok_or(Declined)?;
         self.pos = start + len + 1;
         Ok(self.str_between(start, start + len))
     }
@@ -332,7 +332,8 @@ impl<'t> Canon<'t, '_> {
                 .iter()
                 .position(|&b| TEXT_SPECIAL[usize::from(b)])
                 .ok_or(Declined)?; // no `<` left: the document is unfinished
-            self.out.extend_from_slice(rest.get(..plain).unwrap_or_default());
+            self.out
+                .extend_from_slice(rest.get(..plain).unwrap_or_default());
             self.pos += plain;
             match self.peek() {
                 Some(b'<') => break,
@@ -559,7 +560,10 @@ impl<'t> Canon<'t, '_> {
             let plain = uri.bytes().all(|b| !ATTR_SPECIAL[usize::from(b)])
                 && uri != NS_XML
                 && uri != NS_XMLNS;
-            if !plain || prefix == "xml" || prefix == "xmlns" || (uri.is_empty() && !prefix.is_empty())
+            if !plain
+                || prefix == "xml"
+                || prefix == "xmlns"
+                || (uri.is_empty() && !prefix.is_empty())
             {
                 return Err(Declined);
             }
@@ -753,7 +757,11 @@ fn check_not_ffff(at: &[u8]) -> Step {
 /// The reference `&…;` at the start of `rest`: the character it stands for
 /// and its length. Only the predefined entities exist without a DTD.
 fn reference_at(rest: &[u8]) -> Step<(char, usize)> {
-    let end = rest.iter().take(12).position(|&b| b == b';').ok_or(Declined)?;
+    let end = rest
+        .iter()
+        .take(12)
+        .position(|&b| b == b';')
+        .ok_or(Declined)?;
     let c = match rest.get(1..end).ok_or(Declined)? {
         b"lt" => '<',
         b"gt" => '>',
@@ -778,7 +786,8 @@ fn char_ref(digits: &[u8], radix: u32) -> Step<char> {
         value = value * radix + digit;
     }
     let c = char::from_u32(value).ok_or(Declined)?;
-    let xml_char = matches!(value, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10_FFFF);
+    let xml_char =
+        matches!(value, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10_FFFF);
     if xml_char { Ok(c) } else { Err(Declined) }
 }
 

@@ -41,9 +41,13 @@ fn every_sdk_sample_is_read_by_the_streaming_canonicaliser() {
         let streamed = invoice_hash_input_streaming(&xml)
             .unwrap_or_else(|| panic!("declined {}", path.display()));
         assert!(streamed == tree, "hash input differs: {}", path.display());
-        let whole = canonicalize_streaming(&xml)
-            .unwrap_or_else(|| panic!("declined {}", path.display()));
-        assert!(whole == canonicalize_with_tree(&xml).unwrap(), "{}", path.display());
+        let whole =
+            canonicalize_streaming(&xml).unwrap_or_else(|| panic!("declined {}", path.display()));
+        assert!(
+            whole == canonicalize_with_tree(&xml).unwrap(),
+            "{}",
+            path.display()
+        );
     }
 }
 
@@ -68,7 +72,10 @@ fn edge_cases_agree_with_the_tree() {
     // Declined: the DTD, the processing instructions and the explicit
     // declaration of the `xml` prefix.
     declined.sort();
-    assert_eq!(declined, ["dtd-entities.xml", "pis.xml", "xml-attributes.xml"]);
+    assert_eq!(
+        declined,
+        ["dtd-entities.xml", "pis.xml", "xml-attributes.xml"]
+    );
     assert_eq!(streamed_count + 3, files.len());
 }
 
