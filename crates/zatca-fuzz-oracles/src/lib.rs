@@ -352,7 +352,9 @@ pub fn c14n(data: &[u8]) -> bool {
 /// wherever the streaming one writes a canonical form, of the whole document
 /// or of the invoice hash input, the tree one accepts the document and writes
 /// the same bytes; where the streaming one declines, the public entry points
-/// give the tree's result. Returns whether the streaming canonicaliser read
+/// give the tree's result. Signing by the streaming path (with the SDK sample
+/// key and certificate) gives the same document and values as signing from
+/// the tree, or the same error. Returns whether the streaming canonicaliser read
 /// the input itself.
 pub fn c14n_differential(data: &[u8]) -> bool {
     use zatca_ubl::c14n;
@@ -388,7 +390,47 @@ pub fn c14n_differential(data: &[u8]) -> bool {
     if hash != tree_hash {
         panic!("invoice_hash differs from the tree's hash input");
     }
+    // Signing: the streaming path reads the places and QR values itself.
+    let (key, certificate) = sdk_signer();
+    let Ok(signer) = zatca_ubl::InvoiceSigner::new(key, certificate) else {
+        panic!("the SDK key and certificate do not match");
+    };
+    let time = signing_time();
+    let tree_signed = signer.sign_with_tree(data, time);
+    match signer.sign_streaming(data, time) {
+        Some(streamed) if streamed == tree_signed => {}
+        Some(streamed) => panic!(
+            "streaming and tree signing differ:\nstreaming {:?}\ntree      {:?}",
+            streamed.map(|s| s.into_xml()),
+            tree_signed.map(|s| s.into_xml())
+        ),
+        None => {}
+    }
     streamed.is_some() || streamed_input.is_some()
+}
+
+/// The SDK R3.3.3 sample key and certificate (parsed once).
+fn sdk_signer() -> (&'static PrivateKey, &'static Certificate) {
+    static SIGNER: OnceLock<(PrivateKey, Certificate)> = OnceLock::new();
+    let (key, cert) = SIGNER.get_or_init(|| {
+        let key = include_bytes!("../../../testdata/keys/sdk-r3.3.3-priv-key.b64");
+        let cert = include_bytes!("../../../testdata/keys/sdk-r3.3.3-cert.b64");
+        match (PrivateKey::from_bytes(key), Certificate::from_bytes(cert)) {
+            (Ok((key, _)), Ok((cert, _))) => (key, cert),
+            _ => panic!("the SDK sample key or certificate does not parse"),
+        }
+    });
+    (key, cert)
+}
+
+fn signing_time() -> &'static zatca_ubl::SigningTime {
+    static TIME: OnceLock<zatca_ubl::SigningTime> = OnceLock::new();
+    TIME.get_or_init(
+        || match zatca_ubl::SigningTime::parse("2024-01-14T10:26:49") {
+            Ok(time) => time,
+            Err(e) => panic!("signing time: {e}"),
+        },
+    )
 }
 
 /// Invoice parse and hash: never panics; the hash is SHA-256 of the hash input,

@@ -92,7 +92,7 @@ pub fn canonicalize_streaming(xml: &[u8]) -> Option<Vec<u8>> {
 pub fn invoice_hash_input_with_tree(xml: &[u8]) -> Result<Vec<u8>, UblError> {
     let invoice = crate::Invoice::parse(xml)?;
     let mut out = Vec::new();
-    invoice.write_hash_input_with_tree(&mut out);
+    invoice.write_hash_input(&mut out);
     Ok(out)
 }
 

@@ -186,7 +186,7 @@ pub fn invoice_hash(xml: &[u8]) -> Result<InvoiceHash, UblError> {
     }
     let invoice = Invoice::parse(xml)?;
     out.clear();
-    invoice.write_hash_input_with_tree(&mut out);
+    invoice.write_hash_input(&mut out);
     Ok(InvoiceHash::from_bytes(Sha256::digest(&out).into()))
 }
 
@@ -234,18 +234,9 @@ impl<'a> Invoice<'a> {
         out
     }
 
-    /// The streaming canonicaliser reads every invoice written the usual way;
-    /// the tree canonicaliser writes the rest.
+    /// The tree is there already: walking it is faster than reading the text
+    /// again with the streaming canonicaliser.
     fn write_hash_input(&self, out: &mut Vec<u8>) {
-        let text = self.doc.input_text();
-        let start = out.len();
-        if stream::canonicalize(text, stream::Output::InvoiceHashInput, out).is_err() {
-            out.truncate(start);
-            self.write_hash_input_with_tree(out);
-        }
-    }
-
-    fn write_hash_input_with_tree(&self, out: &mut Vec<u8>) {
         let skip = self.removed_for_hash();
         c14n::write_document(&self.doc, &skip, out);
     }

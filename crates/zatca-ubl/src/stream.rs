@@ -27,6 +27,9 @@
 //! 32 attributes compared pairwise, 64 prefixes in scope searched, 256 distinct
 //! declarations searched).
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use crate::{
     MAX_ATTRIBUTES_PER_ELEMENT, MAX_DEPTH, MAX_DISTINCT_NAMESPACES,
     MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT, MAX_NAMESPACES_IN_SCOPE, NS_CAC, NS_CBC, NS_EXT,
@@ -58,6 +61,25 @@ pub(crate) enum Output {
 /// Appends the canonical form of `text` (an already decoded document: UTF-8,
 /// no byte order mark) to `out`. On [`Declined`], `out` holds partial output.
 pub(crate) fn canonicalize(text: &str, output: Output, out: &mut Vec<u8>) -> Step {
+    run(text, output, out, None)
+}
+
+/// Like [`canonicalize`] with [`Output::InvoiceHashInput`], and collects what
+/// signing reads from the invoice into `outline`.
+pub(crate) fn canonicalize_outlined<'t>(
+    text: &'t str,
+    out: &mut Vec<u8>,
+    outline: &mut Outline<'t>,
+) -> Step {
+    run(text, Output::InvoiceHashInput, out, Some(outline))
+}
+
+fn run<'t>(
+    text: &'t str,
+    output: Output,
+    out: &mut Vec<u8>,
+    outline: Option<&mut Outline<'t>>,
+) -> Step {
     let mut canon = Canon {
         text,
         bytes: text.as_bytes(),
@@ -72,8 +94,117 @@ pub(crate) fn canonicalize(text: &str, output: Output, out: &mut Vec<u8>) -> Ste
         declarations: Vec::new(),
         removal: None,
         id_text: None,
+        outline,
+        matched: 0,
+        field: None,
     };
     canon.document()
+}
+
+/// What signing reads from an invoice (the `sign` module's places and QR
+/// fields), as the tree would give it: collected by the streaming pass.
+#[derive(Debug, Default)]
+pub(crate) struct Outline<'t> {
+    /// Where the document element's content starts (just after its start
+    /// tag); `None` if it has no content.
+    pub(crate) content_start: Option<usize>,
+    /// The namespaces bound to `ext`, `cac` and `cbc` on the document element.
+    pub(crate) root_namespaces: [Option<&'t str>; 3],
+    /// The document element's children that signing places or replaces, in
+    /// document order.
+    pub(crate) children: Vec<TopChild>,
+    /// The text of the first element on each of [`PATHS`] (indexed like it),
+    /// where that element holds only text.
+    pub(crate) fields: [Option<Cow<'t, str>>; PATHS.len()],
+    /// `cbc:InvoiceTypeCode/@name`.
+    pub(crate) invoice_subtype: Option<Cow<'t, str>>,
+    /// An element on a field path holds more than text (an element, a
+    /// comment, CDATA): the tree decides what its text is.
+    pub(crate) complex: bool,
+}
+
+/// A child of the document element that signing places or replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TopChild {
+    pub(crate) kind: TopKind,
+    /// From its `<` to the end of its end tag.
+    pub(crate) range: Range<usize>,
+    /// For a reference: whether a `cbc:ID` child reads `QR`, `PIH`.
+    pub(crate) is_qr: bool,
+    pub(crate) is_pih: bool,
+}
+
+/// Which child of the document element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TopKind {
+    /// `ext:UBLExtensions`
+    Extensions,
+    /// `cac:Signature`
+    Signature,
+    /// `cac:AdditionalDocumentReference`
+    Reference,
+    /// `cac:AccountingSupplierParty`
+    Supplier,
+}
+
+/// No path: the element is not on one of [`PATHS`].
+const OFF_PATH: u8 = u8::MAX;
+/// The document element, where every path starts.
+const PATH_ROOT: u8 = 0;
+
+/// The elements signing reads, as a tree of first matches (each entry: its
+/// parent entry, namespace, local name): the first child of that name of the
+/// parent entry's element, as the tree's `children().find(…)` takes it.
+pub(crate) const PATHS: [(u8, &str, &str); 15] = [
+    (OFF_PATH, NS_INVOICE, "Invoice"),
+    (PATH_ROOT, NS_CBC, "UUID"),
+    (PATH_ROOT, NS_CBC, "InvoiceTypeCode"),
+    (PATH_ROOT, NS_CBC, "IssueDate"),
+    (PATH_ROOT, NS_CBC, "IssueTime"),
+    (PATH_ROOT, NS_CAC, "AccountingSupplierParty"),
+    (5, NS_CAC, "Party"),
+    (6, NS_CAC, "PartyLegalEntity"),
+    (7, NS_CBC, "RegistrationName"),
+    (6, NS_CAC, "PartyTaxScheme"),
+    (9, NS_CBC, "CompanyID"),
+    (PATH_ROOT, NS_CAC, "LegalMonetaryTotal"),
+    (11, NS_CBC, "PayableAmount"),
+    (PATH_ROOT, NS_CAC, "TaxTotal"),
+    (13, NS_CBC, "TaxAmount"),
+];
+
+/// The entries of [`PATHS`] whose element's text is read.
+pub(crate) mod field {
+    pub(crate) const UUID: usize = 1;
+    pub(crate) const INVOICE_TYPE_CODE: usize = 2;
+    pub(crate) const ISSUE_DATE: usize = 3;
+    pub(crate) const ISSUE_TIME: usize = 4;
+    pub(crate) const REGISTRATION_NAME: usize = 8;
+    pub(crate) const COMPANY_ID: usize = 10;
+    pub(crate) const PAYABLE_AMOUNT: usize = 12;
+    pub(crate) const TAX_AMOUNT: usize = 14;
+    /// Whether entry `i` is read.
+    pub(crate) fn is_field(i: usize) -> bool {
+        matches!(
+            i,
+            UUID | INVOICE_TYPE_CODE
+                | ISSUE_DATE
+                | ISSUE_TIME
+                | REGISTRATION_NAME
+                | COMPANY_ID
+                | PAYABLE_AMOUNT
+                | TAX_AMOUNT
+        )
+    }
+}
+
+/// The text of a field element being read.
+struct FieldCapture {
+    entry: usize,
+    depth: usize,
+    content_start: usize,
+    /// Only text so far.
+    plain: bool,
 }
 
 /// Bytes that end a plain run of character data (`<` is found separately):
@@ -91,6 +222,19 @@ static TEXT_SPECIAL: [bool; 256] = {
     table[b'<' as usize] = true;
     table[b']' as usize] = true;
     table[0xEF] = true;
+    table
+};
+
+/// The bytes of the ASCII names the streaming pass reads: letters, digits,
+/// `_ - . :` (where each part may start is checked separately).
+static NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        table[b] =
+            (b as u8).is_ascii_alphanumeric() || matches!(b as u8, b'_' | b'-' | b'.' | b':');
+        b += 1;
+    }
     table
 };
 
@@ -116,6 +260,10 @@ struct Open<'t> {
     bindings_mark: usize,
     /// The number of distinct prefixes in scope on its parent.
     prefixes_mark: usize,
+    /// Its entry in [`PATHS`], or [`OFF_PATH`].
+    path: u8,
+    /// Where its start tag starts.
+    start: usize,
 }
 
 /// A child of the document element whose output is cut off when it ends, for
@@ -124,10 +272,39 @@ struct Open<'t> {
 struct Removal {
     /// Where its output starts.
     out_mark: usize,
+    kind: TopKind,
     /// Left out whatever it holds (`UBLExtensions`, `Signature`).
     always: bool,
-    /// For an `AdditionalDocumentReference`: whether a `cbc:ID` child read `QR`.
+    /// For an `AdditionalDocumentReference`: whether a `cbc:ID` child read
+    /// `QR`, `PIH`.
     is_qr: bool,
+    is_pih: bool,
+}
+
+/// A namespace binding.
+struct Binding<'t> {
+    /// `""` for the default namespace.
+    prefix: &'t str,
+    key: PrefixKey,
+    /// The URI as written, which is also its value: URIs needing
+    /// normalisation are declined.
+    uri: &'t str,
+}
+
+/// A prefix's length and first 8 bytes: equal keys of prefixes of at most 8
+/// bytes are equal prefixes, and comparing them is one integer comparison
+/// (lookups run for every name; prefixes are short).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PrefixKey(u64, usize);
+
+impl PrefixKey {
+    fn of(prefix: &str) -> Self {
+        let mut head = [0u8; 8];
+        for (slot, b) in head.iter_mut().zip(prefix.bytes()) {
+            *slot = b;
+        }
+        Self(u64::from_le_bytes(head), prefix.len())
+    }
 }
 
 /// One attribute as written.
@@ -148,10 +325,8 @@ struct Canon<'t, 'o> {
     out: &'o mut Vec<u8>,
     output: Output,
     open: Vec<Open<'t>>,
-    /// Namespace bindings made by the open elements, innermost last
-    /// (prefix, `""` for the default; URI as written, which is also its value:
-    /// URIs needing normalisation are declined).
-    bindings: Vec<(&'t str, &'t str)>,
+    /// Namespace bindings made by the open elements, innermost last.
+    bindings: Vec<Binding<'t>>,
     /// Distinct prefixes among `bindings`.
     prefixes_in_scope: usize,
     /// Every distinct declaration (prefix, URI) made so far.
@@ -165,6 +340,10 @@ struct Canon<'t, 'o> {
     /// for the invoice hash: its canonical text so far (the escaping is
     /// one-to-one, so comparing escaped text compares the string value).
     id_text: Option<(usize, Vec<u8>)>,
+    outline: Option<&'o mut Outline<'t>>,
+    /// The entries of [`PATHS`] already matched (a bit each).
+    matched: u32,
+    field: Option<FieldCapture>,
 }
 
 impl<'t> Canon<'t, '_> {
@@ -308,18 +487,28 @@ impl<'t> Canon<'t, '_> {
                     return Ok(());
                 }
             } else if rest.starts_with(b"<!--") {
+                self.not_only_text();
                 self.comment()?;
             } else if rest.starts_with(b"<![CDATA[") {
+                self.not_only_text();
                 self.cdata()?;
             } else if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
                 return Err(Declined);
             } else {
+                self.not_only_text();
                 self.start_tag()?;
                 if self.open.is_empty() {
                     return Ok(()); // an empty document element
                 }
             }
             self.text()?;
+        }
+    }
+
+    /// A field element being read holds more than text.
+    fn not_only_text(&mut self) {
+        if let Some(field) = &mut self.field {
+            field.plain = false;
         }
     }
 
@@ -413,38 +602,48 @@ impl<'t> Canon<'t, '_> {
         Ok(c)
     }
 
-    /// A name at `pos` (ASCII only, at most one colon, neither part empty):
-    /// (the whole name, its prefix).
+    /// A name at `pos` (ASCII only, at most one colon, neither part empty nor
+    /// starting with a digit, `-` or `.`): (the whole name, its prefix, its
+    /// local part).
     fn qname(&mut self) -> Step<(&'t str, Option<&'t str>, &'t str)> {
         let start = self.pos;
+        let rest = self.rest();
+        let mut len = 0;
         let mut colon = None;
-        let mut at_part_start = true;
-        while let Some(b) = self.peek() {
-            let ok = if at_part_start {
-                b.is_ascii_alphabetic() || b == b'_'
-            } else {
-                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')
-            };
-            if ok {
-                at_part_start = false;
-                self.pos += 1;
-            } else if b == b':' && !at_part_start && colon.is_none() {
-                colon = Some(self.pos);
-                at_part_start = true;
-                self.pos += 1;
-            } else {
+        for &b in rest {
+            if !NAME_BYTE[usize::from(b)] {
                 break;
             }
+            if b == b':' {
+                if colon.is_some() {
+                    return Err(Declined);
+                }
+                colon = Some(len);
+            }
+            len += 1;
         }
-        if at_part_start || self.peek().is_some_and(|b| b >= 0x80 || b == b':') {
+        // A non-ASCII byte right after the name would continue it.
+        if rest.get(len).is_some_and(|&b| b >= 0x80) {
             return Err(Declined);
         }
+        let starts_part = |at: usize| {
+            rest.get(at)
+                .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_')
+        };
+        let valid = match colon {
+            None => len > 0 && starts_part(0),
+            Some(c) => starts_part(0) && c + 1 < len && starts_part(c + 1),
+        };
+        if !valid {
+            return Err(Declined);
+        }
+        self.pos += len;
         let qname = self.str_between(start, self.pos);
         Ok(match colon {
             Some(c) => (
                 qname,
-                Some(self.str_between(start, c)),
-                self.str_between(c + 1, self.pos),
+                Some(self.str_between(start, start + c)),
+                self.str_between(start + c + 1, self.pos),
             ),
             None => (qname, None, qname),
         })
@@ -453,14 +652,16 @@ impl<'t> Canon<'t, '_> {
     /// The namespace bound to `prefix` (`""` for the default) on the current
     /// element; `None` if unbound.
     fn lookup(&self, prefix: &str) -> Option<&'t str> {
+        let key = PrefixKey::of(prefix);
         self.bindings
             .iter()
             .rev()
-            .find(|(p, _)| *p == prefix)
-            .map(|&(_, uri)| uri)
+            .find(|b| b.key == key && (prefix.len() <= 8 || b.prefix == prefix))
+            .map(|b| b.uri)
     }
 
     fn start_tag(&mut self) -> Step {
+        let tag_start = self.pos;
         self.pos += 1; // '<'
         let (qname, prefix, local) = self.qname()?;
         self.attributes.clear();
@@ -526,16 +727,70 @@ impl<'t> Canon<'t, '_> {
         if self.output == Output::InvoiceHashInput {
             self.classify(depth, namespace, local)?;
         }
+        let path = match self.outline.is_some() {
+            true => self.follow_path(depth, namespace, local, empty)?,
+            false => OFF_PATH,
+        };
         self.write_start_tag(qname)?;
         self.open.push(Open {
             qname,
             bindings_mark,
             prefixes_mark,
+            path,
+            start: tag_start,
         });
         if empty {
-            self.close();
+            self.close(None);
         }
         Ok(())
+    }
+
+    /// For the outline: the element's entry in [`PATHS`] (the first child of
+    /// its name under its parent's entry), what its start tag holds of the
+    /// outline, and the start of reading a field's text.
+    fn follow_path(&mut self, depth: usize, namespace: &str, local: &str, empty: bool) -> Step<u8> {
+        let parent = match self.open.last() {
+            Some(open) => open.path,
+            None => OFF_PATH,
+        };
+        if parent == OFF_PATH && depth > 1 {
+            return Ok(OFF_PATH);
+        }
+        let found = PATHS.iter().enumerate().position(|(i, &(p, ns, name))| {
+            p == parent && self.matched & (1 << i) == 0 && (name, ns) == (local, namespace)
+        });
+        let Some(entry) = found else {
+            return Ok(OFF_PATH);
+        };
+        self.matched |= 1 << entry;
+        let content_start = self.pos;
+        if entry == usize::from(PATH_ROOT) {
+            let namespaces = ["ext", "cac", "cbc"].map(|p| self.lookup(p));
+            if let Some(outline) = &mut self.outline {
+                outline.root_namespaces = namespaces;
+                outline.content_start = (!empty).then_some(content_start);
+            }
+        }
+        if entry == field::INVOICE_TYPE_CODE {
+            let subtype = self
+                .attributes
+                .iter()
+                .find(|a| a.prefix.is_none() && a.local == "name")
+                .map(|a| decode_attribute(a.value))
+                .transpose()?;
+            if let Some(outline) = &mut self.outline {
+                outline.invoice_subtype = subtype;
+            }
+        }
+        if field::is_field(entry) && !empty {
+            self.field = Some(FieldCapture {
+                entry,
+                depth,
+                content_start,
+                plain: true,
+            });
+        }
+        u8::try_from(entry).map_err(|_| Declined)
     }
 
     /// Takes the declarations out of `attributes` into scope, checks the
@@ -574,8 +829,8 @@ impl<'t> Canon<'t, '_> {
                 .unwrap_or_default()
                 .iter()
                 .rev()
-                .find(|(p, _)| *p == prefix)
-                .map(|&(_, u)| u);
+                .find(|b| b.prefix == prefix)
+                .map(|b| b.uri);
             let inherited = match prefix {
                 "" => parent.unwrap_or_default() == uri,
                 _ => parent == Some(uri),
@@ -586,7 +841,11 @@ impl<'t> Canon<'t, '_> {
             if parent.is_none() {
                 self.prefixes_in_scope += 1;
             }
-            self.bindings.push((prefix, uri));
+            self.bindings.push(Binding {
+                prefix,
+                key: PrefixKey::of(prefix),
+                uri,
+            });
             if !self.distinct.contains(&(prefix, uri)) {
                 self.distinct.push((prefix, uri));
             }
@@ -598,7 +857,9 @@ impl<'t> Canon<'t, '_> {
         {
             return Err(Declined);
         }
-        self.declarations.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if self.declarations.len() > 1 {
+            self.declarations.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        }
         Ok(())
     }
 
@@ -606,6 +867,7 @@ impl<'t> Canon<'t, '_> {
     /// name); two with the same expanded name are declined.
     fn attribute_namespaces(&mut self) -> Step {
         for i in 0..self.attributes.len() {
+            // Unprefixed attributes have no namespace: the common case costs nothing.
             let prefix = self.attributes.get(i).and_then(|a| a.prefix);
             let namespace = match prefix {
                 None => "",
@@ -616,6 +878,9 @@ impl<'t> Canon<'t, '_> {
             if let Some(a) = self.attributes.get_mut(i) {
                 a.namespace = namespace;
             }
+        }
+        if self.attributes.len() < 2 {
+            return Ok(());
         }
         self.attributes
             .sort_unstable_by(|a, b| (a.namespace, a.local).cmp(&(b.namespace, b.local)));
@@ -632,22 +897,28 @@ impl<'t> Canon<'t, '_> {
     /// For the invoice hash: checks the document element, and marks the
     /// children of it that are left out and the `cbc:ID`s that decide it.
     fn classify(&mut self, depth: usize, namespace: &str, local: &str) -> Step {
+        // Local names first: they tell most elements apart without comparing
+        // the long namespace URIs.
         match depth {
-            1 if (namespace, local) != (NS_INVOICE, "Invoice") => return Err(Declined),
+            1 if (local, namespace) != ("Invoice", NS_INVOICE) => return Err(Declined),
             2 => {
-                let always = matches!(
-                    (namespace, local),
-                    (NS_EXT, "UBLExtensions") | (NS_CAC, "Signature")
-                );
-                if always || (namespace, local) == (NS_CAC, "AdditionalDocumentReference") {
+                let kind = match (local, namespace) {
+                    ("UBLExtensions", NS_EXT) => Some(TopKind::Extensions),
+                    ("Signature", NS_CAC) => Some(TopKind::Signature),
+                    ("AdditionalDocumentReference", NS_CAC) => Some(TopKind::Reference),
+                    _ => None,
+                };
+                if let Some(kind) = kind {
                     self.removal = Some(Removal {
                         out_mark: self.out.len(),
-                        always,
+                        kind,
+                        always: kind != TopKind::Reference,
                         is_qr: false,
+                        is_pih: false,
                     });
                 }
             }
-            3 if (namespace, local) == (NS_CBC, "ID")
+            3 if (local, namespace) == ("ID", NS_CBC)
                 && self.removal.as_ref().is_some_and(|r| !r.always) =>
             {
                 self.id_text = Some((depth, Vec::new()));
@@ -684,25 +955,28 @@ impl<'t> Canon<'t, '_> {
         Ok(())
     }
 
-    /// `</qname S? >`, matching the open element.
+    /// `</qname S? >`, matching the open element (whose name was checked when
+    /// it was opened, so comparing the bytes is enough).
     fn end_tag(&mut self) -> Step {
+        let content_end = self.pos;
         self.pos += 2;
-        let (qname, _, _) = self.qname()?;
+        let qname = self.open.last().map(|o| o.qname).ok_or(Declined)?;
+        if !self.starts_with(qname.as_bytes()) {
+            return Err(Declined);
+        }
+        self.pos += qname.len();
         self.skip_whitespace();
         if self.peek() != Some(b'>') {
             return Err(Declined);
         }
         self.pos += 1;
-        match self.open.last() {
-            Some(open) if open.qname == qname => {}
-            _ => return Err(Declined),
-        }
-        self.close();
+        self.close(Some(content_end));
         Ok(())
     }
 
-    /// Writes the end tag of the innermost open element and closes it.
-    fn close(&mut self) {
+    /// Writes the end tag of the innermost open element and closes it;
+    /// `content_end` is where its end tag starts (`None`: an empty-element tag).
+    fn close(&mut self, content_end: Option<usize>) {
         let Some(open) = self.open.pop() else {
             return;
         };
@@ -718,11 +992,15 @@ impl<'t> Canon<'t, '_> {
         if let Some((id_depth, text)) = &self.id_text
             && *id_depth == depth
         {
-            let is_qr = text.as_slice() == b"QR";
+            let (is_qr, is_pih) = (text.as_slice() == b"QR", text.as_slice() == b"PIH");
             self.id_text = None;
             if let Some(removal) = &mut self.removal {
                 removal.is_qr |= is_qr;
+                removal.is_pih |= is_pih;
             }
+        }
+        if self.outline.is_some() {
+            self.outline_close(&open, depth, content_end);
         }
         if depth == 2
             && let Some(removal) = self.removal.take()
@@ -731,6 +1009,122 @@ impl<'t> Canon<'t, '_> {
             self.out.truncate(removal.out_mark);
         }
     }
+
+    /// For the outline: a field's text, a child of the document element.
+    fn outline_close(&mut self, open: &Open<'t>, depth: usize, content_end: Option<usize>) {
+        let end = self.pos;
+        let field = match &self.field {
+            Some(f) if f.depth == depth => self.field.take(),
+            _ => None,
+        };
+        let text = self.text;
+        let removal = self.removal.as_ref().map(|r| (r.kind, r.is_qr, r.is_pih));
+        let Some(outline) = &mut self.outline else {
+            return;
+        };
+        if let (Some(field), Some(content_end)) = (field, content_end) {
+            if !field.plain {
+                outline.complex = true;
+            } else if content_end > field.content_start {
+                let raw = text
+                    .get(field.content_start..content_end)
+                    .unwrap_or_default();
+                match (decode_text(raw), outline.fields.get_mut(field.entry)) {
+                    (Ok(value), Some(slot)) => *slot = Some(value),
+                    _ => outline.complex = true,
+                }
+            }
+        }
+        if depth == 1 && content_end.is_some_and(|e| Some(e) == outline.content_start) {
+            outline.content_start = None; // `<Invoice></Invoice>`: no content
+        }
+        if depth != 2 {
+            return;
+        }
+        // The first `AccountingSupplierParty` is the one on its path.
+        let (kind, is_qr, is_pih) = match (removal, PATHS.get(usize::from(open.path))) {
+            (Some(r), _) => r,
+            (None, Some((_, _, "AccountingSupplierParty"))) => (TopKind::Supplier, false, false),
+            (None, _) => return,
+        };
+        outline.children.push(TopChild {
+            kind,
+            range: open.start..end,
+            is_qr,
+            is_pih,
+        });
+    }
+}
+
+/// A field's text as the tree gives it: references replaced, line ends as LF
+/// (already checked by the pass).
+fn decode_text(raw: &str) -> Step<Cow<'_, str>> {
+    if !raw.bytes().any(|b| b == b'&' || b == b'\r') {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut value = String::with_capacity(raw.len());
+    let bytes = raw.as_bytes();
+    let mut pos = 0;
+    let mut plain_from = 0;
+    while let Some(&b) = bytes.get(pos) {
+        match b {
+            b'&' | b'\r' => {
+                value.push_str(raw.get(plain_from..pos).unwrap_or_default());
+                if b == b'&' {
+                    let (c, len) = reference_at(bytes.get(pos..).unwrap_or_default())?;
+                    value.push(c);
+                    pos += len;
+                } else {
+                    value.push('\n');
+                    pos += 1;
+                    if bytes.get(pos) == Some(&b'\n') {
+                        pos += 1;
+                    }
+                }
+                plain_from = pos;
+            }
+            _ => pos += 1,
+        }
+    }
+    value.push_str(raw.get(plain_from..).unwrap_or_default());
+    Ok(Cow::Owned(value))
+}
+
+/// An attribute's value as the tree gives it: references replaced, TAB, LF,
+/// CR and CR LF as one space each.
+fn decode_attribute(raw: &str) -> Step<Cow<'_, str>> {
+    if !raw
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r'))
+    {
+        return Ok(Cow::Borrowed(raw));
+    }
+    let mut value = String::with_capacity(raw.len());
+    let bytes = raw.as_bytes();
+    let mut pos = 0;
+    let mut plain_from = 0;
+    while let Some(&b) = bytes.get(pos) {
+        match b {
+            b'&' | b'\t' | b'\n' | b'\r' => {
+                value.push_str(raw.get(plain_from..pos).unwrap_or_default());
+                if b == b'&' {
+                    let (c, len) = reference_at(bytes.get(pos..).unwrap_or_default())?;
+                    value.push(c);
+                    pos += len;
+                } else {
+                    value.push(' ');
+                    pos += 1;
+                    if b == b'\r' && bytes.get(pos) == Some(&b'\n') {
+                        pos += 1;
+                    }
+                }
+                plain_from = pos;
+            }
+            _ => pos += 1,
+        }
+    }
+    value.push_str(raw.get(plain_from..).unwrap_or_default());
+    Ok(Cow::Owned(value))
 }
 
 /// Checks that `bytes` (CDATA or comment content) hold only XML characters.

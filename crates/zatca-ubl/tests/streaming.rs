@@ -128,3 +128,96 @@ fn qr_reference_is_left_out_only_when_its_id_reads_qr() {
         );
     }
 }
+
+fn signer_parts() -> (zatca_keys::PrivateKey, zatca_cert::Certificate) {
+    let keys = testdata().join("keys");
+    let (key, _) =
+        zatca_keys::PrivateKey::read_file(&keys.join("sdk-r3.3.3-priv-key.b64")).unwrap();
+    let (cert, _) = zatca_cert::Certificate::read_file(&keys.join("sdk-r3.3.3-cert.b64")).unwrap();
+    (key, cert)
+}
+
+#[test]
+fn every_sdk_sample_is_signed_by_the_streaming_path_as_by_the_tree() {
+    let (key, cert) = signer_parts();
+    let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).unwrap();
+    let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
+    let mut signed_count = 0;
+    for path in invoices() {
+        let xml = std::fs::read(&path).unwrap();
+        let tree = signer.sign_with_tree(&xml, &time);
+        match signer.sign_streaming(&xml, &time) {
+            Some(streamed) => {
+                assert_eq!(streamed, tree, "{}", path.display());
+                signed_count += 1;
+                // And unsigned again: the document as it was before its signature parts.
+                let signed = streamed.unwrap();
+                let again = signer
+                    .sign_streaming(signed.xml().as_bytes(), &time)
+                    .unwrap();
+                assert_eq!(again, signer.sign_with_tree(signed.xml().as_bytes(), &time));
+            }
+            // Declined: only documents signing refuses anyway.
+            None => assert!(tree.is_err(), "declined {}", path.display()),
+        }
+        assert_eq!(signer.sign(&xml, &time), tree, "{}", path.display());
+    }
+    assert!(signed_count >= 40, "{signed_count}");
+}
+
+#[test]
+fn signing_places_match_the_tree_on_unusual_layouts() {
+    let (key, cert) = signer_parts();
+    let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).unwrap();
+    let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
+    let sample = std::fs::read_to_string(
+        testdata().join("invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"),
+    )
+    .unwrap();
+    let variants = [
+        // Escaped and CR LF text in the QR fields, a subtype with a reference.
+        sample.replace("<cbc:IssueTime>", "<cbc:IssueTime>\r\n"),
+        sample.replace("name=\"0200000\"", "name=\"&#48;200000\""),
+        sample.replace("<cbc:RegistrationName>", "<cbc:RegistrationName>A &amp; B "),
+        // A comment inside a field (the tree reads only the text before it).
+        sample.replace("<cbc:PayableAmount currencyID=\"SAR\">", "<cbc:PayableAmount currencyID=\"SAR\"><!-- c -->"),
+        // Two supplier parties, two QR references, a signature moved first.
+        {
+            let start = sample.find("<cac:AccountingSupplierParty>").unwrap();
+            let end = sample.find("</cac:AccountingSupplierParty>").unwrap()
+                + "</cac:AccountingSupplierParty>".len();
+            let first = sample[start..end].replace("<cbc:RegistrationName>", "<cbc:RegistrationName>First ");
+            let mut s = sample.clone();
+            s.insert_str(start, &first);
+            s
+        },
+        sample.replace("<cac:Signature>", "<cac:AdditionalDocumentReference><cbc:ID>QR</cbc:ID></cac:AdditionalDocumentReference><cac:Signature>"),
+        // No UBLExtensions, no QR, no Signature: everything inserted.
+        {
+            let start = sample.find("<ext:UBLExtensions>").unwrap();
+            let end = sample.find("</ext:UBLExtensions>").unwrap() + "</ext:UBLExtensions>".len();
+            let mut s = sample.clone();
+            s.replace_range(start..end, "");
+            let start = s.find("<cac:Signature>").unwrap();
+            let end = s.find("</cac:Signature>").unwrap() + "</cac:Signature>".len();
+            s.replace_range(start..end, "");
+            s
+        },
+        // Missing PIH: refused by both.
+        sample.replace("<cbc:ID>PIH</cbc:ID>", "<cbc:ID>PIX</cbc:ID>"),
+    ];
+    // Which the streaming path signs itself (the others go to the tree).
+    let streams = [true, true, true, false, true, true, true, false];
+    for (i, (xml, streams)) in variants.iter().zip(streams).enumerate() {
+        assert_ne!(xml, &sample, "variant {i} changed nothing");
+        let tree = signer.sign_with_tree(xml.as_bytes(), &time);
+        match signer.sign_streaming(xml.as_bytes(), &time) {
+            Some(streamed) => {
+                assert!(streams, "variant {i} streamed");
+                assert_eq!(streamed, tree, "variant {i}");
+            }
+            None => assert!(!streams, "variant {i} declined"),
+        }
+        assert_eq!(signer.sign(xml.as_bytes(), &time), tree, "variant {i}");
+    }
+}
