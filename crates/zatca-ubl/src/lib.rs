@@ -145,6 +145,8 @@ pub use chain::write_chain_references;
 pub use error::{UblError, XmlLimit};
 pub use samples::{ComplianceSamples, SampleDocument};
 pub use sign::{InvoiceSigner, SignedInvoice, sign_invoice};
+#[doc(hidden)]
+pub use sign::{signing_reading_streaming, signing_reading_with_tree};
 pub use signed_properties::{SignedProperties, SigningTime};
 pub use verify::{NS_DS, NS_XADES, VerifiedInvoice, check_invoice, verify_invoice};
 /// The invoice hash type is `zatca-sign`'s (one type across the toolkit).

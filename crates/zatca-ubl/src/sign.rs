@@ -219,6 +219,23 @@ impl<'k> InvoiceSigner<'k> {
     }
 }
 
+/// What signing reads from an invoice (places, UUID, subtype, QR values,
+/// hash), as the streaming path reads it: `None` where it declines. Compared
+/// with [`signing_reading_with_tree`] by the differential fuzz target, which
+/// so checks signing without the cost of the signatures.
+#[doc(hidden)]
+pub fn signing_reading_streaming(xml: &[u8]) -> Option<String> {
+    let text = crate::c14n::decode(xml).ok()?;
+    Reading::streamed(text).map(|reading| format!("{reading:?}"))
+}
+
+/// What signing reads from an invoice, from the tree.
+#[doc(hidden)]
+pub fn signing_reading_with_tree(xml: &[u8]) -> Result<String, UblError> {
+    let invoice = Invoice::parse(xml)?;
+    Reading::from_tree(&invoice).map(|reading| format!("{reading:?}"))
+}
+
 /// Signs one invoice: [`InvoiceSigner::new`] then [`InvoiceSigner::sign`].
 pub fn sign_invoice(
     xml: &[u8],
@@ -305,6 +322,7 @@ impl<'t> Edit<'t> {
 }
 
 /// Where the three signature parts go, and what to delete.
+#[derive(Debug, PartialEq, Eq)]
 struct Places {
     extensions: std::ops::Range<usize>,
     qr: std::ops::Range<usize>,
@@ -437,6 +455,7 @@ impl Places {
 
 /// What signing reads from an invoice: where the signature parts go, the
 /// UUID, whether it is simplified, the QR tags 1–5 and the invoice hash.
+#[derive(Debug, PartialEq, Eq)]
 struct Reading<'t> {
     /// The document text.
     text: &'t str,
@@ -525,6 +544,7 @@ impl<'t> Reading<'t> {
 }
 
 /// The QR tags 1–5, read from the invoice.
+#[derive(Debug, PartialEq, Eq)]
 struct QrFields {
     seller_name: String,
     vat_number: String,
