@@ -16,7 +16,12 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 const DOCUMENTS: usize = 64;
 
 /// Signs every document with `threads` workers; the total signed length.
-fn sign_all(signer: &zatca_ubl::InvoiceSigner<'_>, time: &zatca_ubl::SigningTime, docs: &[String], threads: usize) -> usize {
+fn sign_all(
+    signer: &zatca_ubl::InvoiceSigner<'_>,
+    time: &zatca_ubl::SigningTime,
+    docs: &[String],
+    threads: usize,
+) -> usize {
     let next = AtomicUsize::new(0);
     let total = AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -44,7 +49,10 @@ fn bench(c: &mut Criterion) {
     let docs: Vec<String> = (0..DOCUMENTS)
         .map(|i| sample.replace(uuid, &format!("8e6000cf-1a98-4174-b3e7-{i:012}")))
         .collect();
-    assert_eq!(sign_all(&signer, &time, &docs, 1), sign_all(&signer, &time, &docs, 2));
+    assert_eq!(
+        sign_all(&signer, &time, &docs, 1),
+        sign_all(&signer, &time, &docs, 2)
+    );
 
     let mut g = c.benchmark_group("batch_sign");
     g.throughput(Throughput::Elements(DOCUMENTS as u64));

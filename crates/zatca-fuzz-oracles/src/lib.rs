@@ -397,7 +397,9 @@ pub fn c14n_differential(data: &[u8]) -> bool {
             (Some(s), Ok(t)) => {
                 panic!("streaming and tree signing read differently:\nstreaming {s}\ntree      {t}")
             }
-            (Some(_), Err(e)) => panic!("the streaming signing accepted what the tree refuses: {e}"),
+            (Some(_), Err(e)) => {
+                panic!("the streaming signing accepted what the tree refuses: {e}")
+            }
             (None, _) => {}
         }
     }

@@ -146,7 +146,7 @@ impl<'k> InvoiceSigner<'k> {
             qr_fields,
             hash,
         } = reading;
-        let (text, simplified, hash) = (*text, *simplified, hash.clone());
+        let (text, simplified, hash) = (*text, *simplified, *hash);
         let signature = zatca_sign::sign_invoice_hash(self.key, &hash)?;
         let cert = self.certificate;
         let props = SignedProperties::new(

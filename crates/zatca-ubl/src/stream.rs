@@ -207,51 +207,56 @@ struct FieldCapture {
     plain: bool,
 }
 
-/// Bytes that end a plain run of character data (`<` is found separately):
-/// those written escaped or normalised, those that may start forbidden content
-/// (`]]>`, U+FFFE, U+FFFF) and the control characters XML does not allow.
-static TEXT_SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = !matches!(b as u8, b'\t' | b'\n');
-        b += 1;
-    }
-    table[b'&' as usize] = true;
-    table[b'>' as usize] = true;
-    table[b'<' as usize] = true;
-    table[b']' as usize] = true;
-    table[0xEF] = true;
-    table
-};
-
 /// The bytes of the ASCII names the streaming pass reads: letters, digits,
 /// `_ - . :` (where each part may start is checked separately).
-static NAME_BYTE: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        table[b] =
-            (b as u8).is_ascii_alphanumeric() || matches!(b as u8, b'_' | b'-' | b'.' | b':');
-        b += 1;
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
+}
+
+/// The length of the plain run of character data at the start of `bytes`
+/// (up to the first `<`, or a byte written escaped or normalised, or one
+/// that may start forbidden content: `]]>`, U+FFFE, U+FFFF, a control
+/// character; `None` if there is no `<`).
+///
+/// Most of a document's bytes are in such runs (base64 values, indentation),
+/// so they are checked 32 bytes at a time, with comparisons the compiler turns
+/// into vector instructions, before the byte that ends the run is looked for.
+fn plain_text_len(bytes: &[u8]) -> Option<usize> {
+    const CHUNK: usize = 16;
+    let special = |b: u8| {
+        (b < 0x20 && b != b'\t' && b != b'\n')
+            | (b == b'&')
+            | (b == b'>')
+            | (b == b']')
+            | (b == 0xEF)
+    };
+    let end = memchr::memchr(b'<', bytes)?;
+    let text = bytes.get(..end).unwrap_or_default();
+    let mut chunks = text.chunks_exact(CHUNK);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(false, |any, &b| any | special(b)) {
+            break;
+        }
+        offset += CHUNK;
     }
-    table
-};
+    let rest = text.get(offset..).unwrap_or_default();
+    if !rest.iter().fold(false, |any, &b| any | special(b)) {
+        return Some(end);
+    }
+    rest.iter().position(|&b| special(b)).map(|at| offset + at)
+}
+
+/// Whether two names are the same bytes, compared without a library call
+/// (names are short, and one is compared at every end tag).
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0, |diff, (x, y)| diff | (x ^ y)) == 0
+}
 
 /// Bytes that end a plain run of an attribute value.
-static ATTR_SPECIAL: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = true;
-        b += 1;
-    }
-    table[b'&' as usize] = true;
-    table[b'<' as usize] = true;
-    table[b'"' as usize] = true;
-    table[0xEF] = true;
-    table
-};
+fn is_attr_special(b: u8) -> bool {
+    b < 0x20 || matches!(b, b'&' | b'<' | b'"' | 0xEF)
+}
 
 /// An open element.
 struct Open<'t> {
@@ -517,10 +522,7 @@ impl<'t> Canon<'t, '_> {
         let text_start = self.out.len();
         loop {
             let rest = self.rest();
-            let plain = rest
-                .iter()
-                .position(|&b| TEXT_SPECIAL[usize::from(b)])
-                .ok_or(Declined)?; // no `<` left: the document is unfinished
+            let plain = plain_text_len(rest).ok_or(Declined)?; // no `<` left: unfinished
             self.out
                 .extend_from_slice(rest.get(..plain).unwrap_or_default());
             self.pos += plain;
@@ -611,7 +613,7 @@ impl<'t> Canon<'t, '_> {
         let mut len = 0;
         let mut colon = None;
         for &b in rest {
-            if !NAME_BYTE[usize::from(b)] {
+            if !is_name_byte(b) {
                 break;
             }
             if b == b':' {
@@ -812,9 +814,8 @@ impl<'t> Canon<'t, '_> {
             let uri = attribute.value;
             self.attributes.swap_remove(i);
             declared += 1;
-            let plain = uri.bytes().all(|b| !ATTR_SPECIAL[usize::from(b)])
-                && uri != NS_XML
-                && uri != NS_XMLNS;
+            let plain =
+                uri.bytes().all(|b| !is_attr_special(b)) && uri != NS_XML && uri != NS_XMLNS;
             if !plain
                 || prefix == "xml"
                 || prefix == "xmlns"
@@ -961,7 +962,8 @@ impl<'t> Canon<'t, '_> {
         let content_end = self.pos;
         self.pos += 2;
         let qname = self.open.last().map(|o| o.qname).ok_or(Declined)?;
-        if !self.starts_with(qname.as_bytes()) {
+        let written = self.rest().get(..qname.len()).unwrap_or_default();
+        if !same_name(written, qname.as_bytes()) {
             return Err(Declined);
         }
         self.pos += qname.len();
@@ -1222,7 +1224,7 @@ fn write_attribute_value(value: &str, out: &mut Vec<u8>) -> Step {
         let rest = bytes.get(pos..).unwrap_or_default();
         let plain = rest
             .iter()
-            .position(|&b| ATTR_SPECIAL[usize::from(b)])
+            .position(|&b| is_attr_special(b))
             .unwrap_or(rest.len());
         out.extend_from_slice(rest.get(..plain).unwrap_or_default());
         pos += plain;
