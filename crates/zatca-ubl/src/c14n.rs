@@ -1,5 +1,7 @@
 //! Canonical XML 1.1 (`http://www.w3.org/2006/12/xml-c14n11`), without comments,
-//! of whole documents, on top of the `roxmltree` parser.
+//! of whole documents: by a streaming pass over the text where it reads the
+//! document, otherwise from a `roxmltree` tree (crate docs, "What XML is read,
+//! and the limits").
 //!
 //! This is the canonicalisation ZATCA's invoice hash uses (the SDK's
 //! `HashingGenerationServiceImpl`, and the `ds:Transform` in every SDK sample
@@ -29,7 +31,9 @@
 //! the crate docs, "What XML is read, and the limits".
 //!
 //! Byte agreement with libxml2 (`xmllint --c14n11`) is tested on every SDK sample and
-//! on the edge cases in `testdata/c14n/`.
+//! on the edge cases in `testdata/c14n/`; the streaming and the tree canonicaliser
+//! are compared on the same documents and by the `c14n_differential` fuzz target
+//! (through [`canonicalize_streaming`] and [`canonicalize_with_tree`]).
 
 use std::collections::HashMap;
 

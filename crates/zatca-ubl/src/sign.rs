@@ -1,6 +1,7 @@
 //! Signing a UBL invoice the way ZATCA's SDK R3.3.3 does.
 //!
-//! [`InvoiceSigner::sign`] parses the invoice once and
+//! [`InvoiceSigner::sign`] reads the invoice once (the streaming pass, or the
+//! tree for documents it declines) and
 //!
 //! 1. computes the invoice hash (C14N 1.1, SHA-256) of the document without its
 //!    `ext:UBLExtensions`, `cac:Signature` and QR reference;
