@@ -532,6 +532,13 @@ impl<'t> Canon<'t, '_> {
                 Some(b'&') => {
                     let c = self.reference()?;
                     escape_text_char(c, self.out);
+                    // The tree parser keeps a CR right after a reference as
+                    // CR where it ends the text or another reference follows
+                    // (it normalises line ends as it expands references);
+                    // such text goes to the tree, which writes what it always did.
+                    if self.peek() == Some(b'\r') {
+                        return Err(Declined);
+                    }
                 }
                 Some(b'>') => {
                     self.out.extend_from_slice(b"&gt;");
@@ -540,8 +547,12 @@ impl<'t> Canon<'t, '_> {
                 Some(b'\r') => {
                     self.out.push(b'\n');
                     self.pos += 1;
-                    if self.peek() == Some(b'\n') {
-                        self.pos += 1;
+                    match self.peek() {
+                        Some(b'\n') => self.pos += 1,
+                        // A lone CR right before a reference: the tree parser
+                        // keeps it as CR (see above).
+                        Some(b'&') => return Err(Declined),
+                        _ => {}
                     }
                 }
                 Some(b']') => {
