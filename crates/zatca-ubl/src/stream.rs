@@ -386,7 +386,12 @@ impl<'t> Canon<'t, '_> {
         }
         // Before the document element: whitespace and comments.
         self.misc()?;
-        if self.peek() != Some(b'<') {
+        // Next comes the document element's start tag, nothing else.
+        let starts_element = match self.rest() {
+            [b'<', first, ..] => first.is_ascii_alphabetic() || *first == b'_',
+            _ => false,
+        };
+        if !starts_element {
             return Err(Declined);
         }
         self.element_tree()?;
@@ -818,6 +823,9 @@ impl<'t> Canon<'t, '_> {
             let prefix = match (attribute.prefix, attribute.local) {
                 (None, "xmlns") => "",
                 (Some("xmlns"), p) => p,
+                // The tree parser reads `p:xmlns` as a default namespace
+                // declaration: left to it.
+                (Some(_), "xmlns") => return Err(Declined),
                 _ => {
                     i += 1;
                     continue;
