@@ -13,30 +13,11 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn sample() -> String {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../testdata/invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"
-    );
-    std::fs::read_to_string(path).expect("sample invoice")
+    zatca_benches::sdk_simplified_invoice().expect("sample invoice")
 }
 
-/// The sample with its invoice lines replaced by `lines` copies of the first one.
 fn with_lines(sample: &str, lines: usize) -> String {
-    let start = sample
-        .find("    <cac:InvoiceLine>")
-        .expect("an invoice line");
-    let last_close = "</cac:InvoiceLine>\n";
-    let end = sample.rfind(last_close).expect("closing tag") + last_close.len();
-    let first_end =
-        sample[start..].find(last_close).expect("closing tag") + start + last_close.len();
-    let line = &sample[start..first_end];
-    let mut out = String::with_capacity(sample.len() + lines * line.len());
-    out.push_str(&sample[..start]);
-    for i in 1..=lines {
-        out.push_str(&line.replacen("<cbc:ID>1</cbc:ID>", &format!("<cbc:ID>{i}</cbc:ID>"), 1));
-    }
-    out.push_str(&sample[end..]);
-    out
+    zatca_benches::with_invoice_lines(sample, lines).expect("an invoice line")
 }
 
 fn bench_hash(c: &mut Criterion) {

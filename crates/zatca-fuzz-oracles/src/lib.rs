@@ -44,6 +44,7 @@ pub const TARGETS: &[(&str, Oracle)] = &[
     ("qr", qr),
     ("hash_signature", hash_signature),
     ("c14n", c14n),
+    ("c14n_differential", c14n_differential),
     ("invoice", invoice),
     ("verify_invoice", verify_invoice),
     ("compliance_report", compliance_report),
@@ -345,6 +346,64 @@ pub fn c14n(data: &[u8]) -> bool {
         Err(e) => panic!("canonical XML does not parse again: {e}"),
     }
     true
+}
+
+/// The streaming canonicaliser against the tree canonicaliser (the oracle):
+/// wherever the streaming one writes a canonical form, of the whole document
+/// or of the invoice hash input, the tree one accepts the document and writes
+/// the same bytes; where the streaming one declines, the public entry points
+/// give the tree's result. Signing by the streaming path (with the SDK sample
+/// key and certificate) gives the same document and values as signing from
+/// the tree, or the same error. Returns whether the streaming canonicaliser read
+/// the input itself.
+pub fn c14n_differential(data: &[u8]) -> bool {
+    use zatca_ubl::c14n;
+    let tree = c14n::canonicalize_with_tree(data);
+    let streamed = c14n::canonicalize_streaming(data);
+    match (&streamed, &tree) {
+        (Some(s), Ok(t)) if s == t => {}
+        (Some(s), Ok(t)) => panic!(
+            "streaming and tree C14N differ:\nstreaming {:?}\ntree      {:?}",
+            String::from_utf8_lossy(s),
+            String::from_utf8_lossy(t)
+        ),
+        (Some(_), Err(e)) => panic!("the streaming C14N accepted what the tree refuses: {e}"),
+        (None, _) => {}
+    }
+    // What the tree refuses as XML it refuses as an invoice too; the
+    // streaming pass must then decline (checked on every input all the same).
+    let tree_input = match &tree {
+        Ok(_) => c14n::invoice_hash_input_with_tree(data),
+        Err(e) => Err(e.clone()),
+    };
+    let streamed_input = c14n::invoice_hash_input_streaming(data);
+    match (&streamed_input, &tree_input) {
+        (Some(s), Ok(t)) if s == t => {}
+        (Some(s), Ok(t)) => panic!(
+            "streaming and tree invoice hash inputs differ:\nstreaming {:?}\ntree      {:?}",
+            String::from_utf8_lossy(s),
+            String::from_utf8_lossy(t)
+        ),
+        (Some(_), Err(e)) => panic!("the streaming hash input accepted what the tree refuses: {e}"),
+        (None, _) => {}
+    }
+    // Signing: the places and values the streaming pass reads, against the
+    // tree's (the signatures themselves are the same code after that).
+    if streamed_input.is_some() {
+        let streamed_reading = zatca_ubl::signing_reading_streaming(data);
+        let tree_reading = zatca_ubl::signing_reading_with_tree(data);
+        match (&streamed_reading, &tree_reading) {
+            (Some(s), Ok(t)) if s == t => {}
+            (Some(s), Ok(t)) => {
+                panic!("streaming and tree signing read differently:\nstreaming {s}\ntree      {t}")
+            }
+            (Some(_), Err(e)) => {
+                panic!("the streaming signing accepted what the tree refuses: {e}")
+            }
+            (None, _) => {}
+        }
+    }
+    streamed.is_some() || streamed_input.is_some()
 }
 
 /// Invoice parse and hash: never panics; the hash is SHA-256 of the hash input,

@@ -1,5 +1,7 @@
 //! Canonical XML 1.1 (`http://www.w3.org/2006/12/xml-c14n11`), without comments,
-//! of whole documents, on top of the `roxmltree` parser.
+//! of whole documents: by a streaming pass over the text where it reads the
+//! document, otherwise from a `roxmltree` tree (crate docs, "What XML is read,
+//! and the limits").
 //!
 //! This is the canonicalisation ZATCA's invoice hash uses (the SDK's
 //! `HashingGenerationServiceImpl`, and the `ds:Transform` in every SDK sample
@@ -29,12 +31,15 @@
 //! the crate docs, "What XML is read, and the limits".
 //!
 //! Byte agreement with libxml2 (`xmllint --c14n11`) is tested on every SDK sample and
-//! on the edge cases in `testdata/c14n/`.
+//! on the edge cases in `testdata/c14n/`; the streaming and the tree canonicaliser
+//! are compared on the same documents and by the `c14n_differential` fuzz target
+//! (through [`canonicalize_streaming`] and [`canonicalize_with_tree`]).
 
 use std::collections::HashMap;
 
 use roxmltree::{Document, Node, NodeId, NodeType, ParsingOptions};
 
+use crate::stream::{self, Output};
 use crate::{MAX_INVOICE_BYTES, UblError, prescan};
 
 /// The most nodes a document may have (a second bound on memory next to the input
@@ -55,10 +60,54 @@ const NODES_LIMIT: u32 = 8_000_000;
 /// ```
 pub fn canonicalize(xml: &[u8]) -> Result<Vec<u8>, UblError> {
     let text = decode(xml)?;
+    let mut out = Vec::with_capacity(text.len());
+    if stream::canonicalize(text, Output::Document, &mut out).is_ok() {
+        return Ok(out);
+    }
+    out.clear();
+    let doc = parse(text)?;
+    write_document(&doc, &[], &mut out);
+    Ok(out)
+}
+
+/// [`canonicalize`] by the tree canonicaliser alone (parse, then walk the
+/// tree): the oracle the streaming canonicaliser is fuzzed against.
+#[doc(hidden)]
+pub fn canonicalize_with_tree(xml: &[u8]) -> Result<Vec<u8>, UblError> {
+    let text = decode(xml)?;
     let doc = parse(text)?;
     let mut out = Vec::with_capacity(text.len());
     write_document(&doc, &[], &mut out);
     Ok(out)
+}
+
+/// [`canonicalize`] by the streaming canonicaliser alone: `None` where it
+/// declines the document (and [`canonicalize`] falls back to the tree).
+#[doc(hidden)]
+pub fn canonicalize_streaming(xml: &[u8]) -> Option<Vec<u8>> {
+    let text = decode(xml).ok()?;
+    let mut out = Vec::with_capacity(text.len());
+    stream::canonicalize(text, Output::Document, &mut out).ok()?;
+    Some(out)
+}
+
+/// [`crate::Invoice::hash_input`] by the tree canonicaliser alone.
+#[doc(hidden)]
+pub fn invoice_hash_input_with_tree(xml: &[u8]) -> Result<Vec<u8>, UblError> {
+    let invoice = crate::Invoice::parse(xml)?;
+    let mut out = Vec::new();
+    invoice.write_hash_input(&mut out);
+    Ok(out)
+}
+
+/// [`crate::Invoice::hash_input`] by the streaming canonicaliser alone: `None`
+/// where it declines the document.
+#[doc(hidden)]
+pub fn invoice_hash_input_streaming(xml: &[u8]) -> Option<Vec<u8>> {
+    let text = decode(xml).ok()?;
+    let mut out = Vec::with_capacity(text.len());
+    stream::canonicalize(text, Output::InvoiceHashInput, &mut out).ok()?;
+    Some(out)
 }
 
 /// Checks size and encoding and returns the document text (BOM skipped).

@@ -52,8 +52,7 @@
 //! # What XML is read, and the limits
 //!
 //! Every XML document this crate reads (to hash, canonicalise, sign or verify)
-//! goes through one reader, which first makes one linear pass over the markup and
-//! refuses, before any tree is built:
+//! is refused, before any tree is built, if it has:
 //!
 //! - any document type declaration (`<!DOCTYPE …>`, with or without an internal
 //!   subset or entities), as [`UblError::Doctype`]. A UBL 2.1 invoice is defined
@@ -74,11 +73,22 @@
 //! | distinct namespace prefixes in scope, the default counted as one ([`MAX_NAMESPACES_IN_SCOPE`]) | 64 | 14 |
 //! | distinct namespace declarations (prefix and URI) in the document ([`MAX_DISTINCT_NAMESPACES`]) | 256 | 14 |
 //!
-//! The parser underneath checks each attribute against the element's earlier
+//! Two readers share these rules. The streaming canonicaliser reads the text
+//! once, canonicalising and hashing as it goes, without a tree: it reads the
+//! strict subset of XML invoices are written in (ASCII names, the predefined
+//! entities and character references, no processing instructions) and stops
+//! at the limits above; [`invoice_hash`], [`c14n::canonicalize`] and
+//! [`InvoiceSigner::sign`] use it. Whatever it declines (anything outside that
+//! subset, any malformed input, any limit reached) goes to the tree reader,
+//! which first makes one linear pass over the markup (refusing the DTD and
+//! enforcing the limits with the errors above), then builds the `roxmltree`
+//! tree and canonicalises from it; [`Invoice::parse`] and verification use the
+//! tree. Both write the same bytes (a differential fuzz target checks it).
+//! The tree parser checks each attribute against the element's earlier
 //! attributes, each declaration against the prefixes in scope, and keeps the
 //! document's distinct declarations in a sorted array; with these bounds that
-//! work, and the canonicaliser's (one lookup per namespace in scope), is linear in
-//! the input.
+//! work, and either canonicaliser's (one lookup per namespace in scope), is
+//! linear in the input.
 //!
 //! # The invoice chain
 //!
@@ -103,11 +113,12 @@
 //! `roxmltree`: a conformant, strict, dependency-light XML 1.0 + namespaces parser
 //! (no `unsafe` in its parsing, no external entity loading, DTDs refused by
 //! default) that keeps source positions, so element and attribute names are written
-//! with the prefixes the document uses. The canonicaliser on top of it is this
+//! with the prefixes the document uses: the tree reader, and the oracle the
+//! streaming canonicaliser is fuzzed against. Both canonicalisers are this
 //! crate's own ([`c14n`]): the pure-Rust C14N crates found were either pre-release
 //! with a large dependency tree (ring, x509-parser, a second `der`) and a newer MSRV,
-//! or bindings to libxml2. `memchr`: the fast byte search of the pre-scan that
-//! refuses DTDs and enforces the limits (already in the build, through `roxmltree`).
+//! or bindings to libxml2. `memchr`: the fast byte search of the pre-scan and of
+//! the streaming canonicaliser (already in the build, through `roxmltree`).
 //! `sha2`: the digest; `base64`: the encoding ZATCA uses.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input, which is untrusted (invoice XML):
@@ -133,6 +144,7 @@ mod prescan;
 mod samples;
 mod sign;
 mod signed_properties;
+mod stream;
 mod verify;
 
 use std::fmt;
@@ -144,6 +156,8 @@ pub use chain::write_chain_references;
 pub use error::{UblError, XmlLimit};
 pub use samples::{ComplianceSamples, SampleDocument};
 pub use sign::{InvoiceSigner, SignedInvoice, sign_invoice};
+#[doc(hidden)]
+pub use sign::{signing_reading_streaming, signing_reading_with_tree};
 pub use signed_properties::{SignedProperties, SigningTime};
 pub use verify::{NS_DS, NS_XADES, VerifiedInvoice, check_invoice, verify_invoice};
 /// The invoice hash type is `zatca-sign`'s (one type across the toolkit).
@@ -178,7 +192,15 @@ pub const NS_EXT: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonExt
 ///
 /// Shorthand for [`Invoice::parse`] then [`Invoice::hash`].
 pub fn invoice_hash(xml: &[u8]) -> Result<InvoiceHash, UblError> {
-    Ok(Invoice::parse(xml)?.hash())
+    let text = c14n::decode(xml)?;
+    let mut out = Vec::with_capacity(text.len());
+    if stream::canonicalize(text, stream::Output::InvoiceHashInput, &mut out).is_ok() {
+        return Ok(InvoiceHash::from_bytes(Sha256::digest(&out).into()));
+    }
+    let invoice = Invoice::parse(xml)?;
+    out.clear();
+    invoice.write_hash_input(&mut out);
+    Ok(InvoiceHash::from_bytes(Sha256::digest(&out).into()))
 }
 
 /// A parsed UBL invoice: well-formed XML whose document element is a UBL `Invoice`.
@@ -225,6 +247,8 @@ impl<'a> Invoice<'a> {
         out
     }
 
+    /// The tree is there already: walking it is faster than reading the text
+    /// again with the streaming canonicaliser.
     fn write_hash_input(&self, out: &mut Vec<u8>) {
         let skip = self.removed_for_hash();
         c14n::write_document(&self.doc, &skip, out);

@@ -1,6 +1,7 @@
 //! Signing a UBL invoice the way ZATCA's SDK R3.3.3 does.
 //!
-//! [`InvoiceSigner::sign`] parses the invoice once and
+//! [`InvoiceSigner::sign`] reads the invoice once (the streaming pass, or the
+//! tree for documents it declines) and
 //!
 //! 1. computes the invoice hash (C14N 1.1, SHA-256) of the document without its
 //!    `ext:UBLExtensions`, `cac:Signature` and QR reference;
@@ -33,6 +34,9 @@ use zatca_keys::PrivateKey;
 use zatca_sign::qr::Qr;
 use zatca_sign::{InvoiceHash, InvoiceSignature};
 
+use sha2::{Digest as _, Sha256};
+
+use crate::stream::{self, Outline, TopChild, TopKind, field};
 use crate::{Invoice, NS_CAC, NS_CBC, NS_EXT, SignedProperties, SigningTime, UblError, has_id};
 
 const PIH_PATH: &str = "/Invoice/cac:AdditionalDocumentReference[cbc:ID='PIH']";
@@ -81,7 +85,40 @@ impl<'k> InvoiceSigner<'k> {
     }
 
     /// Signs an invoice (UBL 2.1 XML, UTF-8) at `signing_time`.
+    ///
+    /// The streaming canonicaliser reads the document once, hashing it and
+    /// collecting the places and values signing needs, without building a
+    /// tree; a document it declines (or one that fails) is parsed into a tree
+    /// and signed from that, which also names any error.
     pub fn sign(&self, xml: &[u8], signing_time: &SigningTime) -> Result<SignedInvoice, UblError> {
+        let text = crate::c14n::decode(xml)?;
+        if let Some(reading) = Reading::streamed(text) {
+            return self.finish(&reading, signing_time);
+        }
+        let invoice = Invoice::parse(xml)?;
+        self.sign_parsed(&invoice, signing_time)
+    }
+
+    /// [`InvoiceSigner::sign`] by the streaming path alone: `None` where it
+    /// declines the document.
+    #[doc(hidden)]
+    pub fn sign_streaming(
+        &self,
+        xml: &[u8],
+        signing_time: &SigningTime,
+    ) -> Option<Result<SignedInvoice, UblError>> {
+        let text = crate::c14n::decode(xml).ok()?;
+        Reading::streamed(text).map(|reading| self.finish(&reading, signing_time))
+    }
+
+    /// [`InvoiceSigner::sign`] from the tree alone: the oracle the streaming
+    /// path is fuzzed against.
+    #[doc(hidden)]
+    pub fn sign_with_tree(
+        &self,
+        xml: &[u8],
+        signing_time: &SigningTime,
+    ) -> Result<SignedInvoice, UblError> {
         let invoice = Invoice::parse(xml)?;
         self.sign_parsed(&invoice, signing_time)
     }
@@ -92,22 +129,25 @@ impl<'k> InvoiceSigner<'k> {
         invoice: &Invoice<'_>,
         signing_time: &SigningTime,
     ) -> Result<SignedInvoice, UblError> {
-        let places = Places::find(invoice)?;
-        let uuid = invoice.uuid()?.to_owned();
-        let simplified = invoice.is_simplified().ok_or_else(|| {
-            let found = invoice
-                .invoice_type()
-                .map(|(_, s)| s.to_owned())
-                .unwrap_or_default();
-            UblError::invalid(
-                "/Invoice/cbc:InvoiceTypeCode/@name",
-                "a KSA-2 subtype starting 01 (standard) or 02 (simplified)",
-                &found,
-            )
-        })?;
-        let qr_fields = QrFields::read(invoice)?;
+        let reading = Reading::from_tree(invoice)?;
+        self.finish(&reading, signing_time)
+    }
 
-        let hash = invoice.hash();
+    /// Signs what was read of an invoice (steps 2 to 5 of the module docs).
+    fn finish(
+        &self,
+        reading: &Reading<'_>,
+        signing_time: &SigningTime,
+    ) -> Result<SignedInvoice, UblError> {
+        let Reading {
+            text,
+            places,
+            uuid,
+            simplified,
+            qr_fields,
+            hash,
+        } = reading;
+        let (text, simplified, hash) = (*text, *simplified, *hash);
         let signature = zatca_sign::sign_invoice_hash(self.key, &hash)?;
         let cert = self.certificate;
         let props = SignedProperties::new(
@@ -119,11 +159,11 @@ impl<'k> InvoiceSigner<'k> {
         let signature_b64 = signature.to_base64();
         let hash_b64 = hash.to_base64();
         let qr = Qr {
-            seller_name: qr_fields.seller_name,
-            vat_number: qr_fields.vat_number,
-            timestamp: qr_fields.timestamp,
-            total_with_vat: qr_fields.total_with_vat,
-            vat_total: qr_fields.vat_total,
+            seller_name: qr_fields.seller_name.clone(),
+            vat_number: qr_fields.vat_number.clone(),
+            timestamp: qr_fields.timestamp.clone(),
+            total_with_vat: qr_fields.total_with_vat.clone(),
+            vat_total: qr_fields.vat_total.clone(),
             invoice_hash: Some(hash_b64.clone()),
             signature: Some(signature_b64.clone()),
             public_key: Some(cert.public_key_spki().to_vec()),
@@ -143,7 +183,6 @@ impl<'k> InvoiceSigner<'k> {
         let qr_block = qr_block(&places.qr_decl, &qr);
         let signature_block = signature_block(&places.sig_decl);
 
-        let text = invoice.doc.input_text();
         let mut edits: Vec<Edit<'_>> = Vec::with_capacity(6);
         edits.push(Edit::new(places.extensions.clone(), 0, &extensions));
         edits.push(Edit::new(places.qr.clone(), 1, &qr_block));
@@ -173,12 +212,29 @@ impl<'k> InvoiceSigner<'k> {
         Ok(SignedInvoice {
             xml,
             hash,
-            uuid,
+            uuid: uuid.clone(),
             signature,
             signed_properties_digest: props_digest,
             qr,
         })
     }
+}
+
+/// What signing reads from an invoice (places, UUID, subtype, QR values,
+/// hash), as the streaming path reads it: `None` where it declines. Compared
+/// with [`signing_reading_with_tree`] by the differential fuzz target, which
+/// so checks signing without the cost of the signatures.
+#[doc(hidden)]
+pub fn signing_reading_streaming(xml: &[u8]) -> Option<String> {
+    let text = crate::c14n::decode(xml).ok()?;
+    Reading::streamed(text).map(|reading| format!("{reading:?}"))
+}
+
+/// What signing reads from an invoice, from the tree.
+#[doc(hidden)]
+pub fn signing_reading_with_tree(xml: &[u8]) -> Result<String, UblError> {
+    let invoice = Invoice::parse(xml)?;
+    Reading::from_tree(&invoice).map(|reading| format!("{reading:?}"))
 }
 
 /// Signs one invoice: [`InvoiceSigner::new`] then [`InvoiceSigner::sign`].
@@ -267,6 +323,7 @@ impl<'t> Edit<'t> {
 }
 
 /// Where the three signature parts go, and what to delete.
+#[derive(Debug, PartialEq, Eq)]
 struct Places {
     extensions: std::ops::Range<usize>,
     qr: std::ops::Range<usize>,
@@ -280,38 +337,41 @@ struct Places {
 }
 
 impl Places {
-    fn find(invoice: &Invoice<'_>) -> Result<Self, UblError> {
-        let root = invoice.root();
+    /// From the document element's children (those of [`TopKind`]), where its
+    /// content starts (`None` if it has none) and the namespaces its `ext`,
+    /// `cac` and `cbc` prefixes are bound to.
+    fn from_children(
+        children: impl IntoIterator<Item = TopChild>,
+        content_start: Option<usize>,
+        [ext_uri, cac_uri, cbc_uri]: [Option<&str>; 3],
+    ) -> Result<Self, UblError> {
+        let supplier_path = "/Invoice/cac:AccountingSupplierParty";
         let mut extensions = None;
         let mut qr = None;
         let mut signature = None;
         let mut delete = Vec::new();
-        let mut last_reference: Option<Node<'_, '_>> = None;
+        let mut last_reference: Option<std::ops::Range<usize>> = None;
         let mut supplier = None;
         let mut pih = false;
-        for child in root.children().filter(Node::is_element) {
-            let slot = if child.has_tag_name((NS_EXT, "UBLExtensions")) {
-                &mut extensions
-            } else if child.has_tag_name((NS_CAC, "Signature")) {
-                &mut signature
-            } else if child.has_tag_name((NS_CAC, "AdditionalDocumentReference")) {
-                if has_id(child, "QR") {
-                    &mut qr
-                } else {
-                    pih |= has_id(child, "PIH");
-                    last_reference = Some(child);
+        for child in children {
+            let slot = match child.kind {
+                TopKind::Extensions => &mut extensions,
+                TopKind::Signature => &mut signature,
+                TopKind::Reference if child.is_qr => &mut qr,
+                TopKind::Reference => {
+                    pih |= child.is_pih;
+                    last_reference = Some(child.range);
                     continue;
                 }
-            } else {
-                if supplier.is_none() && child.has_tag_name((NS_CAC, "AccountingSupplierParty")) {
-                    supplier = Some(child);
+                TopKind::Supplier => {
+                    supplier.get_or_insert(child.range);
+                    continue;
                 }
-                continue;
             };
             if slot.is_none() {
-                *slot = Some(child.range());
+                *slot = Some(child.range);
             } else {
-                delete.push(child.range());
+                delete.push(child.range);
             }
         }
         if !pih {
@@ -320,37 +380,34 @@ impl Places {
         let at = |pos: usize| pos..pos;
         let extensions = match extensions {
             Some(r) => r,
-            None => {
-                let first = root.first_child().ok_or(UblError::MissingElement {
-                    path: "/Invoice/cac:AccountingSupplierParty",
-                })?;
-                at(first.range().start)
-            }
+            None => at(content_start.ok_or(UblError::MissingElement {
+                path: supplier_path,
+            })?),
         };
         let qr = match qr {
             Some(r) => r,
-            None => at(last_reference.map(|n| n.range().end).unwrap_or_default()),
+            None => at(last_reference.map(|r| r.end).unwrap_or_default()),
         };
         let signature = match signature {
             Some(r) => r,
             None => {
                 let supplier = supplier.ok_or(UblError::MissingElement {
-                    path: "/Invoice/cac:AccountingSupplierParty",
+                    path: supplier_path,
                 })?;
-                at(supplier.range().start)
+                at(supplier.start)
             }
         };
-        let missing = |prefix: &str, uri: &str| {
-            if root.lookup_namespace_uri(Some(prefix)) == Some(uri) {
+        let missing = |prefix: &str, bound: Option<&str>, uri: &str| {
+            if bound == Some(uri) {
                 String::new()
             } else {
                 format!(" xmlns:{prefix}=\"{uri}\"")
             }
         };
         let (ext, cac, cbc) = (
-            missing("ext", NS_EXT),
-            missing("cac", NS_CAC),
-            missing("cbc", NS_CBC),
+            missing("ext", ext_uri, NS_EXT),
+            missing("cac", cac_uri, NS_CAC),
+            missing("cbc", cbc_uri, NS_CBC),
         );
         Ok(Self {
             extensions,
@@ -362,9 +419,133 @@ impl Places {
             sig_decl: format!("{cac}{cbc}"),
         })
     }
+
+    /// From the tree.
+    fn find(invoice: &Invoice<'_>) -> Result<Self, UblError> {
+        let root = invoice.root();
+        let children = root
+            .children()
+            .filter(Node::is_element)
+            .filter_map(|child| {
+                let kind = if child.has_tag_name((NS_EXT, "UBLExtensions")) {
+                    TopKind::Extensions
+                } else if child.has_tag_name((NS_CAC, "Signature")) {
+                    TopKind::Signature
+                } else if child.has_tag_name((NS_CAC, "AdditionalDocumentReference")) {
+                    TopKind::Reference
+                } else if child.has_tag_name((NS_CAC, "AccountingSupplierParty")) {
+                    TopKind::Supplier
+                } else {
+                    return None;
+                };
+                let reference = kind == TopKind::Reference;
+                Some(TopChild {
+                    kind,
+                    range: child.range(),
+                    is_qr: reference && has_id(child, "QR"),
+                    is_pih: reference && has_id(child, "PIH"),
+                })
+            });
+        Self::from_children(
+            children,
+            root.first_child().map(|n| n.range().start),
+            ["ext", "cac", "cbc"].map(|p| root.lookup_namespace_uri(Some(p))),
+        )
+    }
+}
+
+/// What signing reads from an invoice: where the signature parts go, the
+/// UUID, whether it is simplified, the QR tags 1–5 and the invoice hash.
+#[derive(Debug, PartialEq, Eq)]
+struct Reading<'t> {
+    /// The document text.
+    text: &'t str,
+    places: Places,
+    uuid: String,
+    simplified: bool,
+    qr_fields: QrFields,
+    hash: InvoiceHash,
+}
+
+impl<'t> Reading<'t> {
+    fn from_tree(invoice: &Invoice<'t>) -> Result<Self, UblError> {
+        let places = Places::find(invoice)?;
+        let uuid = invoice.uuid()?.to_owned();
+        let simplified = invoice.is_simplified().ok_or_else(|| {
+            let found = invoice
+                .invoice_type()
+                .map(|(_, s)| s.to_owned())
+                .unwrap_or_default();
+            UblError::invalid(
+                "/Invoice/cbc:InvoiceTypeCode/@name",
+                "a KSA-2 subtype starting 01 (standard) or 02 (simplified)",
+                &found,
+            )
+        })?;
+        let qr_fields = QrFields::read(invoice)?;
+        Ok(Self {
+            text: invoice.doc.input_text(),
+            places,
+            uuid,
+            simplified,
+            qr_fields,
+            hash: invoice.hash(),
+        })
+    }
+
+    /// By the streaming canonicaliser; `None` where it declines the document
+    /// or anything signing needs is missing (the tree then names the error).
+    fn streamed(text: &'t str) -> Option<Self> {
+        let mut hash_input = Vec::with_capacity(text.len());
+        let mut outline = Outline::default();
+        stream::canonicalize_outlined(text, &mut hash_input, &mut outline).ok()?;
+        if outline.complex {
+            return None;
+        }
+        let places = Places::from_children(
+            outline.children,
+            outline.content_start,
+            outline.root_namespaces,
+        )
+        .ok()?;
+        let value = |entry: usize| {
+            outline
+                .fields
+                .get(entry)
+                .and_then(|v| v.as_deref())
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        outline.fields.get(field::INVOICE_TYPE_CODE)?.as_ref()?;
+        let simplified = match outline.invoice_subtype.as_deref()?.trim().get(..2) {
+            Some("01") => false,
+            Some("02") => true,
+            _ => return None,
+        };
+        let qr_fields = QrFields {
+            seller_name: value(field::REGISTRATION_NAME)?.to_owned(),
+            vat_number: value(field::COMPANY_ID)?.to_owned(),
+            timestamp: format!(
+                "{}T{}",
+                value(field::ISSUE_DATE)?,
+                value(field::ISSUE_TIME)?
+            ),
+            total_with_vat: value(field::PAYABLE_AMOUNT)?.to_owned(),
+            vat_total: value(field::TAX_AMOUNT)?.to_owned(),
+        };
+        Some(Self {
+            text,
+            places,
+            uuid: value(field::UUID)?.to_owned(),
+            simplified,
+            qr_fields,
+            hash: InvoiceHash::from_bytes(Sha256::digest(&hash_input).into()),
+        })
+    }
 }
 
 /// The QR tags 1–5, read from the invoice.
+#[derive(Debug, PartialEq, Eq)]
 struct QrFields {
     seller_name: String,
     vat_number: String,
