@@ -1,0 +1,161 @@
+//! `xs:decimal` as the rules use it: exact values, compared exactly. Values are held as an
+//! `i128` mantissa and a decimal scale (38 significant digits); a value past that is
+//! refused as an engine limit ([`DecimalError::TooLarge`]) rather than rounded.
+
+use std::cmp::Ordering;
+
+use crate::xpath::{DynamicError, Xr};
+
+/// An exact decimal number.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dec {
+    mantissa: i128,
+    scale: u32,
+}
+
+/// Why a decimal could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecimalError {
+    /// Not in the `xs:decimal` lexical space (XPath `FORG0001`).
+    NotDecimal,
+    /// More digits than this engine holds.
+    TooLarge,
+}
+
+impl From<DecimalError> for DynamicError {
+    fn from(_: DecimalError) -> Self {
+        DynamicError
+    }
+}
+
+const MAX_SCALE: u32 = 30;
+
+impl Dec {
+    /// An integer.
+    pub(crate) const fn int(value: i64) -> Self {
+        Self {
+            mantissa: value as i128,
+            scale: 0,
+        }
+    }
+
+    /// The cast of an untyped value to `xs:decimal` (XML whitespace trimmed).
+    pub(crate) fn parse(s: &str) -> Result<Self, DecimalError> {
+        let t = s.trim_matches([' ', '\t', '\n', '\r']);
+        let (negative, body) = match t.as_bytes().first() {
+            Some(b'-') => (true, t.get(1..).unwrap_or("")),
+            Some(b'+') => (false, t.get(1..).unwrap_or("")),
+            _ => (false, t),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+        if !digits(int) || !digits(frac) || int.is_empty() && frac.is_empty() {
+            return Err(DecimalError::NotDecimal);
+        }
+        let frac = frac.trim_end_matches('0');
+        let scale = u32::try_from(frac.len()).map_err(|_| DecimalError::TooLarge)?;
+        if scale > MAX_SCALE {
+            return Err(DecimalError::TooLarge);
+        }
+        let mut mantissa: i128 = 0;
+        for b in int.bytes().chain(frac.bytes()) {
+            mantissa = mantissa
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(i128::from(b - b'0')))
+                .ok_or(DecimalError::TooLarge)?;
+        }
+        Ok(Self {
+            mantissa: if negative { -mantissa } else { mantissa },
+            scale,
+        })
+    }
+
+    /// `xs:decimal(s)`, a dynamic error if `s` is not a decimal.
+    pub(crate) fn cast(s: &str) -> Xr<Self> {
+        Ok(Self::parse(s)?)
+    }
+
+    fn rescaled(self, scale: u32) -> Option<i128> {
+        let up = scale.checked_sub(self.scale)?;
+        self.mantissa.checked_mul(10i128.checked_pow(up)?)
+    }
+
+    /// Both at the larger scale.
+    fn aligned(self, other: Self) -> Option<(i128, i128, u32)> {
+        let scale = self.scale.max(other.scale);
+        Some((self.rescaled(scale)?, other.rescaled(scale)?, scale))
+    }
+
+    /// Exact comparison (`None` past the engine's range).
+    pub(crate) fn compare(self, other: Self) -> Option<Ordering> {
+        let (a, b, _) = self.aligned(other)?;
+        Some(a.cmp(&b))
+    }
+
+    /// `self = other`.
+    pub(crate) fn eq(self, other: Self) -> Xr<bool> {
+        Ok(self.compare(other).ok_or(DynamicError)? == Ordering::Equal)
+    }
+
+    /// `self + other`.
+    pub(crate) fn add(self, other: Self) -> Xr<Self> {
+        let (a, b, scale) = self.aligned(other).ok_or(DynamicError)?;
+        Ok(Self {
+            mantissa: a.checked_add(b).ok_or(DynamicError)?,
+            scale,
+        }
+        .normalized())
+    }
+
+    /// `self - other`.
+    pub(crate) fn sub(self, other: Self) -> Xr<Self> {
+        self.add(Self {
+            mantissa: other.mantissa.checked_neg().ok_or(DynamicError)?,
+            scale: other.scale,
+        })
+    }
+
+    fn normalized(mut self) -> Self {
+        while self.scale > 0 && self.mantissa % 10 == 0 {
+            self.mantissa /= 10;
+            self.scale -= 1;
+        }
+        self
+    }
+
+    /// The sign: -1, 0 or 1.
+    pub(crate) fn signum(self) -> i128 {
+        self.mantissa.signum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_and_compare_exactly() {
+        let a = Dec::parse(" 100.00 ").unwrap();
+        assert!(a.eq(Dec::int(100)).unwrap());
+        let b = Dec::parse("100.0000000000000000001").unwrap();
+        assert_eq!(b.compare(Dec::int(100)), Some(Ordering::Greater));
+        assert_eq!(Dec::parse("-.5").unwrap().signum(), -1);
+        assert_eq!(Dec::parse("1e2").unwrap_err(), DecimalError::NotDecimal);
+        assert_eq!(Dec::parse("").unwrap_err(), DecimalError::NotDecimal);
+        assert_eq!(Dec::parse(".").unwrap_err(), DecimalError::NotDecimal);
+    }
+
+    #[test]
+    fn add_and_sub_keep_every_digit() {
+        let s = Dec::parse("0.1")
+            .unwrap()
+            .add(Dec::parse("0.2").unwrap())
+            .unwrap();
+        assert!(s.eq(Dec::parse("0.3").unwrap()).unwrap());
+        let d = Dec::parse("1")
+            .unwrap()
+            .sub(Dec::parse("1.000").unwrap())
+            .unwrap();
+        assert_eq!(d.signum(), 0);
+    }
+}

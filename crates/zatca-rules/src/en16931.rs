@@ -1,0 +1,694 @@
+//! The EN 16931 Schematron (`CEN-EN16931-UBL.xsl`, ZATCA's edition): each rule's context
+//! and the assertions implemented so far, written from the rule file's XSLT (the `guard` of
+//! each assertion in the table).
+
+use roxmltree::Node;
+
+use crate::engine::{Cx, Template, nothing};
+use crate::table::Schematron;
+use crate::xpath::{
+    NS_CN, NS_UBL, Name, Xr, any_boolean_eq, any_non_empty, any_number, at, at_any_root,
+    at_most_two_decimals, cac, cbc, children, ends_with, exists, in_code_list, is, is_any,
+    normalize_space, select, str1, string, string_length, substring, vat_category, vat_scheme,
+};
+
+const INVOICE: Name = (NS_UBL, "Invoice");
+const CREDIT_NOTE: Name = (NS_CN, "CreditNote");
+
+/// `[cbc:ChargeIndicator = B]` in a pattern (a cast error is a non-match).
+fn charge_is(n: Node<'_, '_>, charge: bool) -> bool {
+    any_boolean_eq(n, &[cbc("ChargeIndicator")], charge).unwrap_or(false)
+}
+
+/// `cac:AllowanceCharge[cbc:ChargeIndicator = B]` under the document element (`/ubl:Invoice`
+/// or `/cn:CreditNote`), optionally below `cac:InvoiceLine`.
+fn document_allowance(n: Node<'_, '_>, charge: bool, on_line: bool) -> bool {
+    let ac = cac("AllowanceCharge");
+    let path_ok = if on_line {
+        at(n, &[INVOICE, cac("InvoiceLine"), ac]) || at(n, &[CREDIT_NOTE, cac("InvoiceLine"), ac])
+    } else {
+        at(n, &[INVOICE, ac]) || at(n, &[CREDIT_NOTE, ac])
+    };
+    path_ok && charge_is(n, charge)
+}
+
+/// `//cac:LINE/cac:AllowanceCharge[cbc:ChargeIndicator = B]`.
+fn line_allowance(n: Node<'_, '_>, line: &'static str, charge: bool) -> bool {
+    ends_with(n, &[cac(line), cac("AllowanceCharge")]) && charge_is(n, charge)
+}
+
+/// `/*/cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory[CODE][VAT]`.
+fn subtotal_category(n: Node<'_, '_>, code: &str) -> bool {
+    at_any_root(
+        n,
+        &[cac("TaxTotal"), cac("TaxSubtotal"), cac("TaxCategory")],
+    ) && vat_category(n, code).unwrap_or(false)
+}
+
+/// `cac:AllowanceCharge[cbc:ChargeIndicator=B]/cac:TaxCategory[CODE][VAT]`.
+fn allowance_category(n: Node<'_, '_>, charge: bool, code: &str) -> bool {
+    is(n, cac("TaxCategory"))
+        && n.parent()
+            .is_some_and(|p| is(p, cac("AllowanceCharge")) && charge_is(p, charge))
+        && vat_category(n, code).unwrap_or(false)
+}
+
+/// `cac:InvoiceLine/cac:Item/cac:ClassifiedTaxCategory[CODE][VAT]` (and `cac:CreditNoteLine`
+/// where `credit_lines`).
+fn line_category(n: Node<'_, '_>, code: &str, credit_lines: bool) -> bool {
+    let tail = [cac("Item"), cac("ClassifiedTaxCategory")];
+    let on_line = ends_with(n, &[cac("InvoiceLine"), tail[0], tail[1]])
+        || credit_lines && ends_with(n, &[cac("CreditNoteLine"), tail[0], tail[1]]);
+    on_line && vat_category(n, code).unwrap_or(false)
+}
+
+/// `string-length(substring-after(PATH,'.')) <= 2` as a warning id.
+fn two_decimals(cx: &mut Cx<'_, '_>, n: Node<'_, '_>, id: &str, path: &[Name]) -> Xr<()> {
+    let ok = at_most_two_decimals(n, path)?;
+    cx.assert(id, ok);
+    Ok(())
+}
+
+const AMOUNTS: [Name; 13] = [
+    cbc("Amount"),
+    cbc("BaseAmount"),
+    cbc("PriceAmount"),
+    cbc("TaxAmount"),
+    cbc("TaxableAmount"),
+    cbc("LineExtensionAmount"),
+    cbc("TaxExclusiveAmount"),
+    cbc("TaxInclusiveAmount"),
+    cbc("AllowanceTotalAmount"),
+    cbc("ChargeTotalAmount"),
+    cbc("PrepaidAmount"),
+    cbc("PayableRoundingAmount"),
+    cbc("PayableAmount"),
+];
+
+fn tax_category_id(n: Node<'_, '_>) -> bool {
+    let id = cbc("ID");
+    at(
+        n,
+        &[
+            INVOICE,
+            cac("TaxTotal"),
+            cac("TaxSubtotal"),
+            cac("TaxCategory"),
+            id,
+        ],
+    ) || at(
+        n,
+        &[
+            INVOICE,
+            cac("InvoiceLine"),
+            cac("TaxTotal"),
+            cac("TaxSubtotal"),
+            cac("TaxCategory"),
+            id,
+        ],
+    ) || at(
+        n,
+        &[INVOICE, cac("AllowanceCharge"), cac("TaxCategory"), id],
+    ) || at(
+        n,
+        &[
+            INVOICE,
+            cac("InvoiceLine"),
+            cac("Item"),
+            cac("ClassifiedTaxCategory"),
+            id,
+        ],
+    )
+}
+
+/// `TaxAmount[@currencyID = //cbc:CODE]` on `ubl:Invoice/cac:TaxTotal/cbc:TaxAmount`.
+fn tax_amount_in(n: Node<'_, '_>, code: &'static str) -> bool {
+    ends_with(n, &[INVOICE, cac("TaxTotal"), cbc("TaxAmount")])
+        && n.attribute("currencyID").is_some_and(|c| {
+            n.document()
+                .descendants()
+                .filter(|d| is(*d, cbc(code)))
+                .any(|d| string(d) == c)
+        })
+}
+
+fn check_additional_document(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-52", any_non_empty(n, &[cbc("ID")]));
+    Ok(())
+}
+
+fn check_document_allowance(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-31", exists(n, &[cbc("Amount")]));
+    let mut vat_ids = Vec::new();
+    for category in children(n, cac("TaxCategory")) {
+        if vat_scheme(category)? {
+            vat_ids.extend(children(category, cbc("ID")));
+        }
+    }
+    cx.assert(
+        "BR-32",
+        !vat_ids.is_empty() && vat_ids.iter().any(|id| !string(*id).is_empty()),
+    );
+    two_decimals(cx, n, "BR-DEC-01", &[cbc("Amount")])?;
+    two_decimals(cx, n, "BR-DEC-02", &[cbc("BaseAmount")])
+}
+
+fn check_document_charge(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-36", exists(n, &[cbc("Amount")]));
+    cx.assert("BR-37", exists(n, &[cac("TaxCategory"), cbc("ID")]));
+    two_decimals(cx, n, "BR-DEC-06", &[cbc("BaseAmount")])?;
+    two_decimals(cx, n, "BR-DEC-05", &[cbc("Amount")])
+}
+
+fn check_line_charge(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-43", exists(n, &[cbc("Amount")]));
+    two_decimals(cx, n, "BR-DEC-27", &[cbc("Amount")])?;
+    two_decimals(cx, n, "BR-DEC-28", &[cbc("BaseAmount")])
+}
+
+fn check_line_allowance(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-41", exists(n, &[cbc("Amount")]));
+    two_decimals(cx, n, "BR-DEC-24", &[cbc("Amount")])?;
+    two_decimals(cx, n, "BR-DEC-25", &[cbc("BaseAmount")])
+}
+
+fn check_monetary_total(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-13", exists(n, &[cbc("TaxExclusiveAmount")]));
+    cx.assert("BR-14", exists(n, &[cbc("TaxInclusiveAmount")]));
+    cx.assert("BR-15", exists(n, &[cbc("PayableAmount")]));
+    // BR-DEC-09 is written positively (`if(string-length(…) > 2)`), the same test.
+    for (id, name) in [
+        ("BR-DEC-09", "LineExtensionAmount"),
+        ("BR-DEC-10", "AllowanceTotalAmount"),
+        ("BR-DEC-11", "ChargeTotalAmount"),
+        ("BR-DEC-12", "TaxExclusiveAmount"),
+        ("BR-DEC-14", "TaxInclusiveAmount"),
+        ("BR-DEC-16", "PrepaidAmount"),
+        ("BR-DEC-17", "PayableRoundingAmount"),
+        ("BR-DEC-18", "PayableAmount"),
+    ] {
+        two_decimals(cx, n, id, &[cbc(name)])?;
+    }
+    Ok(())
+}
+
+fn check_document(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert(
+        "BR-02",
+        exists(n, &[cbc("ID")]) && any_non_empty(n, &[cbc("ID")]),
+    );
+    if exists(n, &[cbc("ID")]) && string_length(&str1(n, &[cbc("ID")])?) > 127 {
+        cx.fail("BR-KSA-F-06-C1");
+    }
+    // `(/ubl:Invoice/cbc:Note/text()[string-length() > 1000])[1]`: a text node, not the note.
+    let long_note = cx.root.has_tag_name(INVOICE)
+        && children(cx.root, cbc("Note"))
+            .flat_map(|note| note.children().filter(Node::is_text))
+            .any(|t| string_length(t.text().unwrap_or_default()) > 1000);
+    if long_note {
+        cx.fail("BR-KSA-F-06-C2");
+    }
+    cx.assert(
+        "BR-03",
+        exists(n, &[cbc("IssueDate")]) && any_non_empty(n, &[cbc("IssueDate")]),
+    );
+    cx.assert(
+        "BR-04",
+        any_non_empty(n, &[cbc("InvoiceTypeCode")])
+            || any_non_empty(n, &[cbc("CreditNoteTypeCode")]),
+    );
+    cx.assert("BR-05", any_non_empty(n, &[cbc("DocumentCurrencyCode")]));
+    let registration = [
+        cac("AccountingSupplierParty"),
+        cac("Party"),
+        cac("PartyLegalEntity"),
+        cbc("RegistrationName"),
+    ];
+    cx.assert("BR-06", any_non_empty(n, &registration));
+    if exists(n, &registration) {
+        let len = string_length(&str1(n, &registration)?);
+        if !(1..=1000).contains(&len) {
+            cx.fail("BR-KSA-F-06-C10");
+        }
+    }
+    for (id, party) in [
+        ("BR-KSA-F-06-C8", "AccountingSupplierParty"),
+        ("BR-KSA-F-06-C27", "AccountingCustomerParty"),
+    ] {
+        let path = [
+            cac(party),
+            cac("Party"),
+            cac("PostalAddress"),
+            cbc("CountrySubentity"),
+        ];
+        if exists(n, &path) && string_length(&str1(n, &path)?) > 127 {
+            cx.fail(id);
+        }
+    }
+    cx.assert(
+        "BR-08",
+        exists(
+            n,
+            &[
+                cac("AccountingSupplierParty"),
+                cac("Party"),
+                cac("PostalAddress"),
+            ],
+        ),
+    );
+    cx.assert(
+        "BR-16",
+        exists(n, &[cac("InvoiceLine")]) || exists(n, &[cac("CreditNoteLine")]),
+    );
+    let tax_amounts: Vec<Node<'_, '_>> = n
+        .document()
+        .descendants()
+        .filter(|d| is(*d, cbc("TaxAmount")) && d.parent().is_some_and(|p| is(p, cac("TaxTotal"))))
+        .collect();
+    let every_tax_currency_has_amount = children(n, cbc("TaxCurrencyCode")).all(|code| {
+        let code = string(code);
+        tax_amounts
+            .iter()
+            .any(|a| a.attribute("currencyID") == Some(&*code))
+    });
+    cx.assert("BR-53", every_tax_currency_has_amount);
+    for line in n
+        .document()
+        .descendants()
+        .filter(|d| is(*d, cac("InvoiceLine")))
+    {
+        if exists(line, &[cbc("ID")]) {
+            let len = string_length(&str1(line, &[cbc("ID")])?);
+            if !(1..=6).contains(&len) {
+                cx.fail("BR-KSA-F-06-C17");
+            }
+        }
+        for (id, identification) in [
+            ("BR-KSA-F-06-C30", "BuyersItemIdentification"),
+            ("BR-KSA-F-06-C31", "SellersItemIdentification"),
+            ("BR-KSA-F-06-C20", "StandardItemIdentification"),
+        ] {
+            let path = [cac("Item"), cac(identification), cbc("ID")];
+            if exists(line, &path) && string_length(&str1(line, &path)?) > 127 {
+                cx.fail(id);
+            }
+        }
+    }
+    cx.assert(
+        "BR-CO-18",
+        exists(n, &[cac("TaxTotal"), cac("TaxSubtotal")]),
+    );
+    Ok(())
+}
+
+fn check_line(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let unit = select(n, &[cbc("InvoicedQuantity")])
+        .into_iter()
+        .filter_map(|q| q.attribute("unitCode"))
+        .collect::<Vec<_>>();
+    if unit.len() > 1 {
+        return Err(crate::xpath::DynamicError);
+    }
+    if unit.first().is_some_and(|u| string_length(u) > 127) {
+        cx.fail("BR-KSA-F-06-C18");
+    }
+    let name = [cac("Item"), cbc("Name")];
+    if exists(n, &name) {
+        let len = string_length(&str1(n, &name)?);
+        if !(1..=1000).contains(&len) {
+            cx.fail("BR-KSA-F-06-C19");
+        }
+    }
+    cx.assert("BR-21", any_non_empty(n, &[cbc("ID")]));
+    let quantity_zero = select(n, &[cbc("InvoicedQuantity")])
+        .into_iter()
+        .flat_map(|q| q.children().filter(Node::is_text))
+        .any(|t| t.text() == Some("0"));
+    if !exists(n, &[cbc("InvoicedQuantity")]) || quantity_zero {
+        cx.fail("BR-22");
+    }
+    cx.assert("BR-24", exists(n, &[cbc("LineExtensionAmount")]));
+    cx.assert("BR-25", any_non_empty(n, &name));
+    cx.assert("BR-26", exists(n, &[cac("Price"), cbc("PriceAmount")]));
+    // The predicate `[cac:TaxScheme/(… = 'VAT')]` is a sequence of booleans: its effective
+    // boolean value is an error (FORG0006) for two or more schemes.
+    let mut vat_category_ids = false;
+    for category in select(n, &[cac("Item"), cac("ClassifiedTaxCategory")]) {
+        let schemes: Vec<_> = children(category, cac("TaxScheme")).collect();
+        if schemes.len() > 1 {
+            return Err(crate::xpath::DynamicError);
+        }
+        let mut vat = false;
+        for scheme in schemes {
+            let id = str1(scheme, &[cbc("ID")])?;
+            vat = normalize_space(&id.to_uppercase()) == "VAT";
+        }
+        vat_category_ids |= vat && exists(category, &[cbc("ID")]);
+    }
+    cx.assert("BR-CO-04", vat_category_ids);
+    two_decimals(cx, n, "BR-DEC-23", &[cbc("LineExtensionAmount")])
+}
+
+fn check_item_property(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert(
+        "BR-54",
+        exists(n, &[cbc("Name")]) && exists(n, &[cbc("Value")]),
+    );
+    Ok(())
+}
+
+fn check_billing_reference(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert(
+        "BR-55",
+        any_non_empty(n, &[cac("InvoiceDocumentReference"), cbc("ID")]),
+    );
+    Ok(())
+}
+
+fn check_seller_address(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert(
+        "BR-09",
+        any_non_empty(n, &[cac("Country"), cbc("IdentificationCode")]),
+    );
+    Ok(())
+}
+
+fn check_subtotal_shape(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-45", exists(n, &[cbc("TaxableAmount")]));
+    cx.assert("BR-46", exists(n, &[cbc("TaxAmount")]));
+    let mut vat_categories = Vec::new();
+    for category in children(n, cac("TaxCategory")) {
+        if vat_scheme(category)? {
+            vat_categories.push(category);
+        }
+    }
+    let ids = vat_categories.iter().any(|c| exists(*c, &[cbc("ID")]));
+    cx.assert("BR-47", ids);
+    let percents = vat_categories.iter().any(|c| exists(*c, &[cbc("Percent")]));
+    let mut out_of_scope = false;
+    if !percents {
+        for category in &vat_categories {
+            out_of_scope |= normalize_space(&str1(*category, &[cbc("ID")])?) == "O";
+        }
+    }
+    cx.assert("BR-48", percents || out_of_scope);
+    two_decimals(cx, n, "BR-DEC-19", &[cbc("TaxableAmount")])?;
+    two_decimals(cx, n, "BR-DEC-20", &[cbc("TaxAmount")])
+}
+
+/// `not((cbc:Percent) > 0)`.
+fn percent_positive(cx: &mut Cx<'_, '_>, n: Node<'_, '_>, id: &str) -> Xr<()> {
+    let ok = any_number(n, &[cbc("Percent")], |p| p > 0.0)?;
+    cx.assert(id, ok);
+    Ok(())
+}
+
+fn check_standard_allowance_category(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    percent_positive(cx, n, "BR-S-06")
+}
+
+fn check_standard_charge_category(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    percent_positive(cx, n, "BR-S-07")
+}
+
+fn check_standard_line_category(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    percent_positive(cx, n, "BR-S-05")
+}
+
+fn check_tax_amount_in_document_currency(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-DEC-13", crate::xpath::decimals(&string(n)) <= 2);
+    Ok(())
+}
+
+fn check_tax_amount_in_tax_currency(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-DEC-15", crate::xpath::decimals(&string(n)) <= 2);
+    Ok(())
+}
+
+fn check_type_code(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let value = string(n);
+    let ok = is(n, cbc("InvoiceTypeCode")) && in_code_list(cx.code_list("BR-CL-01", 0), &value)
+        || is(n, cbc("CreditNoteTypeCode")) && in_code_list(cx.code_list("BR-CL-01", 1), &value);
+    cx.assert("BR-CL-01", ok);
+    Ok(())
+}
+
+fn check_amount_currency(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let currency = n.attribute("currencyID").unwrap_or_default();
+    if string_length(currency) > 0 && !in_code_list(cx.code_list("BR-CL-03", 0), currency) {
+        cx.fail("BR-CL-03");
+    }
+    Ok(())
+}
+
+fn code_list_check(cx: &mut Cx<'_, '_>, n: Node<'_, '_>, id: &str) -> Xr<()> {
+    let ok = in_code_list(cx.code_list(id, 0), &string(n));
+    cx.assert(id, ok);
+    Ok(())
+}
+
+fn check_document_currency(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    code_list_check(cx, n, "BR-CL-04")
+}
+
+fn check_tax_currency(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    code_list_check(cx, n, "BR-CL-05")
+}
+
+fn check_country(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    code_list_check(cx, n, "BR-CL-14")
+}
+
+fn check_payment_means_code(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    code_list_check(cx, n, "BR-CL-16")
+}
+
+fn check_tax_category_code(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    code_list_check(cx, n, "BR-CL-18")
+}
+
+/// `substring(@name, 1, 2) = '01'` (a standard document's KSA-2 subtype).
+fn standard_type_code(n: Node<'_, '_>) -> bool {
+    is(n, cbc("InvoiceTypeCode")) && substring(n.attribute("name").unwrap_or(""), 1, 2) == "01"
+}
+
+macro_rules! template {
+    ($order:expr, $matches:expr, $check:expr, [$($id:literal),* $(,)?]) => {
+        Template {
+            schematron: Schematron::En16931,
+            order: $order,
+            matches: $matches,
+            matches_currency_attribute: None,
+            check: $check,
+            implemented: &[$($id),*],
+        }
+    };
+}
+
+/// Every rule of the EN 16931 Schematron, by its position in the file.
+pub(crate) static TEMPLATES: [Template; 36] = [
+    template!(
+        4,
+        |n| is(n, cac("AdditionalDocumentReference")),
+        check_additional_document,
+        ["BR-52"]
+    ),
+    template!(
+        5,
+        |n| document_allowance(n, false, false),
+        check_document_allowance,
+        ["BR-31", "BR-32", "BR-DEC-01", "BR-DEC-02"]
+    ),
+    template!(6, |n| document_allowance(n, false, true), nothing, []),
+    template!(
+        7,
+        |n| document_allowance(n, true, false),
+        check_document_charge,
+        ["BR-36", "BR-37", "BR-DEC-06", "BR-DEC-05"]
+    ),
+    template!(
+        8,
+        |n| line_allowance(n, "InvoiceLine", true),
+        check_line_charge,
+        ["BR-43", "BR-DEC-27", "BR-DEC-28"]
+    ),
+    template!(
+        9,
+        |n| is(n, cac("LegalMonetaryTotal")),
+        check_monetary_total,
+        [
+            "BR-13",
+            "BR-14",
+            "BR-15",
+            "BR-DEC-09",
+            "BR-DEC-10",
+            "BR-DEC-11",
+            "BR-DEC-12",
+            "BR-DEC-14",
+            "BR-DEC-16",
+            "BR-DEC-17",
+            "BR-DEC-18"
+        ]
+    ),
+    template!(10, standard_type_code, nothing, []),
+    template!(
+        11,
+        |n| at(n, &[INVOICE]) || at(n, &[CREDIT_NOTE]),
+        check_document,
+        [
+            "BR-02",
+            "BR-KSA-F-06-C1",
+            "BR-KSA-F-06-C2",
+            "BR-03",
+            "BR-04",
+            "BR-05",
+            "BR-06",
+            "BR-KSA-F-06-C10",
+            "BR-KSA-F-06-C8",
+            "BR-08",
+            "BR-KSA-F-06-C27",
+            "BR-16",
+            "BR-53",
+            "BR-KSA-F-06-C17",
+            "BR-KSA-F-06-C30",
+            "BR-KSA-F-06-C31",
+            "BR-KSA-F-06-C20",
+            "BR-CO-18"
+        ]
+    ),
+    template!(
+        12,
+        |n| is_any(n, &[cac("InvoiceLine"), cac("CreditNoteLine")]),
+        check_line,
+        [
+            "BR-KSA-F-06-C18",
+            "BR-KSA-F-06-C19",
+            "BR-21",
+            "BR-22",
+            "BR-24",
+            "BR-25",
+            "BR-26",
+            "BR-CO-04",
+            "BR-DEC-23"
+        ]
+    ),
+    template!(
+        13,
+        |n| line_allowance(n, "InvoiceLine", false) || line_allowance(n, "CreditNoteLine", false),
+        check_line_allowance,
+        ["BR-41", "BR-DEC-24", "BR-DEC-25"]
+    ),
+    template!(
+        14,
+        |n| is(n, cac("AdditionalItemProperty")),
+        check_item_property,
+        ["BR-54"]
+    ),
+    template!(15, |n| is(n, cac("PaymentMeans")), nothing, []),
+    template!(
+        16,
+        |n| is(n, cac("BillingReference")),
+        check_billing_reference,
+        ["BR-55"]
+    ),
+    template!(
+        17,
+        |n| ends_with(
+            n,
+            &[
+                cac("AccountingSupplierParty"),
+                cac("Party"),
+                cac("PostalAddress")
+            ]
+        ),
+        check_seller_address,
+        ["BR-09"]
+    ),
+    template!(
+        18,
+        |n| at(n, &[INVOICE, cac("TaxTotal")]) || at(n, &[CREDIT_NOTE, cac("TaxTotal")]),
+        nothing,
+        []
+    ),
+    template!(
+        19,
+        |n| at(n, &[INVOICE, cac("TaxTotal"), cac("TaxSubtotal")]),
+        check_subtotal_shape,
+        ["BR-45", "BR-46", "BR-47", "BR-48", "BR-DEC-19", "BR-DEC-20"]
+    ),
+    template!(20, |n| subtotal_category(n, "E"), nothing, []),
+    template!(21, |n| allowance_category(n, false, "E"), nothing, []),
+    template!(22, |n| line_category(n, "E", true), nothing, []),
+    template!(23, |n| subtotal_category(n, "O"), nothing, []),
+    template!(24, |n| subtotal_category(n, "S"), nothing, []),
+    template!(
+        25,
+        |n| allowance_category(n, false, "S"),
+        check_standard_allowance_category,
+        ["BR-S-06"]
+    ),
+    template!(
+        26,
+        |n| allowance_category(n, true, "S"),
+        check_standard_charge_category,
+        ["BR-S-07"]
+    ),
+    template!(27, |n| subtotal_category(n, "Z"), nothing, []),
+    template!(28, |n| allowance_category(n, false, "Z"), nothing, []),
+    template!(29, |n| line_category(n, "Z", true), nothing, []),
+    template!(
+        30,
+        |n| tax_amount_in(n, "DocumentCurrencyCode"),
+        check_tax_amount_in_document_currency,
+        ["BR-DEC-13"]
+    ),
+    template!(
+        31,
+        |n| tax_amount_in(n, "TaxCurrencyCode"),
+        check_tax_amount_in_tax_currency,
+        ["BR-DEC-15"]
+    ),
+    template!(
+        32,
+        |n| is_any(n, &[cbc("InvoiceTypeCode"), cbc("CreditNoteTypeCode")]),
+        check_type_code,
+        ["BR-CL-01"]
+    ),
+    template!(
+        33,
+        |n| is_any(n, &AMOUNTS),
+        check_amount_currency,
+        ["BR-CL-03"]
+    ),
+    template!(
+        34,
+        |n| is(n, cbc("DocumentCurrencyCode")),
+        check_document_currency,
+        ["BR-CL-04"]
+    ),
+    template!(
+        35,
+        |n| is(n, cbc("TaxCurrencyCode")),
+        check_tax_currency,
+        ["BR-CL-05"]
+    ),
+    template!(
+        36,
+        |n| ends_with(n, &[cac("Country"), cbc("IdentificationCode")]),
+        check_country,
+        ["BR-CL-14"]
+    ),
+    template!(
+        37,
+        |n| ends_with(n, &[cac("PaymentMeans"), cbc("PaymentMeansCode")]),
+        check_payment_means_code,
+        ["BR-CL-16"]
+    ),
+    template!(38, tax_category_id, check_tax_category_code, ["BR-CL-18"]),
+    template!(
+        39,
+        |n| line_category(n, "S", false),
+        check_standard_line_category,
+        ["BR-S-05"]
+    ),
+];
