@@ -477,7 +477,7 @@ macro_rules! template {
         Template {
             schematron: Schematron::En16931,
             order: $order,
-            matches: $matches,
+            matches: |n, _| ($matches)(n),
             matches_currency_attribute: None,
             check: $check,
             implemented: &[$($id),*],

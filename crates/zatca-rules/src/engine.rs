@@ -5,6 +5,8 @@
 //! dynamic error in a context pattern is a non-match; one in an assertion stops the whole
 //! transformation (no report: see [`crate::Finding::not_run`]).
 
+use std::collections::HashMap;
+
 use roxmltree::Node;
 
 use crate::table::{Assertion, Rule, RuleTable, Schematron};
@@ -21,6 +23,43 @@ pub(crate) struct Cx<'a, 'i> {
     pub on_currency_attribute: bool,
     rule: &'static Rule,
     fired: &'a mut Vec<&'static Assertion>,
+    /// Facts about the whole document, computed once per run.
+    pub cache: &'a mut DocumentCache,
+}
+
+/// Document-wide values the rules read from many context nodes (so that validation stays
+/// linear in the document's size).
+#[derive(Default)]
+pub(crate) struct DocumentCache {
+    /// `normalize-space(//cbc:DocumentCurrencyCode)`.
+    pub document_currency: Option<Xr<String>>,
+    /// Regular expressions taken from the document, compiled (`None`: invalid).
+    pub regexes: std::collections::HashMap<String, Option<regex::Regex>>,
+    /// Rules whose assertions range over the whole document and have run.
+    pub done: Vec<u16>,
+    /// Document-wide predicates of context patterns, by name.
+    memo: Vec<(&'static str, bool)>,
+}
+
+impl DocumentCache {
+    /// A document-wide predicate, computed once.
+    pub fn memo(&mut self, key: &'static str, compute: impl FnOnce() -> bool) -> bool {
+        if let Some((_, v)) = self.memo.iter().find(|(k, _)| *k == key) {
+            return *v;
+        }
+        let v = compute();
+        self.memo.push((key, v));
+        v
+    }
+
+    /// `matches(input, pattern)` with a pattern from the document, compiled once.
+    pub fn matches(&mut self, input: &str, pattern: &str) -> Xr<bool> {
+        let re = self
+            .regexes
+            .entry(pattern.to_owned())
+            .or_insert_with(|| regex::Regex::new(pattern).ok());
+        re.as_ref().map(|r| r.is_match(input)).ok_or(DynamicError)
+    }
 }
 
 impl Cx<'_, '_> {
@@ -47,6 +86,17 @@ impl Cx<'_, '_> {
             .map_or("", String::as_str)
     }
 
+    /// Whether this rule's document-wide assertions already ran in this document (and
+    /// marks them as run): their failures are the same from every context node.
+    pub fn once(&mut self) -> bool {
+        let order = self.rule.order;
+        if self.cache.done.contains(&order) {
+            return true;
+        }
+        self.cache.done.push(order);
+        false
+    }
+
     /// Records `id` failing when `ok` is false.
     pub fn assert(&mut self, id: &str, ok: bool) {
         if !ok {
@@ -71,7 +121,7 @@ pub(crate) struct Template {
     /// The rule's `order` in the table.
     pub order: u16,
     /// The context pattern, on elements.
-    pub matches: fn(Node<'_, '_>) -> bool,
+    pub matches: fn(Node<'_, '_>, &mut DocumentCache) -> bool,
     /// The context pattern's attribute branches: whether the `currencyID` attribute of the
     /// given element is a context node.
     pub matches_currency_attribute: Option<fn(Node<'_, '_>) -> bool>,
@@ -95,10 +145,55 @@ struct Pattern {
     members: Vec<Member>,
 }
 
-/// The patterns of one Schematron with each rule's Rust template.
+/// The patterns of one Schematron with each rule's Rust template, indexed by the local
+/// name of the nodes their contexts can match (so a node is only tried against the rules
+/// that may fire on it).
 pub(crate) struct Plan {
     schematron: Schematron,
-    patterns: Vec<Pattern>,
+    index: HashMap<String, Vec<Pattern>>,
+    wildcard: Vec<Pattern>,
+}
+
+/// The local names of the nodes a context pattern can match: the last step of each branch
+/// of the union, predicates removed (`*` for a wildcard). With `attribute`, the element
+/// owning the attribute step instead, for the branches that end in an attribute.
+fn context_names(context: &str, attribute: bool) -> Vec<String> {
+    let mut depth = 0usize;
+    let mut plain = String::with_capacity(context.len());
+    for c in context.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            c if depth == 0 && !c.is_whitespace() => plain.push(c),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    for branch in plain.split('|') {
+        let steps: Vec<&str> = branch.split('/').filter(|s| !s.is_empty()).collect();
+        let Some((last, before)) = steps.split_last() else {
+            continue;
+        };
+        let step = if last.starts_with('@') {
+            if !attribute {
+                continue;
+            }
+            match before.last() {
+                Some(owner) => *owner,
+                None => continue,
+            }
+        } else {
+            if attribute {
+                continue;
+            }
+            last
+        };
+        let local = step.rsplit(':').next().unwrap_or(step);
+        if !names.iter().any(|n| n == local) {
+            names.push(local.to_owned());
+        }
+    }
+    names
 }
 
 impl Plan {
@@ -131,16 +226,37 @@ impl Plan {
                 }
             }
         }
-        let patterns = patterns
-            .into_iter()
-            .map(|(_, target, mut members)| {
-                members.sort_by_key(|m| std::cmp::Reverse((m.1.priority, m.1.order)));
-                Pattern { target, members }
-            })
-            .collect();
+        let mut index: HashMap<String, Vec<Pattern>> = HashMap::new();
+        for (_, target, mut members) in patterns {
+            members.sort_by_key(|m| std::cmp::Reverse((m.1.priority, m.1.order)));
+            let mut names: Vec<String> = Vec::new();
+            for (_, rule) in &members {
+                for name in context_names(&rule.context, target == Target::CurrencyAttribute) {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+            for name in names {
+                let for_name: Vec<Member> = members
+                    .iter()
+                    .filter(|(_, r)| {
+                        let own = context_names(&r.context, target == Target::CurrencyAttribute);
+                        own.contains(&name) || own.iter().any(|n| n == "*")
+                    })
+                    .copied()
+                    .collect();
+                index.entry(name).or_default().push(Pattern {
+                    target,
+                    members: for_name,
+                });
+            }
+        }
+        let wildcard = index.remove("*").unwrap_or_default();
         Ok(Self {
             schematron,
-            patterns,
+            index,
+            wildcard,
         })
     }
 
@@ -151,8 +267,10 @@ impl Plan {
         today: (i32, u32, u32),
     ) -> Result<Vec<&'static Assertion>, DynamicError> {
         let mut fired = Vec::new();
+        let mut cache = DocumentCache::default();
         for node in root.descendants().filter(Node::is_element) {
-            for pattern in &self.patterns {
+            let named = self.index.get(node.tag_name().name());
+            for pattern in named.into_iter().flatten().chain(&self.wildcard) {
                 if pattern.target == Target::CurrencyAttribute
                     && node.attribute("currencyID").is_none()
                 {
@@ -163,7 +281,7 @@ impl Plan {
                     if on_attribute {
                         t.matches_currency_attribute.is_some_and(|m| m(node))
                     } else {
-                        (t.matches)(node)
+                        (t.matches)(node, &mut cache)
                     }
                 }) else {
                     continue;
@@ -174,6 +292,7 @@ impl Plan {
                     on_currency_attribute: on_attribute,
                     rule,
                     fired: &mut fired,
+                    cache: &mut cache,
                 };
                 (template.check)(&mut cx, node)?;
             }
@@ -195,6 +314,26 @@ pub(crate) fn nothing(_: &mut Cx<'_, '_>, _: Node<'_, '_>) -> Xr<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn context_names_are_the_last_steps() {
+        assert_eq!(
+            context_names("/ubl:Invoice | /cn:CreditNote", false),
+            ["Invoice", "CreditNote"]
+        );
+        assert_eq!(
+            context_names("cac:A[cbc:B = 'x/y'] / cac:C[d|e]", false),
+            ["C"]
+        );
+        assert_eq!(
+            context_names("cbc:X | cac:Y/cbc:Z/@currencyID", true),
+            ["Z"]
+        );
+        assert_eq!(
+            context_names("cbc:X | cac:Y/cbc:Z/@currencyID", false),
+            ["X"]
+        );
+    }
 
     #[test]
     fn every_table_rule_has_a_template_and_every_template_a_rule() {

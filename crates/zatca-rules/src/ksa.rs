@@ -5,14 +5,14 @@
 use roxmltree::Node;
 
 use crate::decimal::Dec;
-use crate::engine::{Cx, Template, nothing};
+use crate::engine::{Cx, DocumentCache, Template, nothing};
 use crate::table::Schematron;
 use crate::xpath::{
     DynamicError, NS_CN, NS_UBL, Name, Xr, any_boolean_eq, any_name_matches, any_non_empty,
     anywhere, at, at_any_root, at_most_two_decimals, cac, cbc, children, ends_with, exists,
-    has_text, id_is, in_code_list, is, ksa_date, matches_dynamic, matches_opt, normalize_space,
-    one, regex, select, str_anywhere, str1, string, string_length, substring, to_boolean,
-    to_double, upper_case, vat_category,
+    has_text, id_is, in_code_list, is, ksa_date, matches_opt, normalize_space, one, regex, select,
+    str_anywhere, str1, string, string_length, substring, to_boolean, to_double, upper_case,
+    vat_category,
 };
 
 const INVOICE: Name = (NS_UBL, "Invoice");
@@ -819,9 +819,15 @@ fn check_amount_currency(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     let ok = match n.attribute("currencyID") {
         None => false,
         Some(currency) => {
-            let document =
-                normalize_space(&str_anywhere(n, &[cbc("DocumentCurrencyCode")])?).into_owned();
-            matches_dynamic(&document, currency)? && !currency.is_empty()
+            let document = cx
+                .cache
+                .document_currency
+                .get_or_insert_with(|| {
+                    str_anywhere(n, &[cbc("DocumentCurrencyCode")])
+                        .map(|c| normalize_space(&c).into_owned())
+                })
+                .clone()?;
+            cx.cache.matches(&document, currency)? && !currency.is_empty()
         }
     };
     cx.assert("BR-KSA-CL-02", ok);
@@ -881,7 +887,8 @@ fn standard_rate(category: Node<'_, '_>) -> Xr<bool> {
 
 fn check_standard_rate(cx: &mut Cx<'_, '_>, _: Node<'_, '_>) -> Xr<()> {
     let root = cx.root;
-    if !is(root, INVOICE) {
+    // The for-each ranges over absolute paths: the same from every context node.
+    if cx.once() || !is(root, INVOICE) {
         return Ok(());
     }
     let groups: [&[Name]; 4] = [
@@ -1097,7 +1104,7 @@ fn check_exchange_rate(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
         if present(code) {
             let pattern = str1(root, &field(code))?;
             let value = normalize_space(&str_anywhere(n, &[cbc(target)])?).into_owned();
-            let ok = matches_dynamic(&value, &pattern)? && present(code);
+            let ok = cx.cache.matches(&value, &pattern)? && present(code);
             cx.assert(id, ok);
         }
     }
@@ -1110,11 +1117,13 @@ fn check_exchange_rate(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     Ok(())
 }
 
-fn prepaid_line(n: Node<'_, '_>) -> bool {
+fn prepaid_line(n: Node<'_, '_>, cache: &mut DocumentCache) -> bool {
     is(n, cac("InvoiceLine"))
         && n.parent().is_some_and(|root| {
             at(root, &[INVOICE])
-                && any_number_pattern(root, &[cac("LegalMonetaryTotal"), cbc("PrepaidAmount")])
+                && cache.memo("prepaid > 0", || {
+                    any_number_pattern(root, &[cac("LegalMonetaryTotal"), cbc("PrepaidAmount")])
+                })
         })
 }
 
@@ -1252,86 +1261,141 @@ fn ksa_amount(n: Node<'_, '_>) -> bool {
     KSA_AMOUNTS.iter().any(|p| ends_with(n, p))
 }
 
+/// The `ubl:Invoice/…` branches of BR-KSA-F-04's context (all but the taxable amount).
+const NON_NEGATIVE: [&[Name]; 20] = [
+    &[INVOICE, cac("AllowanceCharge"), cbc("Amount")],
+    &[INVOICE, cac("AllowanceCharge"), cbc("BaseAmount")],
+    &[
+        INVOICE,
+        cac("TaxTotal"),
+        cac("TaxSubtotal"),
+        cbc("TaxAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("LegalMonetaryTotal"),
+        cbc("LineExtensionAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("LegalMonetaryTotal"),
+        cbc("TaxExclusiveAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("LegalMonetaryTotal"),
+        cbc("TaxInclusiveAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("LegalMonetaryTotal"),
+        cbc("AllowanceTotalAmount"),
+    ],
+    &[INVOICE, cac("LegalMonetaryTotal"), cbc("ChargeTotalAmount")],
+    &[INVOICE, cac("LegalMonetaryTotal"), cbc("PrepaidAmount")],
+    &[INVOICE, cac("TaxTotal"), cbc("TaxAmount")],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("AllowanceCharge"),
+        cbc("Amount"),
+    ],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("AllowanceCharge"),
+        cbc("BaseAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("TaxTotal"),
+        cbc("TaxAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("Price"),
+        cbc("PriceAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("Price"),
+        cac("AllowanceCharge"),
+        cbc("Amount"),
+    ],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("Price"),
+        cac("AllowanceCharge"),
+        cbc("BaseAmount"),
+    ],
+    &[INVOICE, cac("InvoiceLine"), cbc("InvoicedQuantity")],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("TaxTotal"),
+        cac("TaxSubtotal"),
+        cbc("TaxableAmount"),
+    ],
+    &[
+        INVOICE,
+        cac("InvoiceLine"),
+        cac("TaxTotal"),
+        cac("TaxSubtotal"),
+        cbc("TaxAmount"),
+    ],
+    &[INVOICE, cac("TaxExchangeRate"), cbc("CalculationRate")],
+];
+
 fn non_negative_context(n: Node<'_, '_>) -> bool {
-    let inv = |tail: &[Name]| -> bool {
-        let full: Vec<Name> = std::iter::once(INVOICE)
-            .chain(tail.iter().copied())
-            .collect();
-        ends_with(n, &full)
-    };
     let taxable = is(n, cbc("TaxableAmount"))
         && n.parent().is_some_and(|sub| {
             ends_with(sub, &[INVOICE, cac("TaxTotal"), cac("TaxSubtotal")])
                 && crate::xpath::str1(sub, &[cac("TaxCategory"), cbc("ID")])
                     .is_ok_and(|id| normalize_space(&id) != "O")
         });
-    taxable
-        || inv(&[cac("AllowanceCharge"), cbc("Amount")])
-        || inv(&[cac("AllowanceCharge"), cbc("BaseAmount")])
-        || inv(&[cac("TaxTotal"), cac("TaxSubtotal"), cbc("TaxAmount")])
-        || inv(&[cac("LegalMonetaryTotal"), cbc("LineExtensionAmount")])
-        || inv(&[cac("LegalMonetaryTotal"), cbc("TaxExclusiveAmount")])
-        || inv(&[cac("LegalMonetaryTotal"), cbc("TaxInclusiveAmount")])
-        || inv(&[cac("LegalMonetaryTotal"), cbc("AllowanceTotalAmount")])
-        || inv(&[cac("LegalMonetaryTotal"), cbc("ChargeTotalAmount")])
-        || inv(&[cac("LegalMonetaryTotal"), cbc("PrepaidAmount")])
-        || inv(&[cac("TaxTotal"), cbc("TaxAmount")])
-        || inv(&[cac("InvoiceLine"), cac("AllowanceCharge"), cbc("Amount")])
-        || inv(&[
-            cac("InvoiceLine"),
-            cac("AllowanceCharge"),
-            cbc("BaseAmount"),
-        ])
-        || inv(&[cac("InvoiceLine"), cac("TaxTotal"), cbc("TaxAmount")])
-        || inv(&[cac("InvoiceLine"), cac("Price"), cbc("PriceAmount")])
-        || inv(&[
-            cac("InvoiceLine"),
-            cac("Price"),
-            cac("AllowanceCharge"),
-            cbc("Amount"),
-        ])
-        || inv(&[
-            cac("InvoiceLine"),
-            cac("Price"),
-            cac("AllowanceCharge"),
-            cbc("BaseAmount"),
-        ])
-        || inv(&[cac("InvoiceLine"), cbc("InvoicedQuantity")])
-        || inv(&[
-            cac("InvoiceLine"),
-            cac("TaxTotal"),
-            cac("TaxSubtotal"),
-            cbc("TaxableAmount"),
-        ])
-        || inv(&[
-            cac("InvoiceLine"),
-            cac("TaxTotal"),
-            cac("TaxSubtotal"),
-            cbc("TaxAmount"),
-        ])
-        || inv(&[cac("TaxExchangeRate"), cbc("CalculationRate")])
+    taxable || NON_NEGATIVE.iter().any(|p| ends_with(n, p))
 }
 
-fn document_allowance_with(n: Node<'_, '_>) -> bool {
+fn document_allowance_with(n: Node<'_, '_>, cache: &mut DocumentCache) -> bool {
     let root = n.document().root_element();
     let ac = cac("AllowanceCharge");
+    if !is(n, ac) {
+        return false;
+    }
     if at(n, &[INVOICE, ac]) {
         exists(n, &[cbc("BaseAmount")])
-            && select(root, &[ac])
-                .iter()
-                .any(|a| exists(*a, &[cbc("Amount")]))
-            && is(root, INVOICE)
+            && cache.memo("document allowance amount", || {
+                select(root, &[ac])
+                    .iter()
+                    .any(|a| exists(*a, &[cbc("Amount")]))
+            })
     } else if at(n, &[INVOICE, cac("InvoiceLine"), ac]) {
         exists(n, &[cbc("BaseAmount")])
-            && select(root, &[cac("InvoiceLine"), ac])
-                .iter()
-                .any(|a| exists(*a, &[cbc("Amount")]))
+            && cache.memo("line allowance amount", || {
+                select(root, &[cac("InvoiceLine"), ac])
+                    .iter()
+                    .any(|a| exists(*a, &[cbc("Amount")]))
+            })
     } else {
         false
     }
 }
 
 macro_rules! template {
+    (@cached $order:expr, $matches:expr, $check:expr, [$($id:literal),* $(,)?]) => {
+        Template {
+            schematron: Schematron::Ksa,
+            order: $order,
+            matches: $matches,
+            matches_currency_attribute: None,
+            check: $check,
+            implemented: &[$($id),*],
+        }
+    };
     ($order:expr, $matches:expr, $check:expr, [$($id:literal),* $(,)?]) => {
         template!($order, $matches, None, $check, [$($id),*])
     };
@@ -1339,7 +1403,7 @@ macro_rules! template {
         Template {
             schematron: Schematron::Ksa,
             order: $order,
-            matches: $matches,
+            matches: |n, _| ($matches)(n),
             matches_currency_attribute: $attribute,
             check: $check,
             implemented: &[$($id),*],
@@ -1380,7 +1444,7 @@ pub(crate) static TEMPLATES: [Template; 50] = [
         nothing,
         []
     ),
-    template!(6, prepaid_line, nothing, []),
+    template!(@cached 6, prepaid_line, nothing, []),
     template!(
         7,
         |n| ends_with(n, &[cac("AccountingCustomerParty"), cac("Party")]),
@@ -1768,7 +1832,7 @@ pub(crate) static TEMPLATES: [Template; 50] = [
         check_tax_currency,
         ["BR-KSA-EN16931-02", "BR-KSA-EN16931-09"]
     ),
-    template!(46, document_allowance_with, nothing, []),
+    template!(@cached 46, document_allowance_with, nothing, []),
     template!(
         47,
         |n| ends_with(n, &[INVOICE, cac("AllowanceCharge"), cbc("BaseAmount")])

@@ -226,13 +226,6 @@ pub(crate) fn matches_opt(s: &str, pattern: Option<&regex::Regex>) -> bool {
     pattern.is_some_and(|p| matches(s, p))
 }
 
-/// `matches(input, pattern)` where the pattern comes from the document (`@currencyID`):
-/// an invalid pattern is a dynamic error (`FORX0002`), as in XPath.
-pub(crate) fn matches_dynamic(input: &str, pattern: &str) -> Xr<bool> {
-    let re = regex::Regex::new(pattern).map_err(|_| DynamicError)?;
-    Ok(re.is_match(input))
-}
-
 /// `boolean(//*[matches(@name, P)])`: some element's `name` attribute matches.
 pub(crate) fn any_name_matches(n: Node<'_, '_>, pattern: Option<&regex::Regex>) -> bool {
     n.document()
