@@ -298,6 +298,155 @@ fn check_document(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
         "BR-CO-18",
         exists(n, &[cac("TaxTotal"), cac("TaxSubtotal")]),
     );
+    check_category_presence(cx, n)
+}
+
+/// `//PATH[cac:TaxScheme/… = 'VAT']/cbc:ID[normalize-space(.) = CODE]` exists.
+fn vat_ids_with_code(categories: &[Node<'_, '_>], code: &str) -> Xr<bool> {
+    for category in categories {
+        if vat_scheme(*category)?
+            && children(*category, cbc("ID")).any(|id| normalize_space(&string(id)) == code)
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// BR-E-01, BR-O-01, BR-Z-01 (a category used on a line or an allowance/charge has a VAT
+/// breakdown) and BR-E-07, BR-Z-07 (an exempt or zero-rated charge has rate 0).
+fn check_category_presence(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let doc = n.document();
+    let allowance_categories: Vec<Node<'_, '_>> = doc
+        .descendants()
+        .filter(|d| {
+            is(*d, cac("TaxCategory")) && d.parent().is_some_and(|p| is(p, cac("AllowanceCharge")))
+        })
+        .collect();
+    let line_categories: Vec<Node<'_, '_>> = doc
+        .descendants()
+        .filter(|d| is(*d, cac("ClassifiedTaxCategory")))
+        .collect();
+    let breakdown = select(
+        n,
+        &[cac("TaxTotal"), cac("TaxSubtotal"), cac("TaxCategory")],
+    );
+    for (id, code) in [("BR-E-01", "E"), ("BR-O-01", "O"), ("BR-Z-01", "Z")] {
+        let used = vat_ids_with_code(&allowance_categories, code)?
+            || vat_ids_with_code(&line_categories, code)?;
+        let ok = !used || vat_ids_with_code(&breakdown, code)?;
+        cx.assert(id, ok);
+    }
+    for (id, code) in [("BR-Z-07", "Z"), ("BR-E-07", "E")] {
+        let mut charged = false;
+        for ac in children(n, cac("AllowanceCharge")) {
+            if any_boolean_eq(ac, &[cbc("ChargeIndicator")], true)? {
+                for category in children(ac, cac("TaxCategory")) {
+                    charged = charged || vat_category(category, code)?;
+                }
+            }
+        }
+        if charged {
+            let invoice_percents = if cx.root.has_tag_name(INVOICE) {
+                select(
+                    cx.root,
+                    &[cac("AllowanceCharge"), cac("TaxCategory"), cbc("Percent")],
+                )
+            } else {
+                Vec::new()
+            };
+            let mut zero = false;
+            for p in invoice_percents {
+                if crate::xpath::to_double(&string(p))? == 0.0 {
+                    zero = true;
+                    break;
+                }
+            }
+            cx.assert(id, zero);
+        }
+    }
+    Ok(())
+}
+
+/// BR-10: a standard document's buyer has a full postal address.
+fn check_buyer_address(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    if !crate::xpath::any_name_matches(n, crate::xpath::regex!(r"01\d{5}")) {
+        return Ok(());
+    }
+    let address = [
+        cac("AccountingCustomerParty"),
+        cac("Party"),
+        cac("PostalAddress"),
+    ];
+    let mut ok = true;
+    for field in [
+        &[cac("Country"), cbc("IdentificationCode")][..],
+        &[cbc("StreetName")],
+        &[cbc("CityName")],
+        &[cbc("PostalZone")],
+    ] {
+        let path: Vec<Name> = address.iter().chain(field).copied().collect();
+        ok = ok && string_length(&crate::xpath::str_anywhere(n, &path)?) > 0;
+        if !ok {
+            break;
+        }
+    }
+    cx.assert("BR-10", ok);
+    Ok(())
+}
+
+fn check_payment_means(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    if crate::xpath::any_name_matches(n, crate::xpath::regex!(r"01\d{5}"))
+        && !exists(n, &[cbc("PaymentMeansCode")])
+    {
+        cx.fail("BR-49");
+    }
+    Ok(())
+}
+
+fn check_standard_breakdown(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let s_text = n
+        .document()
+        .descendants()
+        .filter(|d| {
+            is(*d, cbc("ID"))
+                && d.parent().is_some_and(|c| {
+                    at_any_root(
+                        c,
+                        &[cac("TaxTotal"), cac("TaxSubtotal"), cac("TaxCategory")],
+                    )
+                })
+        })
+        .flat_map(|id| id.children().filter(Node::is_text))
+        .any(|t| t.text() == Some("S"));
+    if s_text
+        && (exists(n, &[cbc("TaxExemptionReason")]) || exists(n, &[cbc("TaxExemptionReasonCode")]))
+    {
+        cx.fail("BR-S-10");
+    }
+    Ok(())
+}
+
+/// `xs:decimal(PATH) = 0` on one optional node: `()` (absent) compares false.
+fn decimal_zero(n: Node<'_, '_>, path: &[Name]) -> Xr<bool> {
+    match crate::xpath::one(n, path)? {
+        None => Ok(false),
+        Some(x) => crate::decimal::Dec::cast(&string(x))?.eq(crate::decimal::Dec::int(0)),
+    }
+}
+
+fn zero_percent(cx: &mut Cx<'_, '_>, n: Node<'_, '_>, id: &str) -> Xr<()> {
+    let ok = decimal_zero(n, &[cbc("Percent")])?;
+    cx.assert(id, ok);
+    Ok(())
+}
+
+fn zero_tax(cx: &mut Cx<'_, '_>, n: Node<'_, '_>, id: &str) -> Xr<()> {
+    let ok = match n.parent() {
+        Some(sub) => decimal_zero(sub, &[cbc("TaxAmount")])?,
+        None => false,
+    };
+    cx.assert(id, ok);
     Ok(())
 }
 
@@ -530,7 +679,7 @@ pub(crate) static TEMPLATES: [Template; 36] = [
             "BR-DEC-18"
         ]
     ),
-    template!(10, standard_type_code, nothing, []),
+    template!(10, standard_type_code, check_buyer_address, ["BR-10"]),
     template!(
         11,
         |n| at(n, &[INVOICE]) || at(n, &[CREDIT_NOTE]),
@@ -553,7 +702,12 @@ pub(crate) static TEMPLATES: [Template; 36] = [
             "BR-KSA-F-06-C30",
             "BR-KSA-F-06-C31",
             "BR-KSA-F-06-C20",
-            "BR-CO-18"
+            "BR-CO-18",
+            "BR-E-01",
+            "BR-O-01",
+            "BR-Z-01",
+            "BR-E-07",
+            "BR-Z-07"
         ]
     ),
     template!(
@@ -584,7 +738,12 @@ pub(crate) static TEMPLATES: [Template; 36] = [
         check_item_property,
         ["BR-54"]
     ),
-    template!(15, |n| is(n, cac("PaymentMeans")), nothing, []),
+    template!(
+        15,
+        |n| is(n, cac("PaymentMeans")),
+        check_payment_means,
+        ["BR-49"]
+    ),
     template!(
         16,
         |n| is(n, cac("BillingReference")),
@@ -616,11 +775,36 @@ pub(crate) static TEMPLATES: [Template; 36] = [
         check_subtotal_shape,
         ["BR-45", "BR-46", "BR-47", "BR-48", "BR-DEC-19", "BR-DEC-20"]
     ),
-    template!(20, |n| subtotal_category(n, "E"), nothing, []),
-    template!(21, |n| allowance_category(n, false, "E"), nothing, []),
-    template!(22, |n| line_category(n, "E", true), nothing, []),
-    template!(23, |n| subtotal_category(n, "O"), nothing, []),
-    template!(24, |n| subtotal_category(n, "S"), nothing, []),
+    template!(
+        20,
+        |n| subtotal_category(n, "E"),
+        |cx, n| zero_tax(cx, n, "BR-E-09"),
+        ["BR-E-09"]
+    ),
+    template!(
+        21,
+        |n| allowance_category(n, false, "E"),
+        |cx, n| zero_percent(cx, n, "BR-E-06"),
+        ["BR-E-06"]
+    ),
+    template!(
+        22,
+        |n| line_category(n, "E", true),
+        |cx, n| zero_percent(cx, n, "BR-E-05"),
+        ["BR-E-05"]
+    ),
+    template!(
+        23,
+        |n| subtotal_category(n, "O"),
+        |cx, n| zero_tax(cx, n, "BR-O-09"),
+        ["BR-O-09"]
+    ),
+    template!(
+        24,
+        |n| subtotal_category(n, "S"),
+        check_standard_breakdown,
+        ["BR-S-10"]
+    ),
     template!(
         25,
         |n| allowance_category(n, false, "S"),
@@ -633,9 +817,24 @@ pub(crate) static TEMPLATES: [Template; 36] = [
         check_standard_charge_category,
         ["BR-S-07"]
     ),
-    template!(27, |n| subtotal_category(n, "Z"), nothing, []),
-    template!(28, |n| allowance_category(n, false, "Z"), nothing, []),
-    template!(29, |n| line_category(n, "Z", true), nothing, []),
+    template!(
+        27,
+        |n| subtotal_category(n, "Z"),
+        |cx, n| zero_tax(cx, n, "BR-Z-09"),
+        ["BR-Z-09"]
+    ),
+    template!(
+        28,
+        |n| allowance_category(n, false, "Z"),
+        |cx, n| zero_percent(cx, n, "BR-Z-06"),
+        ["BR-Z-06"]
+    ),
+    template!(
+        29,
+        |n| line_category(n, "Z", true),
+        |cx, n| zero_percent(cx, n, "BR-Z-05"),
+        ["BR-Z-05"]
+    ),
     template!(
         30,
         |n| tax_amount_in(n, "DocumentCurrencyCode"),

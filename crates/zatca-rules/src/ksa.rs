@@ -660,11 +660,121 @@ fn check_simplified_subtype(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     let bit = |i: usize| matches!(at(i).as_str(), "0" | "1");
     let ok = bit(3) && bit(4) && at(5) == "0" && bit(6) && at(7) == "0";
     cx.assert("BR-KSA-31", ok);
+    // BR-KSA-25: `(every $c in CODES satisfies contains(L, $c) and NAME exists and != '')
+    // or not(every $c in CODES satisfies contains(L, $c))`.
+    let codes = anywhere(
+        n,
+        &[
+            cac("TaxTotal"),
+            cac("TaxSubtotal"),
+            cac("TaxCategory"),
+            cbc("TaxExemptionReasonCode"),
+        ],
+    );
+    let list = " VATEX-SA-HEA VATEX-SA-EDU ";
+    let buyer_name = anywhere(
+        n,
+        &[
+            cac("AccountingCustomerParty"),
+            cac("Party"),
+            cac("PartyLegalEntity"),
+            cbc("RegistrationName"),
+        ],
+    );
+    let named = !buyer_name.is_empty() && buyer_name.iter().any(|b| !string(*b).is_empty());
+    let all_listed = codes.iter().all(|c| list.contains(&*string(*c)));
+    cx.assert(
+        "BR-KSA-25",
+        !all_listed || codes.is_empty() || named,
+    );
     let signatures = anywhere(n, &[cac("Signature")]);
     cx.assert(
         "BR-KSA-60",
         signatures.iter().any(|s| !string(*s).is_empty()),
     );
+    if any_name_matches(n, regex!(r"02\d{3}1\d")) {
+        // `//cac:AccountingCustomerParty/cac:Party//cac:PartyLegalEntity/cbc:RegistrationName`.
+        let names: Vec<Node<'_, '_>> = anywhere(n, &[cac("AccountingCustomerParty"), cac("Party")])
+            .into_iter()
+            .flat_map(|party| {
+                party.descendants().filter(|d| {
+                    is(*d, cbc("RegistrationName"))
+                        && d.parent().is_some_and(|p| is(p, cac("PartyLegalEntity")))
+                })
+            })
+            .collect();
+        let ok = match names.as_slice() {
+            [] => false,
+            [one] => has_text(&string(*one)),
+            _ => return Err(DynamicError),
+        };
+        cx.assert("BR-KSA-71", ok);
+    }
+    Ok(())
+}
+
+/// `castable as xs:time`: `hh:mm:ss(.s+)?` with an optional timezone (`Z` or `±hh:mm`);
+/// `24:00:00` only with a zero fraction.
+fn is_xs_time(s: &str) -> bool {
+    let t = s.trim_matches([' ', '\t', '\n', '\r']);
+    let (body, zone) = if let Some(b) = t.strip_suffix('Z') {
+        (b, "")
+    } else if t.len() > 6
+        && t.is_char_boundary(t.len() - 6)
+        && matches!(t.as_bytes().get(t.len() - 6), Some(b'+' | b'-'))
+    {
+        (
+            t.get(..t.len() - 6).unwrap_or(""),
+            t.get(t.len() - 5..).unwrap_or(""),
+        )
+    } else {
+        (t, "")
+    };
+    if !zone.is_empty() {
+        let zb = zone.as_bytes();
+        let ok = zb.len() == 5
+            && zb.get(2) == Some(&b':')
+            && zone
+                .get(0..2)
+                .and_then(|h| h.parse::<u32>().ok())
+                .is_some_and(|h| h <= 14)
+            && zone
+                .get(3..5)
+                .and_then(|m| m.parse::<u32>().ok())
+                .is_some_and(|m| m <= 59)
+            && zone
+                .bytes()
+                .enumerate()
+                .all(|(i, c)| i == 2 || c.is_ascii_digit())
+            && !(zone.starts_with("14") && zone.get(3..5) != Some("00"));
+        if !ok {
+            return false;
+        }
+    }
+    let (hms, fraction) = body.split_once('.').unwrap_or((body, ""));
+    if body.contains('.') && (fraction.is_empty() || !fraction.bytes().all(|c| c.is_ascii_digit()))
+    {
+        return false;
+    }
+    let b = hms.as_bytes();
+    if b.len() != 8 || b.get(2) != Some(&b':') || b.get(5) != Some(&b':') {
+        return false;
+    }
+    let part = |from: usize| -> Option<u32> {
+        let p = hms.get(from..from + 2)?;
+        p.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| p.parse().ok())?
+    };
+    match (part(0), part(3), part(6)) {
+        (Some(24), Some(0), Some(0)) => fraction.bytes().all(|c| c == b'0'),
+        (Some(h), Some(m), Some(s)) => h < 24 && m < 60 && s < 60,
+        _ => false,
+    }
+}
+
+fn check_line_reference_time(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    cx.assert("BR-KSA-F-05", is_xs_time(&string(n)));
     Ok(())
 }
 
@@ -1648,7 +1758,7 @@ pub(crate) static TEMPLATES: [Template; 50] = [
         28,
         |n| type_code_subtype(n, 1, 2, "02"),
         check_simplified_subtype,
-        ["BR-KSA-31", "BR-KSA-60"]
+        ["BR-KSA-25", "BR-KSA-31", "BR-KSA-60", "BR-KSA-71"]
     ),
     template!(
         29,
@@ -1805,8 +1915,8 @@ pub(crate) static TEMPLATES: [Template; 50] = [
                 cbc("IssueTime")
             ]
         ),
-        nothing,
-        []
+        check_line_reference_time,
+        ["BR-KSA-F-05"]
     ),
     template!(
         42,
