@@ -123,10 +123,67 @@ impl Dec {
         self
     }
 
+    /// `self * other`.
+    pub(crate) fn mul(self, other: Self) -> Xr<Self> {
+        let scale = self.scale + other.scale;
+        if scale > 2 * MAX_SCALE {
+            return Err(DynamicError);
+        }
+        Ok(Self {
+            mantissa: self
+                .mantissa
+                .checked_mul(other.mantissa)
+                .ok_or(DynamicError)?,
+            scale,
+        }
+        .normalized())
+    }
+
+    /// `round(self)`: the nearest integer, halves toward positive infinity.
+    pub(crate) fn round(self) -> Xr<Self> {
+        if self.scale == 0 {
+            return Ok(self);
+        }
+        let unit = 10i128.checked_pow(self.scale).ok_or(DynamicError)?;
+        let floor = self.mantissa.div_euclid(unit);
+        let rest = self.mantissa.rem_euclid(unit);
+        let up = rest.checked_mul(2).ok_or(DynamicError)? >= unit;
+        Ok(Self {
+            mantissa: if up { floor + 1 } else { floor },
+            scale: 0,
+        })
+    }
+
+    /// `round(self * 10 * 10) div 100`: to cents, halves toward positive infinity (the
+    /// rules' idiom; exact in `xs:decimal`).
+    pub(crate) fn round_cents(self) -> Xr<Self> {
+        let cents = self.mul(Self::int(100))?.round()?;
+        Ok(Self {
+            mantissa: cents.mantissa,
+            scale: 2,
+        }
+        .normalized())
+    }
+
     /// The sign: -1, 0 or 1.
     pub(crate) fn signum(self) -> i128 {
         self.mantissa.signum()
     }
+}
+
+/// `xs:decimal(d)` of an `xs:double`: its shortest decimal form (NaN and infinities are
+/// errors, `FOCA0002`). Saxon may take the double's exact binary value instead; the two
+/// differ only past the 16th significant digit.
+pub(crate) fn from_double(d: f64) -> Xr<Dec> {
+    if !d.is_finite() {
+        return Err(DynamicError);
+    }
+    Ok(Dec::parse(&format!("{d}"))?)
+}
+
+/// `sum(values)`: 0 for none.
+pub(crate) fn sum(values: &[Dec]) -> Xr<Dec> {
+    values.iter().try_fold(Dec::int(0), |acc, v| acc.add(*v))
 }
 
 #[cfg(test)]
@@ -143,6 +200,16 @@ mod tests {
         assert_eq!(Dec::parse("1e2").unwrap_err(), DecimalError::NotDecimal);
         assert_eq!(Dec::parse("").unwrap_err(), DecimalError::NotDecimal);
         assert_eq!(Dec::parse(".").unwrap_err(), DecimalError::NotDecimal);
+    }
+
+    #[test]
+    fn round_goes_half_toward_positive_infinity() {
+        let r = |s: &str| Dec::parse(s).unwrap().round().unwrap();
+        assert!(r("2.5").eq(Dec::int(3)).unwrap());
+        assert!(r("-2.5").eq(Dec::int(-2)).unwrap());
+        assert!(r("-2.51").eq(Dec::int(-3)).unwrap());
+        let c = Dec::parse("30.145").unwrap().round_cents().unwrap();
+        assert!(c.eq(Dec::parse("30.15").unwrap()).unwrap());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use roxmltree::Node;
 
+use crate::decimal::{Dec, sum};
 use crate::engine::{Cx, Template, nothing};
 use crate::table::Schematron;
 use crate::xpath::{
@@ -189,7 +190,7 @@ fn check_monetary_total(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     ] {
         two_decimals(cx, n, id, &[cbc(name)])?;
     }
-    Ok(())
+    check_totals(cx, n)
 }
 
 fn check_document(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
@@ -298,7 +299,8 @@ fn check_document(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
         "BR-CO-18",
         exists(n, &[cac("TaxTotal"), cac("TaxSubtotal")]),
     );
-    check_category_presence(cx, n)
+    check_category_presence(cx, n)?;
+    check_inclusive_total(cx, n)
 }
 
 /// `//PATH[cac:TaxScheme/… = 'VAT']/cbc:ID[normalize-space(.) = CODE]` exists.
@@ -621,6 +623,298 @@ fn standard_type_code(n: Node<'_, '_>) -> bool {
     is(n, cbc("InvoiceTypeCode")) && substring(n.attribute("name").unwrap_or(""), 1, 2) == "01"
 }
 
+/// `xs:decimal(PATH)` on at most one node: `None` for the empty sequence.
+fn dec_opt(n: Node<'_, '_>, path: &[Name]) -> Xr<Option<Dec>> {
+    match crate::xpath::one(n, path)? {
+        None => Ok(None),
+        Some(x) => Ok(Some(Dec::cast(&string(x))?)),
+    }
+}
+
+/// `NODES/xs:decimal(PATH)`: one value per node that has the path.
+fn dec_each(nodes: &[Node<'_, '_>], path: &[Name]) -> Xr<Vec<Dec>> {
+    let mut out = Vec::new();
+    for node in nodes {
+        if let Some(d) = dec_opt(*node, path)? {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// `A = B` on two optional decimals (the empty sequence compares false).
+fn dec_equal(a: Option<Dec>, b: Option<Dec>) -> Xr<bool> {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq(b),
+        _ => Ok(false),
+    }
+}
+
+/// `../cac:AllowanceCharge[cbc:ChargeIndicator = B]` of the monetary total's document.
+fn allowances<'a, 'i>(root: Node<'a, 'i>, charge: bool) -> Xr<Vec<Node<'a, 'i>>> {
+    let mut out = Vec::new();
+    for ac in children(root, cac("AllowanceCharge")) {
+        if any_boolean_eq(ac, &[cbc("ChargeIndicator")], charge)? {
+            out.push(ac);
+        }
+    }
+    Ok(out)
+}
+
+/// BR-CO-10, -11, -12, -16 on `cac:LegalMonetaryTotal`.
+fn check_totals(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let Some(parent) = n.parent() else {
+        return Ok(());
+    };
+    // BR-CO-10: `//(cac:InvoiceLine|cac:CreditNoteLine)/xs:decimal(cbc:LineExtensionAmount)`.
+    let lines: Vec<Node<'_, '_>> = n
+        .document()
+        .descendants()
+        .filter(|d| is_any(*d, &[cac("InvoiceLine"), cac("CreditNoteLine")]))
+        .collect();
+    let line_sum = sum(&dec_each(&lines, &[cbc("LineExtensionAmount")])?)?.round_cents()?;
+    let ok = dec_equal(dec_opt(n, &[cbc("LineExtensionAmount")])?, Some(line_sum))?;
+    cx.assert("BR-CO-10", ok);
+    // BR-CO-11.
+    let discounts = allowances(parent, false)?;
+    let allowance_total = dec_opt(n, &[cbc("AllowanceTotalAmount")])?;
+    let expected = sum(&dec_each(&discounts, &[cbc("Amount")])?)?.round_cents()?;
+    let ok = dec_equal(allowance_total, Some(expected))?
+        || !exists(n, &[cbc("AllowanceTotalAmount")]) && discounts.is_empty();
+    cx.assert("BR-CO-11", ok);
+    // BR-CO-12.
+    let charge_path = [cbc("ChargeTotalAmount")];
+    if exists(n, &charge_path) && normalize_space(&str1(n, &charge_path)?).is_empty() {
+        cx.fail_nth("BR-CO-12", 0);
+    } else {
+        let charges = allowances(parent, true)?;
+        let expected = sum(&dec_each(&charges, &[cbc("Amount")])?)?.round_cents()?;
+        let ok = dec_equal(dec_opt(n, &charge_path)?, Some(expected))?
+            || !exists(n, &charge_path) && charges.is_empty();
+        if !ok {
+            cx.fail_nth("BR-CO-12", 1);
+        }
+    }
+    // BR-CO-13.
+    if exists(n, &charge_path) && normalize_space(&str1(n, &charge_path)?).is_empty() {
+        cx.fail_nth("BR-CO-13", 0);
+    } else if !check_exclusive_total(n)? {
+        cx.fail_nth("BR-CO-13", 1);
+    }
+    // BR-CO-16.
+    let payable = dec_opt(n, &[cbc("PayableAmount")])?;
+    let inclusive = dec_opt(n, &[cbc("TaxInclusiveAmount")])?;
+    let prepaid = dec_opt(n, &[cbc("PrepaidAmount")])?;
+    let rounding = dec_opt(n, &[cbc("PayableRoundingAmount")])?;
+    let has_prepaid = exists(n, &[cbc("PrepaidAmount")]);
+    let has_rounding = exists(n, &[cbc("PayableRoundingAmount")]);
+    let minus = |a: Option<Dec>, b: Option<Dec>| -> Xr<Option<Dec>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Ok(Some(a.sub(b)?.round_cents()?)),
+            _ => Ok(None),
+        }
+    };
+    let ok = !has_rounding && dec_equal(payable, minus(inclusive, prepaid)?)?
+        || !has_prepaid && !has_rounding && dec_equal(payable, inclusive)?
+        || has_prepaid
+            && has_rounding
+            && dec_equal(minus(payable, rounding)?, minus(inclusive, prepaid)?)?
+        || !has_prepaid && has_rounding && dec_equal(minus(payable, rounding)?, inclusive)?;
+    cx.assert("BR-CO-16", ok);
+    Ok(())
+}
+
+/// BR-CO-13's test: the VAT-exclusive total is the lines' sum plus charges less allowances.
+fn check_exclusive_total(n: Node<'_, '_>) -> Xr<bool> {
+    let root = n.document().root_element();
+    // `xs:decimal(sum(/ubl:Invoice/cac:InvoiceLine/cbc:LineExtensionAmount))`: untyped
+    // values add up as doubles.
+    let lines_sum = || -> Xr<Dec> {
+        let mut total = 0.0f64;
+        if is(root, INVOICE) {
+            for line in children(root, cac("InvoiceLine")) {
+                for amount in children(line, cbc("LineExtensionAmount")) {
+                    total += crate::xpath::to_double(&string(amount))?;
+                }
+            }
+        }
+        crate::decimal::from_double(total)
+    };
+    let has_charge = exists(n, &[cbc("ChargeTotalAmount")]);
+    let has_allowance = exists(n, &[cbc("AllowanceTotalAmount")]);
+    let exclusive = || dec_opt(n, &[cbc("TaxExclusiveAmount")]);
+    let charge = || dec_opt(n, &[cbc("ChargeTotalAmount")]);
+    let allowance = || dec_opt(n, &[cbc("AllowanceTotalAmount")]);
+    let rounded =
+        |parts: Option<Dec>| -> Xr<Option<Dec>> { parts.map(Dec::round_cents).transpose() };
+    let add = |a: Option<Dec>, b: Option<Dec>| -> Xr<Option<Dec>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Ok(Some(a.add(b)?)),
+            _ => Ok(None),
+        }
+    };
+    let sub = |a: Option<Dec>, b: Option<Dec>| -> Xr<Option<Dec>> {
+        match (a, b) {
+            (Some(a), Some(b)) => Ok(Some(a.sub(b)?)),
+            _ => Ok(None),
+        }
+    };
+    if has_charge && has_allowance {
+        let expected = rounded(sub(add(Some(lines_sum()?), charge()?)?, allowance()?)?)?;
+        if dec_equal(exclusive()?, expected)? {
+            return Ok(true);
+        }
+    }
+    if !has_charge && has_allowance {
+        let expected = rounded(sub(Some(lines_sum()?), allowance()?)?)?;
+        if dec_equal(exclusive()?, expected)? {
+            return Ok(true);
+        }
+    }
+    if has_charge && !has_allowance {
+        let expected = rounded(add(Some(lines_sum()?), charge()?)?)?;
+        if dec_equal(exclusive()?, expected)? {
+            return Ok(true);
+        }
+    }
+    Ok(!has_charge
+        && !has_allowance
+        && dec_equal(exclusive()?, dec_opt(n, &[cbc("LineExtensionAmount")])?)?)
+}
+
+/// BR-CO-14: the VAT total is the sum of the breakdown's VAT amounts.
+fn check_tax_total(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let subtotals: Vec<Node<'_, '_>> = children(n, cac("TaxSubtotal")).collect();
+    let expected = sum(&dec_each(&subtotals, &[cbc("TaxAmount")])?)?.round_cents()?;
+    let ok = dec_equal(dec_opt(n, &[cbc("TaxAmount")])?, Some(expected))? || subtotals.is_empty();
+    cx.assert("BR-CO-14", ok);
+    Ok(())
+}
+
+/// BR-CO-15 on the document element: the VAT-inclusive total is the VAT-exclusive total plus
+/// the breakdown's VAT, for a document currency that has a VAT total.
+fn check_inclusive_total(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let totals: Vec<Node<'_, '_>> = children(n, cac("TaxTotal")).collect();
+    let monetary: Vec<Node<'_, '_>> = children(n, cac("LegalMonetaryTotal")).collect();
+    let mut ok = true;
+    for currency in children(n, cbc("DocumentCurrencyCode")) {
+        let currency = string(currency);
+        let mut count = 0;
+        for total in &totals {
+            let amounts: Vec<Node<'_, '_>> = children(*total, cbc("TaxAmount"))
+                .filter(|a| a.attribute("currencyID") == Some(&*currency))
+                .collect();
+            match amounts.as_slice() {
+                [] => {}
+                [one] => {
+                    Dec::cast(&string(*one))?;
+                    count += 1;
+                }
+                _ => return Err(crate::xpath::DynamicError),
+            }
+        }
+        if count < 1 {
+            ok = false;
+            break;
+        }
+        let inclusive = dec_each(&monetary, &[cbc("TaxInclusiveAmount")])?;
+        let exclusive = dec_each(&monetary, &[cbc("TaxExclusiveAmount")])?;
+        let subtotals: Vec<Node<'_, '_>> = totals
+            .iter()
+            .flat_map(|t| children(*t, cac("TaxSubtotal")))
+            .collect();
+        let vat = sum(&dec_each(&subtotals, &[cbc("TaxAmount")])?)?;
+        let expected = match exclusive.as_slice() {
+            [] => None,
+            [one] => Some(one.add(vat)?.round_cents()?),
+            _ => return Err(crate::xpath::DynamicError),
+        };
+        let mut equal = false;
+        for i in inclusive {
+            equal = equal || dec_equal(Some(i), expected)?;
+        }
+        if !equal {
+            ok = false;
+            break;
+        }
+    }
+    cx.assert("BR-CO-15", ok);
+    Ok(())
+}
+
+/// `cac:Item/cac:ClassifiedTaxCategory/normalize-space(cbc:ID) = CODE` (and the same for an
+/// allowance's `cac:TaxCategory`).
+fn category_code_is(n: Node<'_, '_>, path: &[Name], code: &str) -> Xr<bool> {
+    for category in select(n, path) {
+        if normalize_space(&str1(category, &[cbc("ID")])?) == code {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `sum(lines of CODE) + sum(charges of CODE) - sum(allowances of CODE)` over the document.
+fn category_base(root: Node<'_, '_>, code: &str) -> Xr<Dec> {
+    let mut lines = Vec::new();
+    for line in children(root, cac("InvoiceLine")) {
+        if category_code_is(line, &[cac("Item"), cac("ClassifiedTaxCategory")], code)? {
+            lines.push(line);
+        }
+    }
+    let mut by_charge = [Vec::new(), Vec::new()];
+    for (slot, charge) in [(0usize, true), (1, false)] {
+        for ac in children(root, cac("AllowanceCharge")) {
+            if any_boolean_eq(ac, &[cbc("ChargeIndicator")], charge)?
+                && category_code_is(ac, &[cac("TaxCategory")], code)?
+                && let Some(list) = by_charge.get_mut(slot)
+            {
+                list.push(ac);
+            }
+        }
+    }
+    let [charges, discounts] = &by_charge;
+    sum(&dec_each(&lines, &[cbc("LineExtensionAmount")])?)?
+        .add(sum(&dec_each(charges, &[cbc("Amount")])?)?)?
+        .sub(sum(&dec_each(discounts, &[cbc("Amount")])?)?)
+}
+
+/// BR-E-08, BR-O-08, BR-Z-08: the category's taxable amount is its lines and charges less
+/// its allowances.
+fn check_category_base(cx: &mut Cx<'_, '_>, n: Node<'_, '_>, id: &str, code: &str) -> Xr<()> {
+    let (Some(subtotal), Some(root)) = (n.parent(), cx.root.is_element().then_some(cx.root)) else {
+        return Ok(());
+    };
+    let taxable = dec_opt(subtotal, &[cbc("TaxableAmount")])?;
+    let ok = dec_equal(taxable, Some(category_base(root, code)?))?;
+    cx.assert(id, ok);
+    Ok(())
+}
+
+/// BR-S-08: for S, Z, E and O, the breakdown's taxable amounts add up to the category's
+/// lines and charges less its allowances.
+fn check_standard_base(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let Some(total) = n.parent().and_then(|s| s.parent()) else {
+        return Ok(());
+    };
+    let root = cx.root;
+    let mut ok = true;
+    for code in ["S", "Z", "E", "O"] {
+        let mut subtotals = Vec::new();
+        for sub in children(total, cac("TaxSubtotal")) {
+            if category_code_is(sub, &[cac("TaxCategory")], code)? {
+                subtotals.push(sub);
+            }
+        }
+        let breakdown = sum(&dec_each(&subtotals, &[cbc("TaxableAmount")])?)?;
+        if !breakdown.eq(category_base(root, code)?)? {
+            ok = false;
+            break;
+        }
+    }
+    cx.assert("BR-S-08", ok);
+    Ok(())
+}
+
 macro_rules! template {
     ($order:expr, $matches:expr, $check:expr, [$($id:literal),* $(,)?]) => {
         Template {
@@ -676,7 +970,12 @@ pub(crate) static TEMPLATES: [Template; 36] = [
             "BR-DEC-14",
             "BR-DEC-16",
             "BR-DEC-17",
-            "BR-DEC-18"
+            "BR-DEC-18",
+            "BR-CO-10",
+            "BR-CO-11",
+            "BR-CO-12",
+            "BR-CO-13",
+            "BR-CO-16"
         ]
     ),
     template!(10, standard_type_code, check_buyer_address, ["BR-10"]),
@@ -707,7 +1006,8 @@ pub(crate) static TEMPLATES: [Template; 36] = [
             "BR-O-01",
             "BR-Z-01",
             "BR-E-07",
-            "BR-Z-07"
+            "BR-Z-07",
+            "BR-CO-15"
         ]
     ),
     template!(
@@ -766,8 +1066,8 @@ pub(crate) static TEMPLATES: [Template; 36] = [
     template!(
         18,
         |n| at(n, &[INVOICE, cac("TaxTotal")]) || at(n, &[CREDIT_NOTE, cac("TaxTotal")]),
-        nothing,
-        []
+        check_tax_total,
+        ["BR-CO-14"]
     ),
     template!(
         19,
@@ -778,8 +1078,11 @@ pub(crate) static TEMPLATES: [Template; 36] = [
     template!(
         20,
         |n| subtotal_category(n, "E"),
-        |cx, n| zero_tax(cx, n, "BR-E-09"),
-        ["BR-E-09"]
+        |cx, n| {
+            check_category_base(cx, n, "BR-E-08", "E")?;
+            zero_tax(cx, n, "BR-E-09")
+        },
+        ["BR-E-08", "BR-E-09"]
     ),
     template!(
         21,
@@ -796,14 +1099,20 @@ pub(crate) static TEMPLATES: [Template; 36] = [
     template!(
         23,
         |n| subtotal_category(n, "O"),
-        |cx, n| zero_tax(cx, n, "BR-O-09"),
-        ["BR-O-09"]
+        |cx, n| {
+            check_category_base(cx, n, "BR-O-08", "O")?;
+            zero_tax(cx, n, "BR-O-09")
+        },
+        ["BR-O-08", "BR-O-09"]
     ),
     template!(
         24,
         |n| subtotal_category(n, "S"),
-        check_standard_breakdown,
-        ["BR-S-10"]
+        |cx, n| {
+            check_standard_base(cx, n)?;
+            check_standard_breakdown(cx, n)
+        },
+        ["BR-S-08", "BR-S-10"]
     ),
     template!(
         25,
@@ -820,8 +1129,11 @@ pub(crate) static TEMPLATES: [Template; 36] = [
     template!(
         27,
         |n| subtotal_category(n, "Z"),
-        |cx, n| zero_tax(cx, n, "BR-Z-09"),
-        ["BR-Z-09"]
+        |cx, n| {
+            check_category_base(cx, n, "BR-Z-08", "Z")?;
+            zero_tax(cx, n, "BR-Z-09")
+        },
+        ["BR-Z-08", "BR-Z-09"]
     ),
     template!(
         28,

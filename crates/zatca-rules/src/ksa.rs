@@ -683,10 +683,7 @@ fn check_simplified_subtype(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     );
     let named = !buyer_name.is_empty() && buyer_name.iter().any(|b| !string(*b).is_empty());
     let all_listed = codes.iter().all(|c| list.contains(&*string(*c)));
-    cx.assert(
-        "BR-KSA-25",
-        !all_listed || codes.is_empty() || named,
-    );
+    cx.assert("BR-KSA-25", !all_listed || codes.is_empty() || named);
     let signatures = anywhere(n, &[cac("Signature")]);
     cx.assert(
         "BR-KSA-60",

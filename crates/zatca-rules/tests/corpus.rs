@@ -21,15 +21,7 @@ const STOPS_IN_NOT_IMPLEMENTED_RULES: &[&str] = &[
 ];
 
 const NOT_IMPLEMENTED: &[&str] = &[
-    "BR-CO-10",
-    "BR-CO-11",
-    "BR-CO-12",
-    "BR-CO-13",
-    "BR-CO-14",
-    "BR-CO-15",
-    "BR-CO-16",
     "BR-CO-17",
-    "BR-E-08",
     "BR-KSA-51",
     "BR-KSA-73",
     "BR-KSA-74",
@@ -43,10 +35,7 @@ const NOT_IMPLEMENTED: &[&str] = &[
     "BR-KSA-DEC-06",
     "BR-KSA-EN16931-03",
     "BR-KSA-EN16931-11",
-    "BR-O-08",
-    "BR-S-08",
     "BR-S-09",
-    "BR-Z-08",
 ];
 
 fn normalize(s: &str) -> String {
