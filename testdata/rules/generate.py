@@ -186,6 +186,135 @@ MUTATIONS = [
     ("BR-KSA-87-exchange-rate-empty", "FX", [("<cac:TaxTotal>", RATE.format("USD", "SAR", "") + "<cac:TaxTotal>")]),
 ]
 
+LONG = "x" * 1001
+L128 = "y" * 128
+BUYER_PARTY = "<cac:AccountingCustomerParty>\n        <cac:Party>"
+BUYER_ADDRESS = BUYER_PARTY + "\n            <cac:PostalAddress>"
+SELLER_ADDRESS = "<cbc:BuildingNumber>2322</cbc:BuildingNumber>"
+BUYER_NAME_END = "Fatoora Samples LTD</cbc:RegistrationName>\n            </cac:PartyLegalEntity>"
+LINE_AMOUNT = '<cbc:LineExtensionAmount currencyID="SAR">99.00</cbc:LineExtensionAmount>'
+ITEM_NAME = "<cbc:Name>كتاب</cbc:Name>"
+DOC_ALLOWANCE = "<cbc:AllowanceChargeReason>discount</cbc:AllowanceChargeReason>"
+DC_CHARGE_AMOUNT = '<cbc:Amount currencyID="SAR">60.00</cbc:Amount>'
+SUB_S = '<cbc:ID schemeID="UN/ECE 5305" schemeAgencyID="6">S</cbc:ID>\n                 <cbc:Percent>15.00</cbc:Percent>'
+PRICE_AC = '<cbc:ChargeIndicator>true</cbc:ChargeIndicator>\n               <cbc:AllowanceChargeReason>discount</cbc:AllowanceChargeReason>\n               <cbc:Amount currencyID="SAR">0.00</cbc:Amount>'
+
+
+def line_charge(charge, amount="1.00", reason=None, code=None, base=None, category="S", percent="15"):
+    parts = [f"<cbc:ChargeIndicator>{charge}</cbc:ChargeIndicator>"]
+    if code is not None:
+        parts.append(f"<cbc:AllowanceChargeReasonCode>{code}</cbc:AllowanceChargeReasonCode>")
+    if reason is not None:
+        parts.append(f"<cbc:AllowanceChargeReason>{reason}</cbc:AllowanceChargeReason>")
+    if amount is not None:
+        parts.append(f'<cbc:Amount currencyID="SAR">{amount}</cbc:Amount>')
+    if base is not None:
+        parts.append(f'<cbc:BaseAmount currencyID="SAR">{base}</cbc:BaseAmount>')
+    if category is not None:
+        parts.append(f"<cac:TaxCategory><cbc:ID>{category}</cbc:ID><cbc:Percent>{percent}</cbc:Percent>"
+                     "<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>")
+    return "<cac:AllowanceCharge>" + "".join(parts) + "</cac:AllowanceCharge>"
+
+
+MUTATIONS += [
+    ("BR-04-no-type-code", "SS", [('<cbc:InvoiceTypeCode name="0200000">388</cbc:InvoiceTypeCode>', "")]),
+    ("BR-08-no-seller-address", "SS", [("<cac:PostalAddress>", "<cac:PostalAddressX>"), ("</cac:PostalAddress>", "</cac:PostalAddressX>")]),
+    ("BR-09-seller-country-empty", "SS", [("<cbc:IdentificationCode>SA</cbc:IdentificationCode>", "<cbc:IdentificationCode></cbc:IdentificationCode>")]),
+    ("BR-16-no-lines*", "SS", [("<cac:InvoiceLine>", "<cac:InvoiceLineX>"), ("</cac:InvoiceLine>", "</cac:InvoiceLineX>")]),
+    ("BR-21-line-id-empty", "SS", [("<cbc:ID>1</cbc:ID>", "<cbc:ID></cbc:ID>")]),
+    ("BR-26-no-price-amount", "SS", [('<cbc:PriceAmount currencyID="SAR">3.00</cbc:PriceAmount>', "")]),
+    ("BR-32-allowance-gst", "SS", [('schemeAgencyID="6">VAT</cbc:ID>', 'schemeAgencyID="6">GST</cbc:ID>'), ('schemeAgencyID="6">VAT</cbc:ID>', 'schemeAgencyID="6">GST</cbc:ID>')]),
+    ("BR-36-charge-no-amount", "DC", [(DC_CHARGE_AMOUNT, "")]),
+    ("BR-37-charge-no-category-id", "DC", [("<cbc:ID>S</cbc:ID>\n            <cbc:Percent>15</cbc:Percent>", "<cbc:Percent>15</cbc:Percent>")]),
+    ("BR-DEC-05-charge-decimals", "DC", [(DC_CHARGE_AMOUNT, '<cbc:Amount currencyID="SAR">60.000</cbc:Amount>')]),
+    ("BR-DEC-06-charge-base-decimals", "DC", [(DC_CHARGE_AMOUNT, DC_CHARGE_AMOUNT + '<cbc:BaseAmount currencyID="SAR">600.001</cbc:BaseAmount>')]),
+    ("BR-S-07-charge-rate-zero", "DC", [("<cbc:Percent>15</cbc:Percent>", "<cbc:Percent>0</cbc:Percent>")]),
+    ("BR-KSA-21-charge-no-reason", "DC", [("<cbc:AllowanceChargeReason>Legalisation fee</cbc:AllowanceChargeReason>", "")]),
+    ("BR-KSA-F-06-C33-charge-reason-long", "DC", [("<cbc:AllowanceChargeReason>Legalisation fee</cbc:AllowanceChargeReason>", f"<cbc:AllowanceChargeReason>{LONG}</cbc:AllowanceChargeReason>")]),
+    ("BR-CO-12-charge-total-wrong", "DC", [('<cbc:ChargeTotalAmount currencyID="SAR">60.00</cbc:ChargeTotalAmount>', '<cbc:ChargeTotalAmount currencyID="SAR">61.00</cbc:ChargeTotalAmount>')]),
+    ("BR-CO-12-charge-total-empty", "DC", [('<cbc:ChargeTotalAmount currencyID="SAR">60.00</cbc:ChargeTotalAmount>', '<cbc:ChargeTotalAmount currencyID="SAR"> </cbc:ChargeTotalAmount>')]),
+    ("BR-DEC-11-charge-total-decimals", "DC", [('<cbc:ChargeTotalAmount currencyID="SAR">60.00</cbc:ChargeTotalAmount>', '<cbc:ChargeTotalAmount currencyID="SAR">60.000</cbc:ChargeTotalAmount>')]),
+    ("BR-KSA-20-line-charge", "SS", [(LINE_AMOUNT, LINE_AMOUNT + line_charge("true", amount="1.000", base="10.001"))]),
+    ("BR-43-line-charge-no-amount", "SS", [(LINE_AMOUNT, LINE_AMOUNT + line_charge("true", amount=None, reason="fee", code="LF"))]),
+    ("BR-KSA-F-06-C34-line-charge-reason-empty", "SS", [(LINE_AMOUNT, LINE_AMOUNT + line_charge("true", reason="", code="LF"))]),
+    ("BR-41-line-allowance-no-amount", "SS", [(LINE_AMOUNT, LINE_AMOUNT + line_charge("false", amount=None, reason=LONG, base="1.001"))]),
+    ("BR-41-credit-line-allowance", "SC", [("<cac:InvoiceLine>", "<cac:InvoiceLine>" + line_charge("false", amount=None, reason="x"))]),
+    ("BR-45-no-taxable", "SS", [('<cbc:TaxableAmount currencyID="SAR">201.00</cbc:TaxableAmount>', "")]),
+    ("BR-46-no-subtotal-tax", "SS", [('<cbc:TaxAmount currencyID="SAR">30.15</cbc:TaxAmount>\n             <cac:TaxCategory>', "<cac:TaxCategory>")]),
+    ("BR-47-no-subtotal-category-id", "SS", [(SUB_S, "<cbc:Percent>15.00</cbc:Percent>")]),
+    ("BR-48-no-subtotal-rate", "SS", [(SUB_S, '<cbc:ID schemeID="UN/ECE 5305" schemeAgencyID="6">S</cbc:ID>')]),
+    ("BR-49-standard-no-payment-code", "ST", [("<cbc:PaymentMeansCode>10</cbc:PaymentMeansCode>", "")]),
+    ("BR-52-reference-without-id", "SS", [("<cac:Signature>", "<cac:AdditionalDocumentReference><cbc:DocumentType>x</cbc:DocumentType></cac:AdditionalDocumentReference><cac:Signature>")]),
+    ("BR-54-item-property-no-value", "SS", [(ITEM_NAME, ITEM_NAME + "<cac:AdditionalItemProperty><cbc:Name>colour</cbc:Name></cac:AdditionalItemProperty>")]),
+    ("BR-CL-KSA-14-qr-long", "SS", [('<cbc:ID>QR</cbc:ID>\n        <cac:Attachment>\n            <cbc:EmbeddedDocumentBinaryObject mimeCode="text/plain">', '<cbc:ID>QR</cbc:ID>\n        <cac:Attachment>\n            <cbc:EmbeddedDocumentBinaryObject mimeCode="text/plain">' + "Q" * 701)]),
+    ("BR-DEC-02-allowance-base-decimals", "SS", [(DOC_ALLOWANCE, DOC_ALLOWANCE + '<cbc:BaseAmount currencyID="SAR">1.001</cbc:BaseAmount>')]),
+    ("BR-DEC-09-line-total-decimals", "SS", [('<cbc:LineExtensionAmount currencyID="SAR">201.00</cbc:LineExtensionAmount>', '<cbc:LineExtensionAmount currencyID="SAR">201.000</cbc:LineExtensionAmount>')]),
+    ("BR-DEC-10-allowance-total-decimals", "SS", [('<cbc:AllowanceTotalAmount currencyID="SAR">0.00</cbc:AllowanceTotalAmount>', '<cbc:AllowanceTotalAmount currencyID="SAR">0.000</cbc:AllowanceTotalAmount>')]),
+    ("BR-DEC-12-exclusive-decimals", "SS", [('<cbc:TaxExclusiveAmount currencyID="SAR">201.00</cbc:TaxExclusiveAmount>', '<cbc:TaxExclusiveAmount currencyID="SAR">201.000</cbc:TaxExclusiveAmount>')]),
+    ("BR-DEC-14-inclusive-decimals", "SS", [('<cbc:TaxInclusiveAmount currencyID="SAR">231.15</cbc:TaxInclusiveAmount>', '<cbc:TaxInclusiveAmount currencyID="SAR">231.150</cbc:TaxInclusiveAmount>')]),
+    ("BR-DEC-16-prepaid-decimals", "SS", [('<cbc:PrepaidAmount currencyID="SAR">0.00</cbc:PrepaidAmount>', '<cbc:PrepaidAmount currencyID="SAR">0.000</cbc:PrepaidAmount>')]),
+    ("BR-DEC-17-rounding-decimals", "SS", [('<cbc:PrepaidAmount currencyID="SAR">0.00</cbc:PrepaidAmount>', '<cbc:PrepaidAmount currencyID="SAR">0.00</cbc:PrepaidAmount><cbc:PayableRoundingAmount currencyID="SAR">0.001</cbc:PayableRoundingAmount>')]),
+    ("BR-DEC-19-taxable-decimals", "SS", [('<cbc:TaxableAmount currencyID="SAR">201.00</cbc:TaxableAmount>', '<cbc:TaxableAmount currencyID="SAR">201.000</cbc:TaxableAmount>')]),
+    ("BR-DEC-20-subtotal-tax-decimals", "SS", [('<cbc:TaxAmount currencyID="SAR">30.15</cbc:TaxAmount>\n             <cac:TaxCategory>', '<cbc:TaxAmount currencyID="SAR">30.150</cbc:TaxAmount>\n             <cac:TaxCategory>')]),
+    ("BR-DEC-23-line-amount-decimals", "SS", [(LINE_AMOUNT, '<cbc:LineExtensionAmount currencyID="SAR">99.000</cbc:LineExtensionAmount>')]),
+    ("BR-KSA-DEC-03-line-tax-decimals", "SS", [('<cbc:TaxAmount currencyID="SAR">14.85</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">14.850</cbc:TaxAmount>')]),
+    ("BR-E-05-exempt-line-rate", "EX", [("<cbc:ID>E</cbc:ID>\n                <cbc:Percent>0.00</cbc:Percent>", "<cbc:ID>E</cbc:ID>\n                <cbc:Percent>5.00</cbc:Percent>")]),
+    ("BR-E-08-exempt-taxable-wrong", "EX", [('<cbc:TaxableAmount currencyID="SAR">1000.00</cbc:TaxableAmount>', '<cbc:TaxableAmount currencyID="SAR">1001.00</cbc:TaxableAmount>')]),
+    ("BR-E-09-exempt-tax-nonzero", "EX", [('<cbc:TaxAmount currencyID="SAR">00.00</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">1.00</cbc:TaxAmount>')]),
+    ("BR-E-01-exempt-without-breakdown", "EX", [("<cbc:ID>E</cbc:ID>\n                 <cbc:Percent>0.00</cbc:Percent>", "<cbc:ID>Z</cbc:ID>\n                 <cbc:Percent>0.00</cbc:Percent>")]),
+    ("BR-E-06-exempt-allowance-rate", "SS", [("<cac:TaxTotal>", line_charge("false", reason="x", category="E", percent="5") + "<cac:TaxTotal>")]),
+    ("BR-Z-05-zero-line-rate", "ZR", [("<cbc:ID>Z</cbc:ID>\n                <cbc:Percent>0.00</cbc:Percent>", "<cbc:ID>Z</cbc:ID>\n                <cbc:Percent>1.00</cbc:Percent>")]),
+    ("BR-Z-08-zero-taxable-wrong", "ZR", [('<cbc:TaxableAmount currencyID="SAR">50.00</cbc:TaxableAmount>', '<cbc:TaxableAmount currencyID="SAR">51.00</cbc:TaxableAmount>')]),
+    ("BR-Z-09-zero-tax-nonzero", "ZR", [('<cbc:TaxAmount currencyID="SAR">00.00</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">0.01</cbc:TaxAmount>')]),
+    ("BR-Z-01-zero-without-breakdown", "ZR", [("<cbc:ID>Z</cbc:ID>\n                 <cbc:Percent>0.00</cbc:Percent>", "<cbc:ID>E</cbc:ID>\n                 <cbc:Percent>0.00</cbc:Percent>")]),
+    ("BR-Z-06-zero-allowance-rate", "SS", [("<cac:TaxTotal>", line_charge("false", reason="x", category="Z", percent="5") + "<cac:TaxTotal>")]),
+    ("BR-Z-07-zero-charge-rate", "SS", [("<cac:TaxTotal>", line_charge("true", reason="x", code="LF", category="Z", percent="5") + "<cac:TaxTotal>")]),
+    ("BR-E-07-exempt-charge-rate", "SS", [("<cac:TaxTotal>", line_charge("true", reason="x", code="LF", category="E", percent="5") + "<cac:TaxTotal>")]),
+    ("BR-KSA-12-out-of-scope-allowance-rate", "SS", [("<cac:TaxTotal>", line_charge("false", reason="x", category="O", percent="5") + "<cac:TaxTotal>")]),
+    ("BR-KSA-13-out-of-scope-charge-rate", "SS", [("<cac:TaxTotal>", line_charge("true", reason="x", code="LF", category="O", percent="5") + "<cac:TaxTotal>")]),
+    ("BR-O-08-out-of-scope-taxable-wrong", "OS", [('<cbc:TaxableAmount currencyID="SAR">500.00</cbc:TaxableAmount>', '<cbc:TaxableAmount currencyID="SAR">501.00</cbc:TaxableAmount>')]),
+    ("BR-O-09-out-of-scope-tax-nonzero", "OS", [('<cbc:TaxAmount currencyID="SAR">00.00</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">2.00</cbc:TaxAmount>')]),
+    ("BR-O-01-out-of-scope-without-breakdown", "OS", [("<cbc:ID>O</cbc:ID>\n                 <cbc:Percent>0.00</cbc:Percent>", "<cbc:ID>Z</cbc:ID>\n                 <cbc:Percent>0.00</cbc:Percent>")]),
+    ("BR-KSA-24-out-of-scope-no-code", "OS", [("<cbc:TaxExemptionReasonCode>VATEX-SA-OOS</cbc:TaxExemptionReasonCode>", "")]),
+    ("BR-KSA-69-zero-no-code", "ZR", [("<cbc:TaxExemptionReasonCode>VATEX-SA-35</cbc:TaxExemptionReasonCode>", "")]),
+    ("BR-KSA-F-06-C16-exemption-reason-long", "EX", [("<cbc:TaxExemptionReason>", "<cbc:TaxExemptionReason>" + LONG)]),
+    ("BR-S-10-standard-with-exemption", "SS", [(SUB_S, SUB_S + "<cbc:TaxExemptionReason>x</cbc:TaxExemptionReason>")]),
+    ("BR-KSA-14-buyer-id-scheme", "SS", [(BUYER_PARTY, BUYER_PARTY + '<cac:PartyIdentification><cbc:ID schemeID="XX">1-2</cbc:ID></cac:PartyIdentification>')]),
+    ("BR-KSA-52-standard-line-no-tax", "ST", [('<cbc:TaxAmount currencyID="SAR">0.60</cbc:TaxAmount>\n             <cbc:RoundingAmount', '<cbc:RoundingAmount')]),
+    ("BR-KSA-60-no-signature-element", "SS", [("<cac:Signature>", "<cac:SignatureX>"), ("</cac:Signature>", "</cac:SignatureX>")]),
+    ("BR-KSA-71-simplified-summary-no-buyer-name", "SS", [('name="0200000"', 'name="0200010"'), ("<cbc:RegistrationName>شركة نماذج فاتورة المحدودة | Fatoora Samples LTD</cbc:RegistrationName>", "")]),
+    ("BR-KSA-85-buyer-contact", "SS", [(BUYER_NAME_END, BUYER_NAME_END + f"<cac:Contact><cbc:Name>{LONG}</cbc:Name><cbc:Telephone>12</cbc:Telephone><cbc:ElectronicMail>a@b</cbc:ElectronicMail><cbc:Note>{LONG}</cbc:Note></cac:Contact>")]),
+    ("BR-KSA-86-buyer-mail-ok-phone-ok", "SS", [(BUYER_NAME_END, BUYER_NAME_END + "<cac:Contact><cbc:Telephone>+966500000000</cbc:Telephone><cbc:ElectronicMail>buyer@example.com</cbc:ElectronicMail></cac:Contact>")]),
+    ("BR-KSA-EN16931-06-price-no-indicator", "SS", [(PRICE_AC, PRICE_AC.replace("<cbc:ChargeIndicator>true</cbc:ChargeIndicator>", ""))]),
+    ("BR-KSA-EN16931-07-price-base-wrong", "SS", [(PRICE_AC, PRICE_AC + '<cbc:BaseAmount currencyID="SAR">5.00</cbc:BaseAmount>')]),
+    ("BR-KSA-EN16931-12-base-quantity-negative", "SS", [('<cbc:PriceAmount currencyID="SAR">3.00</cbc:PriceAmount>', '<cbc:PriceAmount currencyID="SAR">3.00</cbc:PriceAmount><cbc:BaseQuantity unitCode="' + L128 + '">-1</cbc:BaseQuantity>')]),
+    ("BR-KSA-F-05-line-reference-time", "AP", [("<cbc:IssueTime>12:28:17</cbc:IssueTime>", "<cbc:IssueTime>12:28</cbc:IssueTime>")]),
+    ("BR-KSA-F-06-C3-order-id-long", "SS", [("<cbc:DocumentCurrencyCode>", f"<cac:OrderReference><cbc:ID>{L128}</cbc:ID></cac:OrderReference><cac:ContractDocumentReference><cbc:ID>{L128}</cbc:ID></cac:ContractDocumentReference><cbc:DocumentCurrencyCode>")]),
+    ("BR-KSA-F-06-C6-seller-address-long", "SS", [(SELLER_ADDRESS, f"<cbc:AdditionalStreetName>{L128}</cbc:AdditionalStreetName>" + SELLER_ADDRESS + f"<cbc:CountrySubentity>{L128}</cbc:CountrySubentity>")]),
+    ("BR-KSA-F-06-C10-seller-name-long", "SS", [("<cbc:RegistrationName>شركة توريد", f"<cbc:RegistrationName>{LONG}شركة توريد")]),
+    ("BR-KSA-F-06-C11-buyer-address-long", "SS", [(BUYER_ADDRESS, BUYER_ADDRESS + f"<cbc:AdditionalStreetName>{L128}</cbc:AdditionalStreetName><cbc:CountrySubentity>{L128}</cbc:CountrySubentity>"), ("<cbc:CityName>الرياض | Riyadh</cbc:CityName>\n                <cbc:PostalZone>12222", f"<cbc:CityName>{L128}</cbc:CityName>\n                <cbc:PostalZone>12222"), ("<cbc:StreetName>صلاح الدين", f"<cbc:StreetName>{LONG}")]),
+    ("BR-KSA-F-06-C12-standard-buyer-name-long", "ST", [("<cbc:RegistrationName>شركة نماذج", f"<cbc:RegistrationName>{LONG}")]),
+    ("BR-KSA-F-06-C32-simplified-buyer-name-long", "SS", [("<cbc:RegistrationName>شركة نماذج", f"<cbc:RegistrationName>{LONG}")]),
+    ("BR-KSA-F-06-C25-standard-buyer-city-empty", "ST", [("<cbc:CityName>الرياض | Riyadh</cbc:CityName>\n                <cbc:PostalZone>12222", "<cbc:CityName></cbc:CityName>\n                <cbc:PostalZone>12222"), ("<cbc:CitySubdivisionName>المروج | Al-Murooj</cbc:CitySubdivisionName>", f"<cbc:CitySubdivisionName>{L128}</cbc:CitySubdivisionName>")]),
+    ("BR-KSA-F-06-C13-reason-long", "SC", [("<cbc:InstructionNote>CANCELLATION_OR_TERMINATION</cbc:InstructionNote>", f"<cbc:InstructionNote>{LONG}</cbc:InstructionNote><cac:PayeeFinancialAccount><cbc:ID>{L128}</cbc:ID><cbc:PaymentNote>{LONG}</cbc:PaymentNote></cac:PayeeFinancialAccount>")]),
+    ("BR-KSA-F-06-C22-billing-id-long", "SC", [("<cbc:ID>SME00002</cbc:ID>", "<cbc:ID>" + "B" * 5001 + "</cbc:ID>")]),
+    ("BR-KSA-F-06-C18-line-identifiers-long", "SS", [('unitCode="PCE">33.000000', f'unitCode="{L128}">33.000000'), (ITEM_NAME, ITEM_NAME + f"<cac:BuyersItemIdentification><cbc:ID>{L128}</cbc:ID></cac:BuyersItemIdentification><cac:SellersItemIdentification><cbc:ID>{L128}</cbc:ID></cac:SellersItemIdentification><cac:StandardItemIdentification><cbc:ID>{L128}</cbc:ID></cac:StandardItemIdentification>")]),
+    ("BR-KSA-F-06-C35-allowance-reason-long", "SS", [(DOC_ALLOWANCE, f"<cbc:AllowanceChargeReason>{LONG}</cbc:AllowanceChargeReason>")]),
+    # A UBL CreditNote document (ZATCA sends credit notes as Invoice: this one fails the XSD,
+    # but the Schematrons still judge it): the rules on cac:CreditNoteLine.
+    ("BR-41-credit-note-document*", "SC", [
+        ('<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"',
+         '<CreditNote xmlns="urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"'),
+        ("</Invoice>", "</CreditNote>"),
+        ("<cac:InvoiceLine>", "<cac:CreditNoteLine>"), ("</cac:InvoiceLine>", "</cac:CreditNoteLine>"),
+        ('<cbc:InvoicedQuantity unitCode="PCE">2.000000</cbc:InvoicedQuantity>',
+         '<cbc:CreditedQuantity unitCode="PCE">2.000000</cbc:CreditedQuantity>'
+         + line_charge("false", amount=None, reason="x", base="1.001")
+         + line_charge("false", amount="1.001", reason="y")),
+    ]),
+    ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
+]
+
 
 def mutate():
     out_dir = os.path.join(HERE, "mutations")
