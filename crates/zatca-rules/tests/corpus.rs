@@ -210,6 +210,7 @@ fn every_corpus_document_gets_the_official_verdict_for_every_implemented_rule() 
             "{id} fired officially but is neither implemented nor listed"
         );
     }
+    assert_eq!(not_run_unexplained, STOPS_IN_NOT_IMPLEMENTED_RULES);
     assert!(
         differences.is_empty(),
         "{} differences:\n{}",
