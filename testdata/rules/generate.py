@@ -312,6 +312,15 @@ MUTATIONS += [
          + line_charge("false", amount=None, reason="x", base="1.001")
          + line_charge("false", amount="1.001", reason="y")),
     ]),
+    # The UBL 2.1 schema alone (the rules do not see these).
+    ("XSD-element-order", "SS", [("<cbc:IssueDate>2022-08-17</cbc:IssueDate>\n    <cbc:IssueTime>17:41:08</cbc:IssueTime>", "<cbc:IssueTime>17:41:08</cbc:IssueTime>\n    <cbc:IssueDate>2022-08-17</cbc:IssueDate>")]),
+    ("XSD-unknown-element", "SS", [(ITEM_NAME, ITEM_NAME + "<cbc:Colour>red</cbc:Colour>")]),
+    ("XSD-unknown-attribute", "SS", [("<cbc:ProfileID>", '<cbc:ProfileID kind="x">')]),
+    ("XSD-amount-without-currency", "SS", [('<cbc:PrepaidAmount currencyID="SAR">0.00</cbc:PrepaidAmount>', "<cbc:PrepaidAmount>0.00</cbc:PrepaidAmount>")]),
+    ("XSD-two-issue-dates", "SS", [(ISSUE_SS, ISSUE_SS + ISSUE_SS)]),
+    ("XSD-text-in-aggregate", "SS", [("<cac:PaymentMeans>", "<cac:PaymentMeans>cash")]),
+    ("XSD-quantity-not-decimal", "SS", [('unitCode="PCE">33.000000', 'unitCode="PCE">33,5')]),
+    ("XSD-date-with-zone", "SS", [(ISSUE_SS, "<cbc:IssueDate>2022-08-17+03:00</cbc:IssueDate>")]),
     ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
 ]
 

@@ -710,68 +710,8 @@ fn check_simplified_subtype(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     Ok(())
 }
 
-/// `castable as xs:time`: `hh:mm:ss(.s+)?` with an optional timezone (`Z` or `±hh:mm`);
-/// `24:00:00` only with a zero fraction.
-fn is_xs_time(s: &str) -> bool {
-    let t = s.trim_matches([' ', '\t', '\n', '\r']);
-    let (body, zone) = if let Some(b) = t.strip_suffix('Z') {
-        (b, "")
-    } else if t.len() > 6
-        && t.is_char_boundary(t.len() - 6)
-        && matches!(t.as_bytes().get(t.len() - 6), Some(b'+' | b'-'))
-    {
-        (
-            t.get(..t.len() - 6).unwrap_or(""),
-            t.get(t.len() - 5..).unwrap_or(""),
-        )
-    } else {
-        (t, "")
-    };
-    if !zone.is_empty() {
-        let zb = zone.as_bytes();
-        let ok = zb.len() == 5
-            && zb.get(2) == Some(&b':')
-            && zone
-                .get(0..2)
-                .and_then(|h| h.parse::<u32>().ok())
-                .is_some_and(|h| h <= 14)
-            && zone
-                .get(3..5)
-                .and_then(|m| m.parse::<u32>().ok())
-                .is_some_and(|m| m <= 59)
-            && zone
-                .bytes()
-                .enumerate()
-                .all(|(i, c)| i == 2 || c.is_ascii_digit())
-            && !(zone.starts_with("14") && zone.get(3..5) != Some("00"));
-        if !ok {
-            return false;
-        }
-    }
-    let (hms, fraction) = body.split_once('.').unwrap_or((body, ""));
-    if body.contains('.') && (fraction.is_empty() || !fraction.bytes().all(|c| c.is_ascii_digit()))
-    {
-        return false;
-    }
-    let b = hms.as_bytes();
-    if b.len() != 8 || b.get(2) != Some(&b':') || b.get(5) != Some(&b':') {
-        return false;
-    }
-    let part = |from: usize| -> Option<u32> {
-        let p = hms.get(from..from + 2)?;
-        p.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| p.parse().ok())?
-    };
-    match (part(0), part(3), part(6)) {
-        (Some(24), Some(0), Some(0)) => fraction.bytes().all(|c| c == b'0'),
-        (Some(h), Some(m), Some(s)) => h < 24 && m < 60 && s < 60,
-        _ => false,
-    }
-}
-
 fn check_line_reference_time(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
-    cx.assert("BR-KSA-F-05", is_xs_time(&string(n)));
+    cx.assert("BR-KSA-F-05", crate::xpath::is_xs_time(&string(n)));
     Ok(())
 }
 

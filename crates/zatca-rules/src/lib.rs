@@ -19,7 +19,9 @@
 //! priority, position, context) and every assertion (id, flag, message, category, the code
 //! lists it tests, and the XSLT control flow that emits it) into `data/r3.3.3.json`, which is
 //! embedded ([`RuleTable::r3_3_3`]). Every message and code list comes from there; a later
-//! rule release is a new table beside it (see [`Profile`]).
+//! rule release is a new table beside it (see [`Profile`]). Likewise `data/extract_schema.py`
+//! extracts the UBL 2.1 Invoice schema's content models from ZATCA's XSDs into
+//! `data/ubl-2.1-invoice.json` for the schema stage (the `schema` module says what it checks).
 //!
 //! # Design: rules in Rust on the extracted table
 //!
