@@ -127,6 +127,8 @@ impl Report {
 
     /// ZATCA's `validationResults`: the schema verdict as an info message when the schema
     /// passes, then warnings and errors, each `{type, code, category, message, status}`.
+    /// The categories are the API's (`XSD validation`, `EN_16931`, `KSA`, and the signature
+    /// stage's own); the messages are the rule files' texts.
     pub fn to_validation_results(&self) -> ValidationResults {
         let message = |kind: &str, code: &str, category: &str, text: &str| ValidationMessage {
             kind: Some(kind.into()),
@@ -141,11 +143,17 @@ impl Report {
         } else {
             vec![message("INFO", XSD_VALID.0, "XSD validation", XSD_VALID.1)]
         };
+        // ZATCA's API names the Schematron stages `EN_16931` and `KSA`.
+        let category = |f: &Finding| match f.stage {
+            Stage::En16931 => "EN_16931".to_owned(),
+            Stage::Ksa => "KSA".to_owned(),
+            Stage::Schema | Stage::Signature => f.category.clone(),
+        };
         let pick = |flag: Flag, kind: &str| {
             self.findings
                 .iter()
                 .filter(|f| f.flag == flag)
-                .map(|f| message(kind, &f.code, &f.category, &f.message))
+                .map(|f| message(kind, &f.code, &category(f), &f.message))
                 .collect()
         };
         ValidationResults {
@@ -154,5 +162,46 @@ impl Report {
             error_messages: pick(Flag::Error, "ERROR"),
             status: self.status().as_str().into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(stage: Stage, code: &str, flag: Flag) -> Finding {
+        Finding {
+            stage,
+            code: code.into(),
+            flag,
+            category: "rule file category".into(),
+            message: format!("[{code}]-text"),
+        }
+    }
+
+    #[test]
+    fn validation_results_have_zatca_s_shape() {
+        let mut report = Report::default();
+        assert_eq!(report.to_validation_results().status, "PASS");
+        report.push(finding(Stage::Ksa, "BR-KSA-08", Flag::Warning));
+        report.push(finding(Stage::Ksa, "BR-KSA-08", Flag::Warning));
+        let results = report.to_validation_results();
+        assert_eq!(results.status, "WARNING");
+        assert_eq!(results.warning_messages.len(), 1);
+        assert_eq!(results.warning_messages[0].category.as_deref(), Some("KSA"));
+        assert_eq!(
+            results.info_messages[0].code.as_deref(),
+            Some("XSD_ZATCA_VALID")
+        );
+        report.push(finding(Stage::En16931, "BR-CO-15", Flag::Error));
+        let results = report.to_validation_results();
+        assert_eq!(results.status, "ERROR");
+        assert_eq!(
+            results.error_messages[0].category.as_deref(),
+            Some("EN_16931")
+        );
+        assert_eq!(results.error_messages[0].status.as_deref(), Some("ERROR"));
+        report.push(finding(Stage::Schema, "XSD_ZATCA_INVALID", Flag::Error));
+        assert!(report.to_validation_results().info_messages.is_empty());
     }
 }
