@@ -199,6 +199,9 @@ DC_CHARGE_AMOUNT = '<cbc:Amount currencyID="SAR">60.00</cbc:Amount>'
 SUB_S = '<cbc:ID schemeID="UN/ECE 5305" schemeAgencyID="6">S</cbc:ID>\n                 <cbc:Percent>15.00</cbc:Percent>'
 PRICE_AC = '<cbc:ChargeIndicator>true</cbc:ChargeIndicator>\n               <cbc:AllowanceChargeReason>discount</cbc:AllowanceChargeReason>\n               <cbc:Amount currencyID="SAR">0.00</cbc:Amount>'
 
+PREPAID_SUB = ('<cbc:TaxAmount currencyID="SAR">150</cbc:TaxAmount>\n                <cac:TaxCategory>\n'
+               '                    <cbc:ID>S</cbc:ID>\n                    <cbc:Percent>15.00</cbc:Percent>')
+
 
 def line_charge(charge, amount="1.00", reason=None, code=None, base=None, category="S", percent="15"):
     parts = [f"<cbc:ChargeIndicator>{charge}</cbc:ChargeIndicator>"]
@@ -321,6 +324,17 @@ MUTATIONS += [
     ("XSD-text-in-aggregate", "SS", [("<cac:PaymentMeans>", "<cac:PaymentMeans>cash")]),
     ("XSD-quantity-not-decimal", "SS", [('unitCode="PCE">33.000000', 'unitCode="PCE">33,5')]),
     ("XSD-date-with-zone", "SS", [(ISSUE_SS, "<cbc:IssueDate>2022-08-17+03:00</cbc:IssueDate>")]),
+    # Prepayment deduction lines (an invoice with a positive PrepaidAmount).
+    ("BR-KSA-74-prepayment-type-388", "AP", [("<cbc:DocumentTypeCode>386</cbc:DocumentTypeCode>", "<cbc:DocumentTypeCode>388</cbc:DocumentTypeCode>")]),
+    ("BR-KSA-82-prepayment-line-amount", "AP", [('<cbc:LineExtensionAmount currencyID="SAR">0.00</cbc:LineExtensionAmount>\n        <cac:DocumentReference>', '<cbc:LineExtensionAmount currencyID="SAR">1.00</cbc:LineExtensionAmount>\n        <cac:DocumentReference>')]),
+    ("BR-KSA-82-prepayment-line-allowance", "AP", [("<cac:DocumentReference>", line_charge("false", amount="2.00", reason="x") + "<cac:DocumentReference>")]),
+    ("BR-KSA-73-prepayment-no-time", "AP", [("<cbc:IssueTime>12:28:17</cbc:IssueTime>", "")]),
+    ("BR-KSA-73-prepayment-no-reference", "AP", [("<cac:DocumentReference>", "<cac:DocumentReferenceX>"), ("</cac:DocumentReference>", "</cac:DocumentReferenceX>")]),
+    ("BR-KSA-75-prepayment-no-rate", "AP", [(PREPAID_SUB, PREPAID_SUB.replace("\n                    <cbc:Percent>15.00</cbc:Percent>", ""))]),
+    ("BR-KSA-DEC-06-prepayment-decimals", "AP", [('<cbc:TaxableAmount currencyID="SAR">1000</cbc:TaxableAmount>', '<cbc:TaxableAmount currencyID="SAR">1000.001</cbc:TaxableAmount>')]),
+    ("BR-KSA-76-prepayment-zero-rated", "AP", [(PREPAID_SUB, PREPAID_SUB.replace("<cbc:ID>S</cbc:ID>", "<cbc:ID>Z</cbc:ID>"))]),
+    ("BR-KSA-77-prepayment-exempt", "AP", [(PREPAID_SUB, PREPAID_SUB.replace("<cbc:ID>S</cbc:ID>", "<cbc:ID>E</cbc:ID>"))]),
+    ("BR-KSA-78-prepayment-out-of-scope", "AP", [(PREPAID_SUB, PREPAID_SUB.replace("<cbc:ID>S</cbc:ID>", "<cbc:ID>O</cbc:ID>"))]),
     ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
 ]
 

@@ -1164,6 +1164,91 @@ fn check_exchange_rate(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     Ok(())
 }
 
+/// `(PATH) = 0` of untyped nodes (cast to `xs:double`; the empty sequence is false).
+fn any_zero(n: Node<'_, '_>, path: &[Name]) -> Xr<bool> {
+    crate::xpath::any_number(n, path, |v| v == 0.0)
+}
+
+/// The prepayment line rules (KSA-26 to KSA-31 of a line that deducts a prepayment), on
+/// every line of an invoice whose prepaid amount is positive.
+fn check_prepaid_line(cx: &mut Cx<'_, '_>, line: Node<'_, '_>) -> Xr<()> {
+    let references: Vec<Node<'_, '_>> = children(line, cac("DocumentReference")).collect();
+    for reference in &references {
+        let codes = select(*reference, &[cbc("DocumentTypeCode")]);
+        if codes.iter().any(|c| string(*c) != "386") {
+            if normalize_space(&str1(*reference, &[cbc("DocumentTypeCode")])?) != "386" {
+                cx.fail("BR-KSA-74");
+            }
+        } else {
+            let zero_line = any_zero(line, &[cbc("LineExtensionAmount")])?
+                && any_zero(line, &[cac("TaxTotal"), cbc("TaxAmount")])?
+                && any_zero(line, &[cac("TaxTotal"), cbc("RoundingAmount")])?
+                && any_zero(line, &[cac("Price"), cbc("PriceAmount")])?;
+            if !zero_line {
+                cx.fail_nth("BR-KSA-82", 0);
+            }
+            if exists(line, &[cac("AllowanceCharge")])
+                && !any_zero(line, &[cac("AllowanceCharge"), cbc("Amount")])?
+            {
+                cx.fail_nth("BR-KSA-82", 1);
+            }
+        }
+    }
+    let any_reference = is(cx.root, INVOICE)
+        && !select(cx.root, &[cac("InvoiceLine"), cac("DocumentReference")]).is_empty();
+    if any_reference {
+        for reference in &references {
+            let complete = ["ID", "IssueDate", "IssueTime", "DocumentTypeCode"]
+                .iter()
+                .all(|f| exists(*reference, &[cbc(f)]));
+            if !complete {
+                cx.fail_nth("BR-KSA-73", 0);
+            }
+        }
+        for _ in &references {
+            let tax = [cac("TaxTotal"), cac("TaxSubtotal")];
+            let with = |tail: &[Name]| -> bool {
+                let path: Vec<Name> = tax.iter().chain(tail).copied().collect();
+                exists(line, &path)
+            };
+            let complete = with(&[cbc("TaxAmount")])
+                && with(&[cac("TaxCategory"), cbc("Percent")])
+                && with(&[cbc("TaxableAmount")])
+                && with(&[cac("TaxCategory"), cbc("ID")]);
+            if !complete {
+                cx.fail("BR-KSA-75");
+            }
+        }
+    } else {
+        cx.fail_nth("BR-KSA-73", 1);
+    }
+    for subtotal in select(line, &[cac("TaxTotal"), cac("TaxSubtotal")]) {
+        let two = at_most_two_decimals(subtotal, &[cbc("TaxableAmount")])?
+            && at_most_two_decimals(subtotal, &[cbc("TaxAmount")])?;
+        if !two {
+            cx.fail("BR-KSA-DEC-06");
+        }
+        for (id, code) in [("BR-KSA-76", "Z"), ("BR-KSA-77", "E"), ("BR-KSA-78", "O")] {
+            let mut in_category = false;
+            for category in children(subtotal, cac("TaxCategory")) {
+                in_category = in_category || vat_category(category, code)?;
+            }
+            if in_category {
+                let percents = select(subtotal, &[cac("TaxCategory"), cbc("Percent")]);
+                let zero = match percents.as_slice() {
+                    [] => false,
+                    [p] => Dec::cast(&string(*p))?.eq(Dec::int(0))?,
+                    _ => return Err(DynamicError),
+                };
+                if !zero {
+                    cx.fail(id);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn prepaid_line(n: Node<'_, '_>, cache: &mut DocumentCache) -> bool {
     is(n, cac("InvoiceLine"))
         && n.parent().is_some_and(|root| {
@@ -1491,7 +1576,15 @@ pub(crate) static TEMPLATES: [Template; 50] = [
         nothing,
         []
     ),
-    template!(@cached 6, prepaid_line, nothing, []),
+    template!(
+        @cached 6,
+        prepaid_line,
+        check_prepaid_line,
+        [
+            "BR-KSA-74", "BR-KSA-82", "BR-KSA-73", "BR-KSA-75", "BR-KSA-DEC-06", "BR-KSA-76",
+            "BR-KSA-77", "BR-KSA-78"
+        ]
+    ),
     template!(
         7,
         |n| ends_with(n, &[cac("AccountingCustomerParty"), cac("Party")]),
