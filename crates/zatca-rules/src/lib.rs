@@ -218,6 +218,9 @@ fn engine() -> Result<&'static Engine, &'static str> {
     ENGINE
         .get_or_init(|| {
             let table = RuleTable::r3_3_3();
+            if table.rules.is_empty() {
+                return Err("the embedded R3.3.3 rule table does not load".to_owned());
+            }
             Ok(Engine {
                 en16931: engine::Plan::new(table, Schematron::En16931)?,
                 ksa: engine::Plan::new(table, Schematron::Ksa)?,
