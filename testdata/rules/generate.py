@@ -335,6 +335,10 @@ MUTATIONS += [
     ("BR-KSA-76-prepayment-zero-rated", "AP", [(PREPAID_SUB, PREPAID_SUB.replace("<cbc:ID>S</cbc:ID>", "<cbc:ID>Z</cbc:ID>"))]),
     ("BR-KSA-77-prepayment-exempt", "AP", [(PREPAID_SUB, PREPAID_SUB.replace("<cbc:ID>S</cbc:ID>", "<cbc:ID>E</cbc:ID>"))]),
     ("BR-KSA-78-prepayment-out-of-scope", "AP", [(PREPAID_SUB, PREPAID_SUB.replace("<cbc:ID>S</cbc:ID>", "<cbc:ID>O</cbc:ID>"))]),
+    # BR-CO-13 adds the line amounts as doubles and converts the sum to xs:decimal with
+    # its binary value: 1.015 (1.01499999…) rounds to 1.01.
+    ("BR-CO-13-double-sum-binary-down", "SS", [(LINE_AMOUNT, '<cbc:LineExtensionAmount currencyID="SAR">1.015</cbc:LineExtensionAmount>'), ('<cbc:LineExtensionAmount currencyID="SAR">102.00</cbc:LineExtensionAmount>', '<cbc:LineExtensionAmount currencyID="SAR">0</cbc:LineExtensionAmount>'), ('<cbc:TaxExclusiveAmount currencyID="SAR">201.00</cbc:TaxExclusiveAmount>', '<cbc:TaxExclusiveAmount currencyID="SAR">1.01</cbc:TaxExclusiveAmount>')]),
+    ("BR-CO-13-double-sum-shortest-up", "SS", [(LINE_AMOUNT, '<cbc:LineExtensionAmount currencyID="SAR">1.015</cbc:LineExtensionAmount>'), ('<cbc:LineExtensionAmount currencyID="SAR">102.00</cbc:LineExtensionAmount>', '<cbc:LineExtensionAmount currencyID="SAR">0</cbc:LineExtensionAmount>'), ('<cbc:TaxExclusiveAmount currencyID="SAR">201.00</cbc:TaxExclusiveAmount>', '<cbc:TaxExclusiveAmount currencyID="SAR">1.02</cbc:TaxExclusiveAmount>')]),
     ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
 ]
 

@@ -171,14 +171,22 @@ impl Dec {
     }
 }
 
-/// `xs:decimal(d)` of an `xs:double`: its shortest decimal form (NaN and infinities are
-/// errors, `FOCA0002`). Saxon may take the double's exact binary value instead; the two
-/// differ only past the 16th significant digit.
+/// `xs:decimal(d)` of an `xs:double`: Saxon takes the double's exact binary value
+/// (`xs:decimal(0.1e0 + 0.2e0)` is `0.3000000000000000444089209850062616169452667236328125`).
+/// This keeps its digits down to 10^-28 (fewer for values past 10^9), cut toward zero: the
+/// rules only round such a value to cents, where the cut never changes the result for a
+/// double of magnitude above 2^-40 (its distance to a half cent is 0 or at least 2^-93).
+/// NaN and infinities are errors (`FOCA0002`).
 pub(crate) fn from_double(d: f64) -> Xr<Dec> {
     if !d.is_finite() {
         return Err(DynamicError);
     }
-    Ok(Dec::parse(&format!("{d}"))?)
+    let exact = format!("{d:.60}");
+    let (int, frac) = exact.split_once('.').unwrap_or((exact.as_str(), ""));
+    let int_digits = int.trim_start_matches('-').len();
+    let keep = 36usize.saturating_sub(int_digits).min(28).min(frac.len());
+    let cut = format!("{int}.{}", frac.get(..keep).unwrap_or(""));
+    Ok(Dec::parse(cut.trim_end_matches('.'))?)
 }
 
 /// `sum(values)`: 0 for none.
@@ -200,6 +208,20 @@ mod tests {
         assert_eq!(Dec::parse("1e2").unwrap_err(), DecimalError::NotDecimal);
         assert_eq!(Dec::parse("").unwrap_err(), DecimalError::NotDecimal);
         assert_eq!(Dec::parse(".").unwrap_err(), DecimalError::NotDecimal);
+    }
+
+    #[test]
+    fn doubles_convert_with_their_binary_value() {
+        let d = from_double(0.1 + 0.2).unwrap();
+        assert_eq!(
+            d.compare(Dec::parse("0.30000000000000004440892").unwrap()),
+            Some(Ordering::Greater)
+        );
+        // 1.015 is 1.01499999999999990230… in binary: it rounds down to cents.
+        let c = from_double(1.015).unwrap().round_cents().unwrap();
+        assert!(c.eq(Dec::parse("1.01").unwrap()).unwrap());
+        assert!(from_double(f64::NAN).is_err());
+        assert!(from_double(201.0).unwrap().eq(Dec::int(201)).unwrap());
     }
 
     #[test]
