@@ -339,6 +339,12 @@ MUTATIONS += [
     # its binary value: 1.015 (1.01499999…) rounds to 1.01.
     ("BR-CO-13-double-sum-binary-down", "SS", [(LINE_AMOUNT, '<cbc:LineExtensionAmount currencyID="SAR">1.015</cbc:LineExtensionAmount>'), ('<cbc:LineExtensionAmount currencyID="SAR">102.00</cbc:LineExtensionAmount>', '<cbc:LineExtensionAmount currencyID="SAR">0</cbc:LineExtensionAmount>'), ('<cbc:TaxExclusiveAmount currencyID="SAR">201.00</cbc:TaxExclusiveAmount>', '<cbc:TaxExclusiveAmount currencyID="SAR">1.01</cbc:TaxExclusiveAmount>')]),
     ("BR-CO-13-double-sum-shortest-up", "SS", [(LINE_AMOUNT, '<cbc:LineExtensionAmount currencyID="SAR">1.015</cbc:LineExtensionAmount>'), ('<cbc:LineExtensionAmount currencyID="SAR">102.00</cbc:LineExtensionAmount>', '<cbc:LineExtensionAmount currencyID="SAR">0</cbc:LineExtensionAmount>'), ('<cbc:TaxExclusiveAmount currencyID="SAR">201.00</cbc:TaxExclusiveAmount>', '<cbc:TaxExclusiveAmount currencyID="SAR">1.02</cbc:TaxExclusiveAmount>')]),
+    # BR-KSA-51 compares format-number(…, '#.00') strings: half to even on the decimal form.
+    ("BR-KSA-51-rounding-half-even-down", "SS", [('<cbc:RoundingAmount currencyID="SAR">113.85</cbc:RoundingAmount>', '<cbc:RoundingAmount currencyID="SAR">113.845</cbc:RoundingAmount>')]),
+    ("BR-KSA-51-rounding-below-half", "SS", [('<cbc:RoundingAmount currencyID="SAR">113.85</cbc:RoundingAmount>', '<cbc:RoundingAmount currencyID="SAR">113.854</cbc:RoundingAmount>')]),
+    ("BR-KSA-51-rounding-missing", "SS", [('<cbc:RoundingAmount currencyID="SAR">113.85</cbc:RoundingAmount>', "")]),
+    ("BR-KSA-EN16931-03-percentage", "SS", [(DOC_ALLOWANCE, DOC_ALLOWANCE + "<cbc:MultiplierFactorNumeric>2.5</cbc:MultiplierFactorNumeric>"), ('<cbc:Amount currencyID="SAR">0.00</cbc:Amount>', '<cbc:Amount currencyID="SAR">0.25</cbc:Amount><cbc:BaseAmount currencyID="SAR">10.00</cbc:BaseAmount>')]),
+    ("BR-KSA-EN16931-03-percentage-wrong", "SS", [(DOC_ALLOWANCE, DOC_ALLOWANCE + "<cbc:MultiplierFactorNumeric>2.5</cbc:MultiplierFactorNumeric>"), ('<cbc:Amount currencyID="SAR">0.00</cbc:Amount>', '<cbc:Amount currencyID="SAR">0.26</cbc:Amount><cbc:BaseAmount currencyID="SAR">10.00</cbc:BaseAmount>')]),
     ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
 ]
 

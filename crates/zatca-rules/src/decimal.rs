@@ -189,6 +189,60 @@ pub(crate) fn from_double(d: f64) -> Xr<Dec> {
     Ok(Dec::parse(cut.trim_end_matches('.'))?)
 }
 
+/// XPath `round()` of an `xs:double`: halves toward positive infinity, `-0` for
+/// `-0.5 <= x < 0`.
+pub(crate) fn round_double(x: f64) -> f64 {
+    if !x.is_finite() {
+        x
+    } else if (-0.5..0.0).contains(&x) {
+        -0.0
+    } else {
+        (x + 0.5).floor()
+    }
+}
+
+/// `format-number(x, '#.00')` of an `xs:double` as Saxon writes it: the double's shortest
+/// decimal form rounded half to even to two decimals, no leading zero (`.50`), a minus sign
+/// for every negative value (`-.00`), `NaN` for NaN or the empty sequence.
+pub(crate) fn format_cents(x: Option<f64>) -> String {
+    let Some(x) = x.filter(|x| !x.is_nan()) else {
+        return "NaN".into();
+    };
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if x.is_infinite() {
+        return format!("{sign}Infinity");
+    }
+    let Ok(d) = Dec::parse(&format!("{}", x.abs())) else {
+        return format!("{sign}{:.2}", x.abs());
+    };
+    // Half to even at two decimals.
+    let Some(unit) = 10i128.checked_pow(d.scale.saturating_sub(2)) else {
+        return format!("{sign}{:.2}", x.abs());
+    };
+    let cents = if d.scale <= 2 {
+        match d.mantissa.checked_mul(10i128.pow(2 - d.scale)) {
+            Some(c) => c,
+            None => return format!("{sign}{:.2}", x.abs()),
+        }
+    } else {
+        let (q, r) = (d.mantissa / unit, d.mantissa % unit);
+        let twice = r.saturating_mul(2);
+        if twice > unit || twice == unit && q % 2 == 1 {
+            q + 1
+        } else {
+            q
+        }
+    };
+    let whole = cents / 100;
+    let frac = cents % 100;
+    let whole = if whole == 0 {
+        String::new()
+    } else {
+        whole.to_string()
+    };
+    format!("{sign}{whole}.{frac:02}")
+}
+
 /// `sum(values)`: 0 for none.
 pub(crate) fn sum(values: &[Dec]) -> Xr<Dec> {
     values.iter().try_fold(Dec::int(0), |acc, v| acc.add(*v))
@@ -222,6 +276,25 @@ mod tests {
         assert!(c.eq(Dec::parse("1.01").unwrap()).unwrap());
         assert!(from_double(f64::NAN).is_err());
         assert!(from_double(201.0).unwrap().eq(Dec::int(201)).unwrap());
+    }
+
+    #[test]
+    fn format_number_rounds_the_shortest_form_half_to_even() {
+        let f = |x: f64| format_cents(Some(x));
+        assert_eq!(f(1.015), "1.02");
+        assert_eq!(f(1.005), "1.00");
+        assert_eq!(f(0.125), ".12");
+        assert_eq!(f(0.375), ".38");
+        assert_eq!(f(-1.015), "-1.02");
+        assert_eq!(f(-0.001), "-.00");
+        assert_eq!(f(-0.0), "-.00");
+        assert_eq!(f(113.85), "113.85");
+        assert_eq!(f(1e22), "10000000000000000000000.00");
+        assert_eq!(format_cents(None), "NaN");
+        assert_eq!(round_double(-0.4), 0.0);
+        assert!(round_double(-0.4).is_sign_negative());
+        assert_eq!(round_double(2.5), 3.0);
+        assert_eq!(round_double(-2.5), -2.0);
     }
 
     #[test]

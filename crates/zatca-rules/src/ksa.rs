@@ -1249,6 +1249,50 @@ fn check_prepaid_line(cx: &mut Cx<'_, '_>, line: Node<'_, '_>) -> Xr<()> {
     Ok(())
 }
 
+/// An untyped value where a function takes `xs:double?`: `None` for the empty sequence, a
+/// type error for more than one node, a cast error for a non-number.
+fn number_opt(n: Node<'_, '_>, path: &[Name]) -> Xr<Option<f64>> {
+    match one(n, path)? {
+        None => Ok(None),
+        Some(x) => Ok(Some(to_double(&string(x))?)),
+    }
+}
+
+/// BR-KSA-51: the line amount with VAT (KSA-12) is the line VAT plus the line net amount,
+/// as `format-number(…, '#.00')` writes them.
+fn check_line_rounding(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let rounding = number_opt(n, &[cbc("RoundingAmount")])?;
+    let tax = number_opt(n, &[cbc("TaxAmount")])?;
+    let net = match n.parent() {
+        Some(line) => number_opt(line, &[cbc("LineExtensionAmount")])?,
+        None => None,
+    };
+    let expected = match (tax, net) {
+        (Some(t), Some(l)) => Some(crate::decimal::round_double((t + l) * 100.0) / 100.0),
+        _ => None,
+    };
+    let ok = crate::decimal::format_cents(rounding) == crate::decimal::format_cents(expected);
+    cx.assert("BR-KSA-51", ok);
+    Ok(())
+}
+
+/// BR-KSA-EN16931-03: an allowance or charge amount is its base amount times its
+/// percentage, rounded half up to cents.
+fn check_allowance_percentage(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let amount = str1(n, &[cbc("Amount")])?;
+    let base = str1(n, &[cbc("BaseAmount")])?;
+    if string_length(&amount) == 0 || string_length(&base) == 0 {
+        return Ok(());
+    }
+    let factor = number_opt(n, &[cbc("MultiplierFactorNumeric")])?;
+    let base = to_double(&base)?;
+    let expected = factor.map(|f| ((base * f / 100.0) * 100.0 + 0.5).floor() / 100.0);
+    let ok = crate::decimal::format_cents(Some(to_double(&amount)?))
+        == crate::decimal::format_cents(expected);
+    cx.assert("BR-KSA-EN16931-03", ok);
+    Ok(())
+}
+
 fn prepaid_line(n: Node<'_, '_>, cache: &mut DocumentCache) -> bool {
     is(n, cac("InvoiceLine"))
         && n.parent().is_some_and(|root| {
@@ -1704,8 +1748,8 @@ pub(crate) static TEMPLATES: [Template; 50] = [
     template!(
         20,
         |n| ends_with(n, &[cac("InvoiceLine"), cac("TaxTotal")]),
-        nothing,
-        []
+        check_line_rounding,
+        ["BR-KSA-51"]
     ),
     template!(21, tax_category_id, check_tax_category_code, ["BR-KSA-18"]),
     template!(
@@ -1972,7 +2016,12 @@ pub(crate) static TEMPLATES: [Template; 50] = [
         check_tax_currency,
         ["BR-KSA-EN16931-02", "BR-KSA-EN16931-09"]
     ),
-    template!(@cached 46, document_allowance_with, nothing, []),
+    template!(
+        @cached 46,
+        document_allowance_with,
+        check_allowance_percentage,
+        ["BR-KSA-EN16931-03"]
+    ),
     template!(
         47,
         |n| ends_with(n, &[INVOICE, cac("AllowanceCharge"), cbc("BaseAmount")])

@@ -27,10 +27,8 @@ const STOPS_IN_NOT_IMPLEMENTED_RULES: &[&str] = &[
 
 const NOT_IMPLEMENTED: &[&str] = &[
     "BR-CO-17",
-    "BR-KSA-51",
     "BR-KSA-79",
     "BR-KSA-80",
-    "BR-KSA-EN16931-03",
     "BR-KSA-EN16931-11",
     "BR-S-09",
 ];
