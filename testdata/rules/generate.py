@@ -345,6 +345,9 @@ MUTATIONS += [
     ("BR-KSA-51-rounding-missing", "SS", [('<cbc:RoundingAmount currencyID="SAR">113.85</cbc:RoundingAmount>', "")]),
     ("BR-KSA-EN16931-03-percentage", "SS", [(DOC_ALLOWANCE, DOC_ALLOWANCE + "<cbc:MultiplierFactorNumeric>2.5</cbc:MultiplierFactorNumeric>"), ('<cbc:Amount currencyID="SAR">0.00</cbc:Amount>', '<cbc:Amount currencyID="SAR">0.25</cbc:Amount><cbc:BaseAmount currencyID="SAR">10.00</cbc:BaseAmount>')]),
     ("BR-KSA-EN16931-03-percentage-wrong", "SS", [(DOC_ALLOWANCE, DOC_ALLOWANCE + "<cbc:MultiplierFactorNumeric>2.5</cbc:MultiplierFactorNumeric>"), ('<cbc:Amount currencyID="SAR">0.00</cbc:Amount>', '<cbc:Amount currencyID="SAR">0.26</cbc:Amount><cbc:BaseAmount currencyID="SAR">10.00</cbc:BaseAmount>')]),
+    # BR-KSA-79 accepts a prepayment VAT amount within a halala of the computed one.
+    ("BR-KSA-79-prepayment-vat-one-halala-off", "AP", [('<cbc:TaxAmount currencyID="SAR">150</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">150.01</cbc:TaxAmount>')]),
+    ("BR-KSA-79-prepayment-vat-two-halalas-off", "AP", [('<cbc:TaxAmount currencyID="SAR">150</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">150.02</cbc:TaxAmount>')]),
     ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
 ]
 

@@ -165,6 +165,13 @@ impl Dec {
         .normalized())
     }
 
+    /// The nearest `f64` (a decimal promoted to `xs:double` in mixed arithmetic).
+    pub(crate) fn to_f64(self) -> f64 {
+        format!("{}e-{}", self.mantissa, self.scale)
+            .parse()
+            .unwrap_or(f64::NAN)
+    }
+
     /// The sign: -1, 0 or 1.
     pub(crate) fn signum(self) -> i128 {
         self.mantissa.signum()
@@ -212,19 +219,31 @@ pub(crate) fn format_cents(x: Option<f64>) -> String {
     if x.is_infinite() {
         return format!("{sign}Infinity");
     }
-    let Ok(d) = Dec::parse(&format!("{}", x.abs())) else {
-        return format!("{sign}{:.2}", x.abs());
+    match Dec::parse(&format!("{}", x.abs())) {
+        Ok(d) => format_dec_cents(d, sign).unwrap_or_else(|| format!("{sign}{:.2}", x.abs())),
+        Err(_) => format!("{sign}{:.2}", x.abs()),
+    }
+}
+
+/// `format-number(d, '#.00')` of an `xs:decimal`: half to even at two decimals.
+pub(crate) fn format_decimal_cents(d: Option<Dec>) -> String {
+    let Some(d) = d else {
+        return "NaN".into();
     };
-    // Half to even at two decimals.
-    let Some(unit) = 10i128.checked_pow(d.scale.saturating_sub(2)) else {
-        return format!("{sign}{:.2}", x.abs());
+    let sign = if d.mantissa < 0 { "-" } else { "" };
+    let abs = Dec {
+        mantissa: d.mantissa.checked_abs().unwrap_or(i128::MAX),
+        scale: d.scale,
     };
+    format_dec_cents(abs, sign).unwrap_or_else(|| "NaN".into())
+}
+
+/// A non-negative decimal, half to even at two decimals, as `#.00` writes it.
+fn format_dec_cents(d: Dec, sign: &str) -> Option<String> {
     let cents = if d.scale <= 2 {
-        match d.mantissa.checked_mul(10i128.pow(2 - d.scale)) {
-            Some(c) => c,
-            None => return format!("{sign}{:.2}", x.abs()),
-        }
+        d.mantissa.checked_mul(10i128.pow(2 - d.scale))?
     } else {
+        let unit = 10i128.checked_pow(d.scale - 2)?;
         let (q, r) = (d.mantissa / unit, d.mantissa % unit);
         let twice = r.saturating_mul(2);
         if twice > unit || twice == unit && q % 2 == 1 {
@@ -240,7 +259,7 @@ pub(crate) fn format_cents(x: Option<f64>) -> String {
     } else {
         whole.to_string()
     };
-    format!("{sign}{whole}.{frac:02}")
+    Some(format!("{sign}{whole}.{frac:02}"))
 }
 
 /// `sum(values)`: 0 for none.

@@ -1223,6 +1223,8 @@ fn check_prepaid_line(cx: &mut Cx<'_, '_>, line: Node<'_, '_>) -> Xr<()> {
         cx.fail_nth("BR-KSA-73", 1);
     }
     for subtotal in select(line, &[cac("TaxTotal"), cac("TaxSubtotal")]) {
+        check_prepaid_vat(cx, subtotal)?;
+        check_prepaid_total(cx)?;
         let two = at_most_two_decimals(subtotal, &[cbc("TaxableAmount")])?
             && at_most_two_decimals(subtotal, &[cbc("TaxAmount")])?;
         if !two {
@@ -1290,6 +1292,116 @@ fn check_allowance_percentage(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     let ok = crate::decimal::format_cents(Some(to_double(&amount)?))
         == crate::decimal::format_cents(expected);
     cx.assert("BR-KSA-EN16931-03", ok);
+    Ok(())
+}
+
+/// `./cac:TaxCategory/normalize-space(cbc:ID) = CODE` on a subtotal.
+fn subtotal_code_is(subtotal: Node<'_, '_>, code: &str) -> Xr<bool> {
+    for category in children(subtotal, cac("TaxCategory")) {
+        if normalize_space(&str1(category, &[cbc("ID")])?) == code {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// BR-KSA-79 on a prepayment line's VAT breakdown: its VAT amount is its taxable amount times
+/// its rate, within a halala, as `format-number(…, '#.00')` writes them.
+fn check_prepaid_vat(cx: &mut Cx<'_, '_>, subtotal: Node<'_, '_>) -> Xr<()> {
+    use crate::decimal::{format_cents, format_decimal_cents, round_double};
+    let percent_path = [cac("TaxCategory"), cbc("Percent")];
+    let zero_rated = !subtotal_code_is(subtotal, "S")?
+        && (subtotal_code_is(subtotal, "O")? && !exists(subtotal, &percent_path)
+            || subtotal_code_is(subtotal, "E")?
+            || subtotal_code_is(subtotal, "Z")?
+            || normalize_space(&str1(subtotal, &percent_path)?).is_empty());
+    let tax = format_cents(number_opt(subtotal, &[cbc("TaxAmount")])?);
+    if zero_rated {
+        // `round(((xs:decimal(TA) * 0) div 100) * 100 + 0.01) div 100`: decimal zero.
+        let zero = match one(subtotal, &[cbc("TaxableAmount")])? {
+            None => None,
+            Some(t) => {
+                Dec::cast(&string(t))?;
+                Some(Dec::int(0))
+            }
+        };
+        if tax != format_decimal_cents(zero) {
+            cx.fail_nth("BR-KSA-79", 0);
+        }
+        return Ok(());
+    }
+    if normalize_space(&str1(subtotal, &percent_path)?).is_empty() {
+        cx.fail_nth("BR-KSA-79", 1);
+        return Ok(());
+    }
+    let taxable = number_opt(subtotal, &[cbc("TaxableAmount")])?;
+    let mut rates = Vec::new();
+    for category in children(subtotal, cac("TaxCategory")) {
+        if crate::xpath::vat_scheme(category)?
+            && let Some(p) = one(category, &[cbc("Percent")])?
+        {
+            rates.push(Dec::cast(&string(p))?);
+        }
+    }
+    let rate = match rates.as_slice() {
+        [] => None,
+        [r] => Some(r.to_f64()),
+        _ => return Err(DynamicError),
+    };
+    let expected = match (taxable, rate) {
+        (Some(t), Some(r)) => Some(round_double(((t * r) / 100.0) * 100.0 + 0.01) / 100.0),
+        _ => None,
+    };
+    let within = [
+        expected.map(|e| e - 0.01),
+        expected.map(|e| e + 0.01),
+        expected,
+    ]
+    .iter()
+    .any(|candidate| tax == format_cents(*candidate));
+    if !within {
+        cx.fail_nth("BR-KSA-79", 1);
+    }
+    Ok(())
+}
+
+/// BR-KSA-80 (for each VAT breakdown of a prepayment line): the prepaid amount is the
+/// prepayment lines' taxable amounts plus their VAT.
+fn check_prepaid_total(cx: &mut Cx<'_, '_>) -> Xr<()> {
+    use crate::decimal::{format_cents, format_decimal_cents, from_double};
+    let root = cx.root;
+    let prepaid = if is(root, INVOICE) {
+        match one(root, &[cac("LegalMonetaryTotal"), cbc("PrepaidAmount")])? {
+            None => None,
+            Some(p) => Some(Dec::cast(&string(p))?),
+        }
+    } else {
+        None
+    };
+    let mut taxable = 0.0f64;
+    let mut tax = 0.0f64;
+    if is(root, INVOICE) {
+        let subtotals = select(
+            root,
+            &[cac("InvoiceLine"), cac("TaxTotal"), cac("TaxSubtotal")],
+        );
+        for sub in &subtotals {
+            for t in children(*sub, cbc("TaxableAmount")) {
+                taxable += to_double(&string(t))?;
+            }
+        }
+        for sub in &subtotals {
+            for t in children(*sub, cbc("TaxAmount")) {
+                tax += to_double(&string(t))?;
+            }
+        }
+    }
+    // `xs:decimal(sum(…))` fails on NaN and infinities; back in double arithmetic, the
+    // decimal is the double itself.
+    from_double(taxable)?;
+    if format_decimal_cents(prepaid) != format_cents(Some(taxable + tax)) {
+        cx.fail("BR-KSA-80");
+    }
     Ok(())
 }
 
@@ -1625,8 +1737,8 @@ pub(crate) static TEMPLATES: [Template; 50] = [
         prepaid_line,
         check_prepaid_line,
         [
-            "BR-KSA-74", "BR-KSA-82", "BR-KSA-73", "BR-KSA-75", "BR-KSA-DEC-06", "BR-KSA-76",
-            "BR-KSA-77", "BR-KSA-78"
+            "BR-KSA-74", "BR-KSA-82", "BR-KSA-73", "BR-KSA-75", "BR-KSA-79", "BR-KSA-80",
+            "BR-KSA-DEC-06", "BR-KSA-76", "BR-KSA-77", "BR-KSA-78"
         ]
     ),
     template!(
