@@ -348,6 +348,11 @@ MUTATIONS += [
     # BR-KSA-79 accepts a prepayment VAT amount within a halala of the computed one.
     ("BR-KSA-79-prepayment-vat-one-halala-off", "AP", [('<cbc:TaxAmount currencyID="SAR">150</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">150.01</cbc:TaxAmount>')]),
     ("BR-KSA-79-prepayment-vat-two-halalas-off", "AP", [('<cbc:TaxAmount currencyID="SAR">150</cbc:TaxAmount>', '<cbc:TaxAmount currencyID="SAR">150.02</cbc:TaxAmount>')]),
+    # BR-CO-17 and BR-S-09 accept a VAT amount within a halala per line (two lines here),
+    # computed in xs:float.
+    ("BR-CO-17-within-tolerance", "SS", [('<cbc:TaxAmount currencyID="SAR">30.15</cbc:TaxAmount>\n             <cac:TaxCategory>', '<cbc:TaxAmount currencyID="SAR">30.17</cbc:TaxAmount>\n             <cac:TaxCategory>')]),
+    ("BR-CO-17-past-tolerance", "SS", [('<cbc:TaxAmount currencyID="SAR">30.15</cbc:TaxAmount>\n             <cac:TaxCategory>', '<cbc:TaxAmount currencyID="SAR">30.18</cbc:TaxAmount>\n             <cac:TaxCategory>')]),
+    ("BR-CO-17-rate-not-a-number", "SS", [("<cbc:Percent>15.00</cbc:Percent>\n                <cac:TaxScheme>\n                   <cbc:ID", "<cbc:Percent>fifteen</cbc:Percent>\n                <cac:TaxScheme>\n                   <cbc:ID")]),
     ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
 ]
 

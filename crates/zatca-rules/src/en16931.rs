@@ -915,6 +915,151 @@ fn check_standard_base(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     Ok(())
 }
 
+/// `xs:float` arithmetic as the rules' `as="xs:float"` variables do it (IEEE single
+/// precision, as Java's `float`).
+mod float {
+    use roxmltree::Node;
+
+    use crate::xpath::{DynamicError, Name, Xr, one, string, to_double};
+
+    /// An untyped value cast to `xs:float`.
+    pub(super) fn cast(s: &str) -> Xr<f32> {
+        // The lexical space is `xs:double`'s; the value is rounded once, to single precision.
+        let d = to_double(s)?;
+        if !d.is_finite() {
+            return Ok(d as f32);
+        }
+        s.trim_matches([' ', '\t', '\n', '\r'])
+            .parse::<f32>()
+            .map_err(|_| DynamicError)
+    }
+
+    /// `<xsl:variable select="PATH" as="xs:float"/>`: exactly one node, cast.
+    pub(super) fn variable(n: Node<'_, '_>, path: &[Name]) -> Xr<f32> {
+        match one(n, path)? {
+            Some(x) => cast(&string(x)),
+            None => Err(DynamicError),
+        }
+    }
+
+    /// XPath `round()` of an `xs:float`.
+    pub(super) fn round(x: f32) -> f32 {
+        if !x.is_finite() {
+            x
+        } else if (-0.5..0.0).contains(&x) {
+            -0.0
+        } else {
+            (f64::from(x) + 0.5).floor() as f32
+        }
+    }
+
+    /// An `xs:decimal` promoted to `xs:float` (the nearest float).
+    pub(super) fn from_decimal(text: &str) -> Xr<f32> {
+        text.parse::<f32>().map_err(|_| DynamicError)
+    }
+}
+
+/// BR-CO-17 / BR-S-09's test in the rules' `xs:float` variables: the VAT amount is the
+/// taxable amount times the rate, within a halala per invoice line.
+fn vat_within_tolerance(subtotal: Node<'_, '_>, lines: usize) -> Xr<bool> {
+    let tax = float::variable(subtotal, &[cbc("TaxAmount")])?;
+    let taxable = float::variable(subtotal, &[cbc("TaxableAmount")])?;
+    let tolerance = float::from_decimal(&tolerance_text(lines))?;
+    let mut rates = Vec::new();
+    for category in children(subtotal, cac("TaxCategory")) {
+        if vat_scheme(category)?
+            && let Some(p) = crate::xpath::one(category, &[cbc("Percent")])?
+        {
+            rates.push(float::cast(&string(p))?);
+        }
+    }
+    let rate = match rates.as_slice() {
+        [r] => *r,
+        _ => return Err(crate::xpath::DynamicError),
+    };
+    let should_be = float::round(taxable * (rate / 100.0) * 100.0) / 100.0;
+    let upper = float::round((should_be + tolerance) * 100.0) / 100.0;
+    if tax <= upper {
+        let lower = float::round((should_be - tolerance) * 100.0) / 100.0;
+        if tax >= lower {
+            return Ok(true);
+        }
+    }
+    Ok(tax == should_be)
+}
+
+/// `count(//cac:InvoiceLine) * 0.01` as an exact decimal text.
+fn tolerance_text(lines: usize) -> String {
+    format!("{}.{:02}", lines / 100, lines % 100)
+}
+
+/// BR-CO-17 on a VAT breakdown of the document.
+fn check_breakdown_vat(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let lines = n
+        .document()
+        .descendants()
+        .filter(|d| is(*d, cac("InvoiceLine")))
+        .count();
+    let code_is = |code: &str| -> Xr<bool> {
+        for category in children(n, cac("TaxCategory")) {
+            if normalize_space(&str1(category, &[cbc("ID")])?) == code {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    };
+    let percent = [cac("TaxCategory"), cbc("Percent")];
+    let zero_rated = !code_is("S")?
+        && (code_is("O")? && !exists(n, &percent)
+            || code_is("E")?
+            || code_is("Z")?
+            || normalize_space(&str1(n, &percent)?).is_empty());
+    if zero_rated {
+        let tax = float::variable(n, &[cbc("TaxAmount")])?;
+        let tolerance = float::from_decimal(&tolerance_text(lines))?;
+        // `round(((xs:decimal(TA) * 0) div 100) * 100) div 100` as xs:float: zero, or an
+        // error for a missing or non-decimal taxable amount.
+        match crate::xpath::one(n, &[cbc("TaxableAmount")])? {
+            Some(t) => {
+                Dec::cast(&string(t))?;
+            }
+            None => return Err(crate::xpath::DynamicError),
+        }
+        let should_be = 0.0f32;
+        let upper = should_be + tolerance;
+        let lower = should_be - tolerance;
+        if !(tax >= upper && tax <= lower || tax == should_be) {
+            cx.fail_nth("BR-CO-17", 0);
+        }
+        return Ok(());
+    }
+    // Saxon evaluates the branch's typed variables as they are declared: an empty or
+    // non-numeric amount or rate stops the transformation even where `$checkOne` decides.
+    let within = vat_within_tolerance(n, lines)?;
+    if normalize_space(&str1(n, &percent)?).is_empty() || !within {
+        cx.fail_nth("BR-CO-17", 1);
+    }
+    Ok(())
+}
+
+/// BR-S-09 on a standard-rated category of the VAT breakdown.
+fn check_standard_vat(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
+    let Some(subtotal) = n.parent() else {
+        return Ok(());
+    };
+    let lines = n
+        .document()
+        .descendants()
+        .filter(|d| is(*d, cac("InvoiceLine")))
+        .count();
+    // The rule's typed variables are evaluated as they are declared (see BR-CO-17).
+    let within = vat_within_tolerance(subtotal, lines)?;
+    if normalize_space(&str1(n, &[cbc("Percent")])?).is_empty() || !within {
+        cx.fail("BR-S-09");
+    }
+    Ok(())
+}
+
 macro_rules! template {
     ($order:expr, $matches:expr, $check:expr, [$($id:literal),* $(,)?]) => {
         Template {
@@ -1072,8 +1217,19 @@ pub(crate) static TEMPLATES: [Template; 36] = [
     template!(
         19,
         |n| at(n, &[INVOICE, cac("TaxTotal"), cac("TaxSubtotal")]),
-        check_subtotal_shape,
-        ["BR-45", "BR-46", "BR-47", "BR-48", "BR-DEC-19", "BR-DEC-20"]
+        |cx, n| {
+            check_subtotal_shape(cx, n)?;
+            check_breakdown_vat(cx, n)
+        },
+        [
+            "BR-45",
+            "BR-46",
+            "BR-47",
+            "BR-48",
+            "BR-CO-17",
+            "BR-DEC-19",
+            "BR-DEC-20"
+        ]
     ),
     template!(
         20,
@@ -1110,9 +1266,10 @@ pub(crate) static TEMPLATES: [Template; 36] = [
         |n| subtotal_category(n, "S"),
         |cx, n| {
             check_standard_base(cx, n)?;
+            check_standard_vat(cx, n)?;
             check_standard_breakdown(cx, n)
         },
-        ["BR-S-08", "BR-S-10"]
+        ["BR-S-08", "BR-S-09", "BR-S-10"]
     ),
     template!(
         25,
