@@ -353,6 +353,7 @@ MUTATIONS += [
     ("BR-CO-17-within-tolerance", "SS", [('<cbc:TaxAmount currencyID="SAR">30.15</cbc:TaxAmount>\n             <cac:TaxCategory>', '<cbc:TaxAmount currencyID="SAR">30.17</cbc:TaxAmount>\n             <cac:TaxCategory>')]),
     ("BR-CO-17-past-tolerance", "SS", [('<cbc:TaxAmount currencyID="SAR">30.15</cbc:TaxAmount>\n             <cac:TaxCategory>', '<cbc:TaxAmount currencyID="SAR">30.18</cbc:TaxAmount>\n             <cac:TaxCategory>')]),
     ("BR-CO-17-rate-not-a-number", "SS", [("<cbc:Percent>15.00</cbc:Percent>\n                <cac:TaxScheme>\n                   <cbc:ID", "<cbc:Percent>fifteen</cbc:Percent>\n                <cac:TaxScheme>\n                   <cbc:ID")]),
+    ("BR-48-exempt-breakdown-without-rate", "EX", [("<cbc:ID>E</cbc:ID>\n                 <cbc:Percent>0.00</cbc:Percent>", "<cbc:ID>E</cbc:ID>")]),
     ("BR-KSA-F-02-charge-indicator-numeric", "SS", [("<cbc:ChargeIndicator>false</cbc:ChargeIndicator>", "<cbc:ChargeIndicator>0</cbc:ChargeIndicator>")]),
 ]
 

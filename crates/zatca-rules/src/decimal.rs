@@ -139,6 +139,62 @@ impl Dec {
         .normalized())
     }
 
+    /// `self div other` as Saxon divides decimals: to `max(18, scales)` decimal places,
+    /// halves down (toward zero); a division by zero is an error (`FOAR0001`).
+    pub(crate) fn div(self, other: Self) -> Xr<Self> {
+        if other.mantissa == 0 {
+            return Err(DynamicError);
+        }
+        let scale = self.scale.max(other.scale).max(18);
+        // self / other = (a * 10^(scale + other.scale - self.scale)) / b, at `scale` places.
+        let shift = (scale + other.scale)
+            .checked_sub(self.scale)
+            .ok_or(DynamicError)?;
+        let numerator = self
+            .mantissa
+            .checked_mul(10i128.checked_pow(shift).ok_or(DynamicError)?)
+            .ok_or(DynamicError)?;
+        let quotient = numerator / other.mantissa;
+        let rest = numerator % other.mantissa;
+        // Half down: round away from zero only past the half.
+        let twice = rest
+            .checked_abs()
+            .ok_or(DynamicError)?
+            .checked_mul(2)
+            .ok_or(DynamicError)?;
+        let away = twice > other.mantissa.checked_abs().ok_or(DynamicError)?;
+        let sign = if (numerator < 0) != (other.mantissa < 0) {
+            -1
+        } else {
+            1
+        };
+        Ok(Self {
+            mantissa: if away { quotient + sign } else { quotient },
+            scale,
+        }
+        .normalized())
+    }
+
+    /// `floor(self)`.
+    pub(crate) fn floor(self) -> Xr<Self> {
+        let unit = 10i128.checked_pow(self.scale).ok_or(DynamicError)?;
+        Ok(Self {
+            mantissa: self.mantissa.div_euclid(unit),
+            scale: 0,
+        })
+    }
+
+    /// `round(self, places)`: halves toward positive infinity.
+    pub(crate) fn round_to(self, places: u32) -> Xr<Self> {
+        let up = Self::parse(&format!("1{}", "0".repeat(places as usize)))?;
+        let shifted = self.mul(up)?.round()?;
+        Ok(Self {
+            mantissa: shifted.mantissa,
+            scale: places,
+        }
+        .normalized())
+    }
+
     /// `round(self)`: the nearest integer, halves toward positive infinity.
     pub(crate) fn round(self) -> Xr<Self> {
         if self.scale == 0 {
@@ -314,6 +370,23 @@ mod tests {
         assert!(round_double(-0.4).is_sign_negative());
         assert_eq!(round_double(2.5), 3.0);
         assert_eq!(round_double(-2.5), -2.0);
+    }
+
+    #[test]
+    fn division_keeps_eighteen_places_halves_down() {
+        let d = |s: &str| Dec::parse(s).unwrap();
+        let q = d("1").div(d("524288")).unwrap();
+        assert!(q.eq(d("0.000001907348632812")).unwrap());
+        let q = d("3").div(d("524288")).unwrap();
+        assert!(q.eq(d("0.000005722045898437")).unwrap());
+        let q = d("100").div(d("7.0")).unwrap();
+        assert!(q.eq(d("14.285714285714285714")).unwrap());
+        let q = d("-2").div(d("3")).unwrap();
+        assert!(q.eq(d("-0.666666666666666667")).unwrap());
+        assert!(d("1").div(d("0")).is_err());
+        assert!(d("-2.5").floor().unwrap().eq(Dec::int(-3)).unwrap());
+        assert!(d("-2.345").round_to(2).unwrap().eq(d("-2.34")).unwrap());
+        assert!(d("2.345").round_to(2).unwrap().eq(d("2.35")).unwrap());
     }
 
     #[test]

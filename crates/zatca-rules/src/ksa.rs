@@ -1405,6 +1405,97 @@ fn check_prepaid_total(cx: &mut Cx<'_, '_>) -> Xr<()> {
     Ok(())
 }
 
+/// `xs:decimal(PATH)` on at most one node (`None` for the empty sequence).
+fn decimal_opt(n: Node<'_, '_>, path: &[Name]) -> Xr<Option<Dec>> {
+    match one(n, path)? {
+        None => Ok(None),
+        Some(x) => Ok(Some(Dec::cast(&string(x))?)),
+    }
+}
+
+/// BR-KSA-EN16931-11: the line net amount is the quantity times the (per base quantity)
+/// price, cut to thousandths and rounded, plus the line's charges less its allowances,
+/// within a halala.
+fn check_line_net_amount(cx: &mut Cx<'_, '_>, line: Node<'_, '_>) -> Xr<()> {
+    let net = decimal_opt(line, &[cbc("LineExtensionAmount")])?;
+    let base_quantity = exists(line, &[cac("Price"), cbc("BaseQuantity")]);
+    let adjustments = || -> Xr<Dec> {
+        let mut total = Dec::int(0);
+        for (charge, sign) in [(true, 1), (false, -1)] {
+            let mut amounts = Vec::new();
+            for ac in children(line, cac("AllowanceCharge")) {
+                if any_boolean_eq(ac, &[cbc("ChargeIndicator")], charge)?
+                    && let Some(a) = decimal_opt(ac, &[cbc("Amount")])?
+                {
+                    amounts.push(a);
+                }
+            }
+            let s = crate::decimal::sum(&amounts)?;
+            total = if sign > 0 {
+                total.add(s)?
+            } else {
+                total.sub(s)?
+            };
+        }
+        Ok(total)
+    };
+    // `round(((floor(QTY * PRICE * 1000) div 10 + 0.00000000001) div 100) + ADJ, 2)`.
+    let expected = |price: Dec| -> Xr<Option<Dec>> {
+        let Some(quantity) = decimal_opt(line, &[cbc("InvoicedQuantity")])? else {
+            return Ok(None);
+        };
+        let thousandths = quantity.mul(price)?.mul(Dec::int(1000))?.floor()?;
+        let value = thousandths
+            .div(Dec::int(10))?
+            .add(Dec::parse("0.00000000001")?)?
+            .div(Dec::int(100))?
+            .add(adjustments()?)?;
+        Ok(Some(value.round_to(2)?))
+    };
+    let cent = Dec::parse("0.01")?;
+    let matches = |e: Option<Dec>, offsets: [i8; 3]| -> Xr<bool> {
+        let (Some(net), Some(e)) = (net, e) else {
+            return Ok(false);
+        };
+        for offset in offsets {
+            let candidate = match offset {
+                1 => e.add(cent)?,
+                -1 => e.sub(cent)?,
+                _ => e,
+            };
+            if net.eq(candidate)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    };
+    let ok = if base_quantity {
+        let price = match (
+            decimal_opt(line, &[cac("Price"), cbc("PriceAmount")])?,
+            decimal_opt(line, &[cac("Price"), cbc("BaseQuantity")])?,
+        ) {
+            (Some(p), Some(q)) => Some(p.div(q)?),
+            _ => None,
+        };
+        match price {
+            Some(p) => matches(expected(p)?, [0, 1, -1])?,
+            None => false,
+        }
+    } else {
+        match decimal_opt(line, &[cac("Price"), cbc("PriceAmount")])? {
+            Some(p) => matches(expected(p)?, [1, -1, 0])?,
+            None => false,
+        }
+    };
+    cx.assert("BR-KSA-EN16931-11", ok);
+    Ok(())
+}
+
+fn check_line_unit_and_net(cx: &mut Cx<'_, '_>, line: Node<'_, '_>) -> Xr<()> {
+    check_line_net_amount(cx, line)?;
+    check_line_unit(cx, line)
+}
+
 fn prepaid_line(n: Node<'_, '_>, cache: &mut DocumentCache) -> bool {
     is(n, cac("InvoiceLine"))
         && n.parent().is_some_and(|root| {
@@ -2166,8 +2257,8 @@ pub(crate) static TEMPLATES: [Template; 50] = [
     template!(
         50,
         |n| is(n, cac("InvoiceLine")),
-        check_line_unit,
-        ["BR-KSA-F-06-C21"]
+        check_line_unit_and_net,
+        ["BR-KSA-EN16931-11", "BR-KSA-F-06-C21"]
     ),
     template!(
         51,
