@@ -995,11 +995,12 @@ fn tolerance_text(lines: usize) -> String {
 
 /// BR-CO-17 on a VAT breakdown of the document.
 fn check_breakdown_vat(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
-    let lines = n
-        .document()
-        .descendants()
-        .filter(|d| is(*d, cac("InvoiceLine")))
-        .count();
+    let lines = *cx.cache.invoice_lines.get_or_insert_with(|| {
+        n.document()
+            .descendants()
+            .filter(|d| is(*d, cac("InvoiceLine")))
+            .count()
+    });
     let code_is = |code: &str| -> Xr<bool> {
         for category in children(n, cac("TaxCategory")) {
             if normalize_space(&str1(category, &[cbc("ID")])?) == code {
@@ -1047,11 +1048,12 @@ fn check_standard_vat(cx: &mut Cx<'_, '_>, n: Node<'_, '_>) -> Xr<()> {
     let Some(subtotal) = n.parent() else {
         return Ok(());
     };
-    let lines = n
-        .document()
-        .descendants()
-        .filter(|d| is(*d, cac("InvoiceLine")))
-        .count();
+    let lines = *cx.cache.invoice_lines.get_or_insert_with(|| {
+        n.document()
+            .descendants()
+            .filter(|d| is(*d, cac("InvoiceLine")))
+            .count()
+    });
     // The rule's typed variables are evaluated as they are declared (see BR-CO-17).
     let within = vat_within_tolerance(subtotal, lines)?;
     if normalize_space(&str1(n, &[cbc("Percent")])?).is_empty() || !within {

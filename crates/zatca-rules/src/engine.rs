@@ -37,11 +37,20 @@ pub(crate) struct DocumentCache {
     pub regexes: std::collections::HashMap<String, Option<regex::Regex>>,
     /// Rules whose assertions range over the whole document and have run.
     pub done: Vec<u16>,
+    /// `count(//cac:InvoiceLine)`.
+    pub invoice_lines: Option<usize>,
     /// Document-wide predicates of context patterns, by name.
     memo: Vec<(&'static str, bool)>,
 }
 
 impl DocumentCache {
+    fn memo_entry(&mut self, key: &'static str) -> Option<&mut bool> {
+        self.memo
+            .iter_mut()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    }
+
     /// A document-wide predicate, computed once.
     pub fn memo(&mut self, key: &'static str, compute: impl FnOnce() -> bool) -> bool {
         if let Some((_, v)) = self.memo.iter().find(|(k, _)| *k == key) {
@@ -95,6 +104,19 @@ impl Cx<'_, '_> {
         }
         self.cache.done.push(order);
         false
+    }
+
+    /// Whether `key` is seen for the first time in this document (for a document-wide
+    /// assertion evaluated from many context nodes: its failures are the same each time).
+    pub fn first_time(&mut self, key: &'static str) -> bool {
+        let seen = self.cache.memo(key, || true);
+        if seen {
+            // Mark it: later calls find `false`.
+            if let Some(entry) = self.cache.memo_entry(key) {
+                *entry = false;
+            }
+        }
+        seen
     }
 
     /// Records `id` failing when `ok` is false.

@@ -1224,7 +1224,10 @@ fn check_prepaid_line(cx: &mut Cx<'_, '_>, line: Node<'_, '_>) -> Xr<()> {
     }
     for subtotal in select(line, &[cac("TaxTotal"), cac("TaxSubtotal")]) {
         check_prepaid_vat(cx, subtotal)?;
-        check_prepaid_total(cx)?;
+        // The same document-wide sums from every breakdown of every prepayment line.
+        if cx.first_time("BR-KSA-80") {
+            check_prepaid_total(cx)?;
+        }
         let two = at_most_two_decimals(subtotal, &[cbc("TaxableAmount")])?
             && at_most_two_decimals(subtotal, &[cbc("TaxAmount")])?;
         if !two {
