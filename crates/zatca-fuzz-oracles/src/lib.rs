@@ -50,6 +50,7 @@ pub const TARGETS: &[(&str, Oracle)] = &[
     ("compliance_report", compliance_report),
     ("store_json", store_json),
     ("service_request", service_request),
+    ("rules", rules),
 ];
 
 /// Private-key import in every form: never panics; a key that parses re-encodes
@@ -767,4 +768,52 @@ pub fn service_request(data: &[u8]) -> bool {
             parts.contains(&true)
         }
     }
+}
+
+/// ZATCA's invoice rules (`zatca-rules`, R3.3.3) on arbitrary bytes: never
+/// a panic, the same report twice, a status that follows the findings, and
+/// a `validationResults` that says the same (its errors and warnings the
+/// report's codes, its status the report's). Accepted: a document that
+/// passes or only warns.
+pub fn rules(data: &[u8]) -> bool {
+    use zatca_rules::Status;
+    // A fixed "now" inside the rule corpus's dates, so a verdict never depends on the day.
+    let options = zatca_rules::Options::at(zatca_types::UnixTime::from_secs(1_796_083_200));
+    let report = zatca_rules::validate(data, &options);
+    if zatca_rules::validate(data, &options) != report {
+        panic!("rules: two validations of one document differ");
+    }
+    let errors = report.error_codes();
+    let warnings = report.warning_codes();
+    let status = report.status();
+    let expected = if !errors.is_empty() {
+        Status::Error
+    } else if !warnings.is_empty() {
+        Status::Warning
+    } else {
+        Status::Pass
+    };
+    if status != expected {
+        panic!("rules: status {status:?} with errors {errors:?} and warnings {warnings:?}");
+    }
+    let results = report.to_validation_results();
+    if results.status != status.as_str() {
+        panic!(
+            "rules: validationResults.status {} for {status:?}",
+            results.status
+        );
+    }
+    let codes =
+        |messages: &[zatca_fatoora::ValidationMessage]| -> std::collections::BTreeSet<String> {
+            messages.iter().filter_map(|m| m.code.clone()).collect()
+        };
+    let as_owned = |set: &std::collections::BTreeSet<&str>| -> std::collections::BTreeSet<String> {
+        set.iter().map(|c| (*c).to_owned()).collect()
+    };
+    if codes(&results.error_messages) != as_owned(&errors)
+        || codes(&results.warning_messages) != as_owned(&warnings)
+    {
+        panic!("rules: validationResults and the report name different codes");
+    }
+    status != Status::Error
 }
