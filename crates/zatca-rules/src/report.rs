@@ -35,6 +35,33 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The error for a document whose previous invoice hash is not the
+    /// expected one (`found`: the PIH it carries, if any). The code,
+    /// `invalid-pih`, is this toolkit's: ZATCA's SDK takes the PIH from its
+    /// configuration and its API checks it when reporting.
+    pub fn pih_mismatch(found: Option<&str>, expected: &str) -> Self {
+        Self {
+            stage: Stage::Signature,
+            code: "invalid-pih".into(),
+            flag: Flag::Error,
+            category: "INVOICE_HASHING_ERRORS".into(),
+            message: match found {
+                Some(found) => format!(
+                    "The previous invoice hash (PIH) is {found}, the previous document's hash is {expected}"
+                ),
+                None => format!(
+                    "The document carries no previous invoice hash (PIH); the previous document's hash is {expected}"
+                ),
+            },
+        }
+    }
+
+    /// A signature, certificate or QR problem as ZATCA reports it (its code
+    /// and category, the verifier's message).
+    pub fn of_signature_problem(problem: &zatca_ubl::UblError) -> Self {
+        crate::schema::signature_finding(problem)
+    }
+
     /// The finding for a Schematron that stopped with a dynamic error (Saxon aborts the
     /// transformation and reports nothing: the document cannot be judged by that stage). Its
     /// code is `EN16931-NOT-RUN` or `KSA-NOT-RUN`.

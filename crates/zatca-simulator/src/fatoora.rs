@@ -13,8 +13,12 @@
 //!   the template (ZATCA's own sandbox example submits a production-template
 //!   CSR and gets a CSID). Issues a compliance CSID from its CA.
 //! - `POST /compliance/invoices`: Basic auth with the compliance CSID; the
-//!   document's hash must equal `invoiceHash` and its content; the signature is
-//!   checked by the [`DocumentChecker`]; the seller VAT must be the CSID's
+//!   document's hash must equal `invoiceHash` and its content; the
+//!   [`DocumentChecker`] judges it ([`crate::UblDocumentChecker`]: ZATCA's own
+//!   rules, schema, EN 16931 and KSA, at the simulator's time, then the
+//!   signature and QR), its errors refusing it (`status: ERROR`,
+//!   `NOT_REPORTED`/`NOT_CLEARED`, the step not passed) and its warnings
+//!   reported with a `WARNING` status; the seller VAT must be the CSID's
 //!   (`certificate-permissions`); the step is read from the type code and subtype.
 //! - `POST /production/csids`: Basic auth with the compliance CSID, the right
 //!   `compliance_request_id`, and every step its TSXY requires passed, else
@@ -151,8 +155,19 @@ impl SimulatorConfig {
 /// Checks a submitted document beyond its hash: the signature, QR and
 /// certificate it embeds. The UBL signer provides the real one.
 pub trait DocumentChecker: Send + Sync {
-    /// The problems of `xml` signed under `certificate_der`, as ZATCA would report them.
-    fn check(&self, xml: &[u8], certificate_der: &[u8]) -> Vec<ValidationMessage>;
+    /// What ZATCA would report of `xml` signed under `certificate_der`,
+    /// judged at `now` (Unix seconds).
+    fn check(&self, xml: &[u8], certificate_der: &[u8], now: u64) -> DocumentVerdict;
+}
+
+/// A [`DocumentChecker`]'s findings: errors refuse the document, warnings
+/// let it pass (ZATCA's `errorMessages` and `warningMessages`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentVerdict {
+    /// ZATCA's `errorMessages`.
+    pub errors: Vec<ValidationMessage>,
+    /// ZATCA's `warningMessages`.
+    pub warnings: Vec<ValidationMessage>,
 }
 
 const COMPLIANCE_CA_KEY: &str = "compliance-ca.key";
@@ -647,6 +662,7 @@ impl Fatoora for Simulator {
                 .map(|r| r.vat.clone())
                 .ok_or(FatooraError::Unauthorized)?;
             let mut problems = Vec::new();
+            let mut warnings = Vec::new();
             if scripted == Some(Failure::DocumentRejected) {
                 problems.push(message(
                     "scripted-rejection",
@@ -664,9 +680,14 @@ impl Fatoora for Simulator {
                         ));
                         None
                     }
-                    Ok(xml) => {
-                        self.check_document(&xml, document, compliance_csid, &vat, &mut problems)
-                    }
+                    Ok(xml) => self.check_document(
+                        &xml,
+                        document,
+                        compliance_csid,
+                        &vat,
+                        &mut problems,
+                        &mut warnings,
+                    ),
                 };
             let passed = problems.is_empty();
             if let (true, Some(step)) = (passed, step) {
@@ -679,24 +700,34 @@ impl Fatoora for Simulator {
                 }
             }
             let simplified = step.is_some_and(ComplianceStep::simplified);
+            let schema_failed = problems
+                .iter()
+                .any(|p| p.code.as_deref() == Some("XSD_ZATCA_INVALID"));
+            let status = if !passed {
+                "ERROR"
+            } else if warnings.is_empty() {
+                "PASS"
+            } else {
+                "WARNING"
+            };
             Ok(ComplianceReport {
                 validation_results: ValidationResults {
-                    info_messages: vec![ValidationMessage {
-                        kind: Some("INFO".into()),
-                        code: Some("XSD_ZATCA_VALID".into()),
-                        category: Some("XSD validation".into()),
-                        message: Some(
-                            "Complied with UBL 2.1 standards in line with ZATCA specifications"
-                                .into(),
-                        ),
-                        status: Some("PASS".into()),
-                    }],
-                    warning_messages: Vec::new(),
-                    status: if passed {
-                        "PASS".into()
+                    info_messages: if schema_failed {
+                        Vec::new()
                     } else {
-                        "ERROR".into()
+                        vec![ValidationMessage {
+                            kind: Some("INFO".into()),
+                            code: Some("XSD_ZATCA_VALID".into()),
+                            category: Some("XSD validation".into()),
+                            message: Some(
+                                "Complied with UBL 2.1 standards in line with ZATCA specifications"
+                                    .into(),
+                            ),
+                            status: Some("PASS".into()),
+                        }]
                     },
+                    warning_messages: warnings,
+                    status: status.into(),
                     error_messages: problems,
                 },
                 reporting_status: (simplified && passed)
@@ -810,6 +841,7 @@ impl Simulator {
         csid: &Csid,
         vat: &str,
         problems: &mut Vec<ValidationMessage>,
+        warnings: &mut Vec<ValidationMessage>,
     ) -> Option<ComplianceStep> {
         let invoice = match zatca_ubl::Invoice::parse(xml) {
             Ok(i) => i,
@@ -846,7 +878,9 @@ impl Simulator {
             )),
         }
         if let Some(checker) = &self.checker {
-            problems.extend(checker.check(xml, csid.certificate().der()));
+            let verdict = checker.check(xml, csid.certificate().der(), self.config.now);
+            problems.extend(verdict.errors);
+            warnings.extend(verdict.warnings);
         }
         let step = invoice
             .invoice_type()

@@ -18,7 +18,9 @@
 //! the CA keys and hashes; `zatca-fs` writes files atomically; `getrandom` draws serials and
 //! secrets from the OS RNG; `subtle` compares secret digests in constant time;
 //! `zeroize` wipes secrets; `serde`/`serde_json` keep the state log;
-//! `zatca-types` gives ZATCA's error codes and the compliance steps.
+//! `zatca-types` gives ZATCA's error codes and the compliance steps;
+//! `zatca-rules` judges compliance documents with ZATCA's own rules and
+//! `zatca-ubl` verifies their signature and QR.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input, which is untrusted (CSRs, requests,
 // the state file): these are denied outside tests;
@@ -41,5 +43,7 @@ mod state;
 
 pub use ca::{CaError, CaKind, IssuedCertificate, TestCa};
 pub use checker::UblDocumentChecker;
-pub use fatoora::{DocumentChecker, Failure, Simulator, SimulatorConfig, SimulatorError};
+pub use fatoora::{
+    DocumentChecker, DocumentVerdict, Failure, Simulator, SimulatorConfig, SimulatorError,
+};
 pub use state::{IssuedCsids, issued_csids};

@@ -70,6 +70,8 @@ enum InvoiceCommand {
     Sign(SignArgs),
     /// Verify a signed invoice: hash, signature, SignedProperties, certificate values, QR.
     Verify(VerifyArgs),
+    /// Validate with ZATCA's own rules (UBL 2.1 schema, EN 16931, KSA; signature and QR of a signed document).
+    Validate(super::validate_invoice::ValidateArgs),
 }
 
 /// Arguments of `zatca invoice sign`.
@@ -172,6 +174,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         InvoiceCommand::Hash(args) => hash(&args),
         InvoiceCommand::Sign(args) => sign(&args),
         InvoiceCommand::Verify(args) => verify(&args),
+        InvoiceCommand::Validate(args) => super::validate_invoice::run(&args),
     }
 }
 
@@ -301,14 +304,14 @@ fn sign_batch(args: &SignArgs, dir: &Path) -> Result<(), CliError> {
 }
 
 /// `--jobs`, or the machine's cores.
-fn job_count(jobs: Option<NonZeroUsize>) -> usize {
+pub(crate) fn job_count(jobs: Option<NonZeroUsize>) -> usize {
     jobs.or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get)
 }
 
 /// Runs `work` on every item, at most `jobs` at a time, and returns the results
 /// in item order. A panic in `work` is passed on.
-fn in_parallel<T: Sync, R: Send>(
+pub(crate) fn in_parallel<T: Sync, R: Send>(
     items: &[T],
     jobs: usize,
     work: impl Fn(&T) -> R + Sync,

@@ -16,3 +16,4 @@ pub mod sign_hash;
 #[cfg(feature = "http")]
 pub mod simulator;
 pub mod validate;
+pub mod validate_invoice;
