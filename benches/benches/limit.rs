@@ -10,8 +10,9 @@
 //!   `secp256k1` API re-randomizes its context after every signature (a
 //!   side-channel defence that costs more than the signature), which is not the
 //!   curve math this bench compares against;
-//! - `curve/k256_sign`, `curve/k256_verify`: the same through `zatca-sign` (what
-//!   signing and verification use), the 32 invoice-hash bytes in;
+//! - `curve/zatca_sign`, `curve/zatca_verify`: the same through `zatca-sign`
+//!   (what signing and verification use: k256 signs, libsecp256k1 verifies
+//!   through its safe binding), the 32 invoice-hash bytes in;
 //! - `invoice/*`: [`zatca_ubl::invoice_hash`], [`zatca_ubl::InvoiceSigner::sign`]
 //!   and [`zatca_ubl::verify_invoice`] on both documents.
 //!
@@ -113,11 +114,11 @@ fn bench(c: &mut Criterion) {
     g.bench_function("libsecp256k1_verify_bare", |b| {
         b.iter(|| libsecp.verify(black_box(&signature), black_box(&digest)))
     });
-    g.bench_function("k256_sign", |b| {
+    g.bench_function("zatca_sign", |b| {
         b.iter(|| zatca_sign::sign_invoice_hash(black_box(&key), black_box(&hash)).unwrap())
     });
     let public = cert.public_key();
-    g.bench_function("k256_verify", |b| {
+    g.bench_function("zatca_verify", |b| {
         b.iter(|| {
             zatca_sign::verify_invoice_signature(black_box(public), black_box(&hash), &ours)
                 .unwrap()

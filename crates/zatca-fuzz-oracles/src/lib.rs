@@ -403,6 +403,19 @@ pub fn c14n_differential(data: &[u8]) -> bool {
             }
             (None, _) => {}
         }
+        // Verification: what the streaming pass accepts, the tree of the
+        // whole document accepts, with the same result.
+        if let Some(s) = zatca_ubl::verification_streaming(data) {
+            match zatca_ubl::verification_with_tree(data) {
+                Ok(t) if s == t => {}
+                Ok(t) => {
+                    panic!("streaming and tree verification differ:\nstreaming {s}\ntree      {t}")
+                }
+                Err(e) => {
+                    panic!("the streaming verification accepted what the tree refuses: {e:?}")
+                }
+            }
+        }
     }
     streamed.is_some() || streamed_input.is_some()
 }

@@ -20,10 +20,11 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 /// );
 /// ```
 pub fn hex_digest_base64(data: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut hex = String::with_capacity(64);
-    for b in sha256(data) {
-        let _ = write!(hex, "{b:02x}");
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = [0u8; 64];
+    for (pair, b) in hex.chunks_exact_mut(2).zip(sha256(data)) {
+        let digit = |nibble: u8| DIGITS.get(usize::from(nibble)).copied().unwrap_or(b'0');
+        pair.copy_from_slice(&[digit(b >> 4), digit(b & 0x0f)]);
     }
     base64::engine::general_purpose::STANDARD.encode(hex)
 }

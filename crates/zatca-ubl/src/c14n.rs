@@ -164,18 +164,23 @@ fn check_declared_encoding(text: &str) -> Result<(), UblError> {
 /// any element beyond the structural limits (so parsing is linear in the input).
 pub(crate) fn parse(text: &str) -> Result<Document<'_>, UblError> {
     let scan = prescan::check(text)?;
+    let doc = parse_without_prescan(text)?;
+    if let Some(unchecked) = scan.unchecked_rest(text) {
+        return Err(unchecked);
+    }
+    check_pi_targets(&doc)?;
+    Ok(doc)
+}
+
+/// The tree alone, for text already held to the pre-scan's rules.
+pub(crate) fn parse_without_prescan(text: &str) -> Result<Document<'_>, UblError> {
     let options = ParsingOptions {
         // Refused by the pre-scan already; the parser refuses one again.
         allow_dtd: false,
         nodes_limit: NODES_LIMIT,
         ..ParsingOptions::default()
     };
-    let doc = Document::parse_with_options(text, options).map_err(|e| UblError::from_xml(&e))?;
-    if let Some(unchecked) = scan.unchecked_rest(text) {
-        return Err(unchecked);
-    }
-    check_pi_targets(&doc)?;
-    Ok(doc)
+    Document::parse_with_options(text, options).map_err(|e| UblError::from_xml(&e))
 }
 
 /// Refuses a processing instruction named `xml` in any case, which XML 1.0 (section 2.6,

@@ -160,6 +160,8 @@ pub use sign::{InvoiceSigner, SignedInvoice, sign_invoice};
 pub use sign::{signing_reading_streaming, signing_reading_with_tree};
 pub use signed_properties::{SignedProperties, SigningTime};
 pub use verify::{NS_DS, NS_XADES, VerifiedInvoice, check_invoice, verify_invoice};
+#[doc(hidden)]
+pub use verify::{verification_streaming, verification_with_tree};
 /// The invoice hash type is `zatca-sign`'s (one type across the toolkit).
 pub use zatca_sign::InvoiceHash;
 
@@ -233,6 +235,20 @@ impl<'a> Invoice<'a> {
                     name.namespace().unwrap_or_default(),
                     name.name()
                 ),
+            });
+        }
+        Ok(Self { doc })
+    }
+
+    /// A document made of parts of one the streaming canonicaliser read
+    /// whole: it held that one to the pre-scan's rules (no DTD, the limits) and
+    /// to a subset without processing instructions already, so only the tree
+    /// is built.
+    pub(crate) fn parse_streamed_subset(text: &'a str) -> Result<Self, UblError> {
+        let doc = c14n::parse_without_prescan(text)?;
+        if !doc.root_element().has_tag_name((NS_INVOICE, "Invoice")) {
+            return Err(UblError::NotAnInvoice {
+                found: doc.root_element().tag_name().name().to_owned(),
             });
         }
         Ok(Self { doc })

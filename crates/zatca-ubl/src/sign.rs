@@ -502,41 +502,19 @@ impl<'t> Reading<'t> {
         if outline.complex {
             return None;
         }
+        let simplified = outline.simplified()?;
+        let qr_fields = QrFields::from_outline(&outline)?;
+        let uuid = outline.value(field::UUID)?.to_owned();
         let places = Places::from_children(
             outline.children,
             outline.content_start,
             outline.root_namespaces,
         )
         .ok()?;
-        let value = |entry: usize| {
-            outline
-                .fields
-                .get(entry)
-                .and_then(|v| v.as_deref())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        };
-        outline.fields.get(field::INVOICE_TYPE_CODE)?.as_ref()?;
-        let simplified = match outline.invoice_subtype.as_deref()?.trim().get(..2) {
-            Some("01") => false,
-            Some("02") => true,
-            _ => return None,
-        };
-        let qr_fields = QrFields {
-            seller_name: value(field::REGISTRATION_NAME)?.to_owned(),
-            vat_number: value(field::COMPANY_ID)?.to_owned(),
-            timestamp: format!(
-                "{}T{}",
-                value(field::ISSUE_DATE)?,
-                value(field::ISSUE_TIME)?
-            ),
-            total_with_vat: value(field::PAYABLE_AMOUNT)?.to_owned(),
-            vat_total: value(field::TAX_AMOUNT)?.to_owned(),
-        };
         Some(Self {
             text,
             places,
-            uuid: value(field::UUID)?.to_owned(),
+            uuid,
             simplified,
             qr_fields,
             hash: InvoiceHash::from_bytes(Sha256::digest(&hash_input).into()),
@@ -546,15 +524,31 @@ impl<'t> Reading<'t> {
 
 /// The QR tags 1–5, read from the invoice.
 #[derive(Debug, PartialEq, Eq)]
-struct QrFields {
-    seller_name: String,
-    vat_number: String,
-    timestamp: String,
-    total_with_vat: String,
-    vat_total: String,
+pub(crate) struct QrFields {
+    pub(crate) seller_name: String,
+    pub(crate) vat_number: String,
+    pub(crate) timestamp: String,
+    pub(crate) total_with_vat: String,
+    pub(crate) vat_total: String,
 }
 
 impl QrFields {
+    /// From the streaming pass; `None` if any is absent or empty.
+    pub(crate) fn from_outline(outline: &Outline<'_>) -> Option<Self> {
+        let value = |entry| outline.value(entry).map(str::to_owned);
+        Some(Self {
+            seller_name: value(field::REGISTRATION_NAME)?,
+            vat_number: value(field::COMPANY_ID)?,
+            timestamp: format!(
+                "{}T{}",
+                outline.value(field::ISSUE_DATE)?,
+                outline.value(field::ISSUE_TIME)?
+            ),
+            total_with_vat: value(field::PAYABLE_AMOUNT)?,
+            vat_total: value(field::TAX_AMOUNT)?,
+        })
+    }
+
     fn read(invoice: &Invoice<'_>) -> Result<Self, UblError> {
         let missing = |path| UblError::MissingElement { path };
         Ok(Self {

@@ -101,10 +101,13 @@ fn run<'t>(
     canon.document()
 }
 
-/// What signing reads from an invoice (the `sign` module's places and QR
-/// fields), as the tree would give it: collected by the streaming pass.
+/// What signing and verification read from an invoice (the `sign` module's
+/// places and QR fields, the signature block), as the tree would give it:
+/// collected by the streaming pass.
 #[derive(Debug, Default)]
 pub(crate) struct Outline<'t> {
+    /// The document element's name, as written.
+    pub(crate) root_qname: &'t str,
     /// Where the document element's content starts (just after its start
     /// tag); `None` if it has no content.
     pub(crate) content_start: Option<usize>,
@@ -121,6 +124,30 @@ pub(crate) struct Outline<'t> {
     /// An element on a field path holds more than text (an element, a
     /// comment, CDATA): the tree decides what its text is.
     pub(crate) complex: bool,
+}
+
+impl Outline<'_> {
+    /// The text of the element on entry `entry` of [`PATHS`], trimmed, as the
+    /// tree's accessors give it; `None` if it is absent or empty.
+    pub(crate) fn value(&self, entry: usize) -> Option<&str> {
+        self.fields
+            .get(entry)
+            .and_then(|v| v.as_deref())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether the document is simplified (its KSA-2 subtype starts `02`) or
+    /// standard (`01`), as [`crate::Invoice::is_simplified`] reads it; `None`
+    /// for anything else, or a `cbc:InvoiceTypeCode` without text.
+    pub(crate) fn simplified(&self) -> Option<bool> {
+        self.fields.get(field::INVOICE_TYPE_CODE)?.as_ref()?;
+        match self.invoice_subtype.as_deref()?.trim().get(..2) {
+            Some("01") => Some(false),
+            Some("02") => Some(true),
+            _ => None,
+        }
+    }
 }
 
 /// A child of the document element that signing places or replaces.
@@ -155,7 +182,7 @@ const PATH_ROOT: u8 = 0;
 /// The elements signing reads, as a tree of first matches (each entry: its
 /// parent entry, namespace, local name): the first child of that name of the
 /// parent entry's element, as the tree's `children().find(…)` takes it.
-pub(crate) const PATHS: [(u8, &str, &str); 15] = [
+pub(crate) const PATHS: [(u8, &str, &str); 16] = [
     (OFF_PATH, NS_INVOICE, "Invoice"),
     (PATH_ROOT, NS_CBC, "UUID"),
     (PATH_ROOT, NS_CBC, "InvoiceTypeCode"),
@@ -171,6 +198,7 @@ pub(crate) const PATHS: [(u8, &str, &str); 15] = [
     (11, NS_CBC, "PayableAmount"),
     (PATH_ROOT, NS_CAC, "TaxTotal"),
     (13, NS_CBC, "TaxAmount"),
+    (11, NS_CBC, "TaxInclusiveAmount"),
 ];
 
 /// The entries of [`PATHS`] whose element's text is read.
@@ -183,6 +211,7 @@ pub(crate) mod field {
     pub(crate) const COMPANY_ID: usize = 10;
     pub(crate) const PAYABLE_AMOUNT: usize = 12;
     pub(crate) const TAX_AMOUNT: usize = 14;
+    pub(crate) const TAX_INCLUSIVE_AMOUNT: usize = 15;
     /// Whether entry `i` is read.
     pub(crate) fn is_field(i: usize) -> bool {
         matches!(
@@ -194,6 +223,7 @@ pub(crate) mod field {
                 | COMPANY_ID
                 | PAYABLE_AMOUNT
                 | TAX_AMOUNT
+                | TAX_INCLUSIVE_AMOUNT
         )
     }
 }
@@ -207,22 +237,66 @@ struct FieldCapture {
     plain: bool,
 }
 
-/// The bytes of the ASCII names the streaming pass reads: letters, digits,
-/// `_ - . :` (where each part may start is checked separately).
-fn is_name_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':')
+/// What a byte is to the streaming pass, one table lookup per byte: names
+/// and runs of text are read a byte at a time, and a lookup is cheaper than
+/// the comparisons it replaces.
+// Evaluated at compile time, where an index out of range stops the build.
+#[allow(clippy::indexing_slicing)]
+const CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.' | b':') {
+            class[b] |= NAME_BYTE;
+        }
+        if (byte < 0x20 && byte != b'\t' && byte != b'\n')
+            || matches!(byte, b'&' | b'<' | b'>' | b']' | 0xEF)
+        {
+            class[b] |= TEXT_SPECIAL;
+        }
+        b += 1;
+    }
+    class
+};
+/// In [`CLASS`]: a byte of the ASCII names the streaming pass reads: letters,
+/// digits, `_ - . :` (where each part may start is checked separately).
+const NAME_BYTE: u8 = 1;
+/// In [`CLASS`]: a byte that ends a plain run of character data: `<`, a byte
+/// written escaped or normalised, or one that may start forbidden content
+/// (`]]>`, U+FFFE, U+FFFF, a control character).
+const TEXT_SPECIAL: u8 = 2;
+
+fn class(b: u8) -> u8 {
+    CLASS.get(usize::from(b)).copied().unwrap_or_default()
 }
 
-/// The length of the plain run of character data at the start of `bytes`
-/// (up to the first `<`, or a byte written escaped or normalised, or one
-/// that may start forbidden content: `]]>`, U+FFFE, U+FFFF, a control
-/// character; `None` if there is no `<`).
+/// The length of the plain run of character data at the start of `bytes`:
+/// where the first [`TEXT_SPECIAL`] byte is (`None` if there is none, so no
+/// `<` either: the text is unfinished).
 ///
-/// Most of a document's bytes are in such runs (base64 values, indentation),
-/// so they are checked 32 bytes at a time, with comparisons the compiler turns
-/// into vector instructions, before the byte that ends the run is looked for.
+/// Most of a document's bytes are in such runs: indentation, most values
+/// (short runs, read a byte at a time, runs of spaces eight at a time), and
+/// base64 values (long runs: once the `<` that ends one is found, it is checked
+/// 16 bytes at a time, with comparisons the compiler turns into vector
+/// instructions).
 fn plain_text_len(bytes: &[u8]) -> Option<usize> {
+    const SHORT: usize = 32;
     const CHUNK: usize = 16;
+    const SPACES: &[u8] = b"        ";
+    let mut at = 0;
+    while at < SHORT {
+        if bytes.get(at..at + SPACES.len()) == Some(SPACES) {
+            at += SPACES.len();
+            continue;
+        }
+        match bytes.get(at) {
+            None => return None,
+            Some(&b) if class(b) & TEXT_SPECIAL != 0 => return Some(at),
+            Some(_) => at += 1,
+        }
+    }
+    // A long run: the first `at` bytes are plain.
     let special = |b: u8| {
         (b < 0x20 && b != b'\t' && b != b'\n')
             | (b == b'&')
@@ -230,10 +304,15 @@ fn plain_text_len(bytes: &[u8]) -> Option<usize> {
             | (b == b']')
             | (b == 0xEF)
     };
-    let end = memchr::memchr(b'<', bytes)?;
+    let tail = bytes.get(at..).unwrap_or_default();
+    let Some(lt) = memchr::memchr(b'<', tail) else {
+        // Unfinished text: where it stops being plain, if it does.
+        return tail.iter().position(|&b| special(b)).map(|p| at + p);
+    };
+    let end = at + lt;
     let text = bytes.get(..end).unwrap_or_default();
-    let mut chunks = text.chunks_exact(CHUNK);
-    let mut offset = 0;
+    let mut offset = at;
+    let mut chunks = text.get(at..).unwrap_or_default().chunks_exact(CHUNK);
     for chunk in &mut chunks {
         if chunk.iter().fold(false, |any, &b| any | special(b)) {
             break;
@@ -241,10 +320,11 @@ fn plain_text_len(bytes: &[u8]) -> Option<usize> {
         offset += CHUNK;
     }
     let rest = text.get(offset..).unwrap_or_default();
-    if !rest.iter().fold(false, |any, &b| any | special(b)) {
-        return Some(end);
-    }
-    rest.iter().position(|&b| special(b)).map(|at| offset + at)
+    Some(
+        rest.iter()
+            .position(|&b| special(b))
+            .map_or(end, |at| offset + at),
+    )
 }
 
 /// Whether two names are the same bytes, compared without a library call
@@ -528,7 +608,7 @@ impl<'t> Canon<'t, '_> {
         let text_start = self.out.len();
         loop {
             let rest = self.rest();
-            let plain = plain_text_len(rest).ok_or(Declined)?; // no `<` left: unfinished
+            let plain = plain_text_len(rest).ok_or(Declined)?; // unfinished
             self.out
                 .extend_from_slice(rest.get(..plain).unwrap_or_default());
             self.pos += plain;
@@ -630,7 +710,7 @@ impl<'t> Canon<'t, '_> {
         let mut len = 0;
         let mut colon = None;
         for &b in rest {
-            if !is_name_byte(b) {
+            if class(b) & NAME_BYTE == 0 {
                 break;
             }
             if b == b':' {
@@ -746,9 +826,14 @@ impl<'t> Canon<'t, '_> {
         if self.output == Output::InvoiceHashInput {
             self.classify(depth, namespace, local)?;
         }
-        let path = match self.outline.is_some() {
-            true => self.follow_path(depth, namespace, local, empty)?,
-            false => OFF_PATH,
+        let path = match &mut self.outline {
+            Some(outline) => {
+                if depth == 1 {
+                    outline.root_qname = qname;
+                }
+                self.follow_path(depth, namespace, local, empty)?
+            }
+            None => OFF_PATH,
         };
         self.write_start_tag(qname)?;
         self.open.push(Open {
@@ -1278,6 +1363,54 @@ fn write_attribute_value(value: &str, out: &mut Vec<u8>) -> Step {
                 pos += 1;
             }
             _ => return Err(Declined), // `<` or a control character
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// [`plain_text_len`] by its definition, a byte at a time.
+    fn plain_text_len_by_definition(bytes: &[u8]) -> Option<usize> {
+        bytes.iter().position(|&b| {
+            (b < 0x20 && b != b'\t' && b != b'\n') || matches!(b, b'&' | b'<' | b'>' | b']' | 0xEF)
+        })
+    }
+
+    proptest! {
+        /// Runs of spaces across the short-run bound, long runs across the
+        /// 16-byte chunks, each special byte anywhere, with and without a `<`.
+        #[test]
+        fn plain_text_len_is_its_definition(
+            spaces in 0usize..80,
+            filler in proptest::collection::vec(prop_oneof![
+                Just(b' '), Just(b'\n'), Just(b'\t'), Just(b'a'), Just(b'='), Just(0xC3)
+            ], 0..120),
+            special in proptest::option::of((0usize..200, prop_oneof![
+                Just(b'&'), Just(b'>'), Just(b']'), Just(0xEF), Just(b'\r'), Just(0x01), Just(b'<')
+            ])),
+            end in any::<bool>(),
+        ) {
+            let mut bytes = vec![b' '; spaces];
+            bytes.extend(filler);
+            if let Some((at, b)) = special {
+                let at = at.min(bytes.len());
+                bytes.insert(at, b);
+            }
+            if end {
+                bytes.extend_from_slice(b"<x/>");
+            }
+            prop_assert_eq!(plain_text_len(&bytes), plain_text_len_by_definition(&bytes));
+        }
+    }
+
+    #[test]
+    fn name_bytes_are_the_ascii_name_characters() {
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':');
+            assert_eq!(class(b) & NAME_BYTE != 0, expected, "byte {b:#04x}");
         }
     }
 }

@@ -25,6 +25,7 @@
 //! simplified documents (ZATCA adds it to cleared standard ones).
 
 use base64::Engine as _;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use roxmltree::Node;
@@ -32,6 +33,10 @@ use zatca_cert::Certificate;
 use zatca_sign::qr::Qr;
 use zatca_sign::{InvoiceHash, InvoiceSignature};
 
+use sha2::{Digest as _, Sha256};
+
+use crate::sign::QrFields;
+use crate::stream::{self, Outline, TopKind, field};
 use crate::{Invoice, NS_EXT, UblError};
 
 /// Namespace of XML Signature (`ds:`).
@@ -103,13 +108,131 @@ pub fn verify_invoice(xml: &[u8]) -> Result<VerifiedInvoice, UblError> {
 
 /// Verifies a signed invoice and reports every problem, in document order
 /// of the checks (digest, signature, SignedProperties, certificate values, QR).
+///
+/// A document the streaming canonicaliser reads (every invoice written the
+/// way invoices are) is verified without a tree of the whole document: the
+/// one pass that hashes it also reads the invoice's values, and only the
+/// signature block and the QR reference are parsed, inside the document
+/// element's start tag as written (so with the same namespaces). When that
+/// finds any problem, or declines the document, the whole document is read
+/// into a tree and checked again, so the problems reported are always the
+/// tree's.
 pub fn check_invoice(xml: &[u8]) -> Result<VerifiedInvoice, Vec<UblError>> {
+    if let Some(verified) = verify_streamed(xml) {
+        return Ok(verified);
+    }
+    check_with_tree(xml)
+}
+
+fn check_with_tree(xml: &[u8]) -> Result<VerifiedInvoice, Vec<UblError>> {
     let invoice = Invoice::parse(xml).map_err(|e| vec![e])?;
+    let facts = Facts::from_tree(&invoice);
     let mut problems = Vec::new();
-    let result = check_parsed(&invoice, &mut problems);
-    match result {
+    match check_parsed(&invoice, &facts, &mut problems) {
         Some(verified) if problems.is_empty() => Ok(verified),
         _ => Err(problems),
+    }
+}
+
+/// What [`check_invoice`] establishes by the streaming pass alone (`None`
+/// where it hands the document to the tree), written out for comparison with
+/// [`verification_with_tree`] by the differential fuzz target.
+#[doc(hidden)]
+pub fn verification_streaming(xml: &[u8]) -> Option<String> {
+    verify_streamed(xml).map(|verified| format!("{verified:?}"))
+}
+
+/// What [`check_invoice`] establishes from the tree of the whole document.
+#[doc(hidden)]
+pub fn verification_with_tree(xml: &[u8]) -> Result<String, Vec<UblError>> {
+    check_with_tree(xml).map(|verified| format!("{verified:?}"))
+}
+
+/// Verification by the streaming pass; `None` where it declines the document,
+/// anything it reads is absent or empty, or any check fails.
+fn verify_streamed(xml: &[u8]) -> Option<VerifiedInvoice> {
+    let text = crate::c14n::decode(xml).ok()?;
+    let mut hash_input = Vec::with_capacity(text.len());
+    let mut outline = Outline::default();
+    stream::canonicalize_outlined(text, &mut hash_input, &mut outline).ok()?;
+    if outline.complex {
+        return None;
+    }
+    let first = |kind: TopKind, qr: bool| {
+        outline
+            .children
+            .iter()
+            .find(|c| c.kind == kind && c.is_qr == qr)
+            .and_then(|c| text.get(c.range.clone()))
+    };
+    let (extensions, qr_reference) = (
+        first(TopKind::Extensions, false)?,
+        first(TopKind::Reference, true)?,
+    );
+    // The document element as written, around the two children: its start
+    // tag declares the namespaces in scope there.
+    let start_tag = text.get(..outline.content_start?)?;
+    let mut skeleton = String::with_capacity(
+        start_tag.len() + extensions.len() + qr_reference.len() + outline.root_qname.len() + 3,
+    );
+    for part in [
+        start_tag,
+        extensions,
+        qr_reference,
+        "</",
+        outline.root_qname,
+        ">",
+    ] {
+        skeleton.push_str(part);
+    }
+    let parts = Invoice::parse_streamed_subset(&skeleton).ok()?;
+    let qr_fields = QrFields::from_outline(&outline)?;
+    let facts = Facts {
+        hash: InvoiceHash::from_bytes(Sha256::digest(&hash_input).into()),
+        uuid: Ok(outline.value(field::UUID)?),
+        simplified: Some(outline.simplified()?),
+        qr: Some(parts.qr()?),
+        seller_name: Some(&qr_fields.seller_name),
+        seller_vat: Some(&qr_fields.vat_number),
+        timestamp: Some(qr_fields.timestamp.clone()),
+        payable_amount: Some(&qr_fields.total_with_vat),
+        tax_inclusive_amount: outline.value(field::TAX_INCLUSIVE_AMOUNT),
+        vat_total: Some(&qr_fields.vat_total),
+    };
+    let mut problems = Vec::new();
+    let verified = check_parsed(&parts, &facts, &mut problems)?;
+    problems.is_empty().then_some(verified)
+}
+
+/// What verification reads from the invoice itself, as the tree's accessors
+/// give it (`None`: absent).
+struct Facts<'a> {
+    hash: InvoiceHash,
+    uuid: Result<&'a str, UblError>,
+    simplified: Option<bool>,
+    qr: Option<&'a str>,
+    seller_name: Option<&'a str>,
+    seller_vat: Option<&'a str>,
+    timestamp: Option<String>,
+    payable_amount: Option<&'a str>,
+    tax_inclusive_amount: Option<&'a str>,
+    vat_total: Option<&'a str>,
+}
+
+impl<'a> Facts<'a> {
+    fn from_tree(invoice: &'a Invoice<'_>) -> Self {
+        Self {
+            hash: invoice.hash(),
+            uuid: invoice.uuid(),
+            simplified: invoice.is_simplified(),
+            qr: invoice.qr(),
+            seller_name: invoice.seller_name(),
+            seller_vat: invoice.seller_vat(),
+            timestamp: invoice.issue_timestamp(),
+            payable_amount: invoice.payable_amount(),
+            tax_inclusive_amount: invoice.tax_inclusive_amount(),
+            vat_total: invoice.vat_total(),
+        }
     }
 }
 
@@ -122,12 +245,18 @@ struct Parts<'a, 'input> {
     signed_properties: Node<'a, 'input>,
 }
 
-fn check_parsed(invoice: &Invoice<'_>, problems: &mut Vec<UblError>) -> Option<VerifiedInvoice> {
-    let hash = invoice.hash();
-    let uuid = match invoice.uuid() {
-        Ok(u) => u.to_owned(),
+/// The checks, on the tree that holds the signature block (the whole
+/// document's, or the streaming path's) and the invoice's values.
+fn check_parsed(
+    invoice: &Invoice<'_>,
+    facts: &Facts<'_>,
+    problems: &mut Vec<UblError>,
+) -> Option<VerifiedInvoice> {
+    let hash = facts.hash;
+    let uuid = match &facts.uuid {
+        Ok(u) => (*u).to_owned(),
         Err(e) => {
-            problems.push(e);
+            problems.push(e.clone());
             String::new()
         }
     };
@@ -216,7 +345,7 @@ fn check_parsed(invoice: &Invoice<'_>, problems: &mut Vec<UblError>) -> Option<V
     }
 
     // 5. The QR code.
-    check_qr(invoice, &hash, signature_text, &certificate, problems);
+    check_qr(facts, signature_text, &certificate, problems);
 
     Some(VerifiedInvoice {
         hash,
@@ -279,12 +408,21 @@ fn find_parts<'a, 'input>(invoice: &'a Invoice<'input>) -> Result<Parts<'a, 'inp
 }
 
 fn read_certificate(node: Node<'_, '_>) -> Result<Certificate, UblError> {
-    let b64: String = node
-        .descendants()
-        .filter(Node::is_text)
-        .flat_map(|t| t.text().unwrap_or_default().chars())
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
+    // Written on one line, as signers write it, it is decoded where it stands.
+    let b64: Cow<'_, str> = match (node.first_child(), node.text()) {
+        (Some(only), Some(text))
+            if only.next_sibling().is_none() && !text.bytes().any(|b| b.is_ascii_whitespace()) =>
+        {
+            Cow::Borrowed(text)
+        }
+        _ => Cow::Owned(
+            node.descendants()
+                .filter(Node::is_text)
+                .flat_map(|t| t.text().unwrap_or_default().chars())
+                .filter(|c| !c.is_ascii_whitespace())
+                .collect(),
+        ),
+    };
     let der = B64.decode(b64.as_bytes()).map_err(|_| {
         UblError::invalid(
             "ds:X509Certificate",
@@ -415,14 +553,13 @@ fn qname_at(source: &str, start: usize) -> &str {
 }
 
 fn check_qr(
-    invoice: &Invoice<'_>,
-    hash: &InvoiceHash,
+    facts: &Facts<'_>,
     signature_text: &str,
     certificate: &Certificate,
     problems: &mut Vec<UblError>,
 ) {
-    let simplified = invoice.is_simplified() == Some(true);
-    let Some(qr_text) = invoice.qr() else {
+    let simplified = facts.simplified == Some(true);
+    let Some(qr_text) = facts.qr else {
         if simplified {
             problems.push(UblError::MissingElement {
                 path: "/Invoice/cac:AdditionalDocumentReference[cbc:ID='QR']",
@@ -447,22 +584,20 @@ fn check_qr(
         }
     };
     let absent = "(absent)";
-    let name = invoice.seller_name().unwrap_or(absent);
+    let name = facts.seller_name.unwrap_or(absent);
     expect(1, qr.seller_name == name, name, &qr.seller_name);
-    let vat = invoice.seller_vat().unwrap_or(absent);
+    let vat = facts.seller_vat.unwrap_or(absent);
     expect(2, qr.vat_number == vat, vat, &qr.vat_number);
-    let ts = invoice
-        .issue_timestamp()
-        .unwrap_or_else(|| absent.to_owned());
-    let ts_ok = qr.timestamp == ts || qr.timestamp.strip_suffix('Z') == Some(ts.as_str());
-    expect(3, ts_ok, &ts, &qr.timestamp);
-    let payable = invoice.payable_amount().unwrap_or(absent);
-    let inclusive = invoice.tax_inclusive_amount();
+    let ts = facts.timestamp.as_deref().unwrap_or(absent);
+    let ts_ok = qr.timestamp == ts || qr.timestamp.strip_suffix('Z') == Some(ts);
+    expect(3, ts_ok, ts, &qr.timestamp);
+    let payable = facts.payable_amount.unwrap_or(absent);
+    let inclusive = facts.tax_inclusive_amount;
     let total_ok = qr.total_with_vat == payable || Some(qr.total_with_vat.as_str()) == inclusive;
     expect(4, total_ok, payable, &qr.total_with_vat);
-    let vat_total = invoice.vat_total().unwrap_or(absent);
+    let vat_total = facts.vat_total.unwrap_or(absent);
     expect(5, qr.vat_total == vat_total, vat_total, &qr.vat_total);
-    let hash_b64 = hash.to_base64();
+    let hash_b64 = facts.hash.to_base64();
     let tag6 = qr.invoice_hash.as_deref().unwrap_or(absent);
     expect(6, tag6 == hash_b64, &hash_b64, tag6);
     let tag7 = qr.signature.as_deref().unwrap_or(absent);

@@ -235,3 +235,102 @@ fn signing_places_match_the_tree_on_unusual_layouts() {
         assert_eq!(signer.sign(xml.as_bytes(), &time), tree, "variant {i}");
     }
 }
+
+#[test]
+fn every_signed_sample_is_verified_by_the_streaming_path_as_by_the_tree() {
+    let (key, cert) = signer_parts();
+    let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).unwrap();
+    let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
+    let mut verified = 0;
+    for path in invoices() {
+        let xml = std::fs::read(&path).unwrap();
+        // As the SDK signed it, and as we sign it.
+        let ours = signer
+            .sign(&xml, &time)
+            .ok()
+            .map(|s| s.into_xml().into_bytes());
+        for (form, xml) in [("as published", Some(xml)), ("signed by us", ours)] {
+            let Some(xml) = xml else { continue };
+            let tree = zatca_ubl::verification_with_tree(&xml);
+            match zatca_ubl::verification_streaming(&xml) {
+                Some(streamed) => {
+                    assert_eq!(Ok(&streamed), tree.as_ref(), "{} {form}", path.display());
+                    verified += 1;
+                }
+                None => assert!(
+                    tree.is_err(),
+                    "{} {form}: the tree verifies it",
+                    path.display()
+                ),
+            }
+            let checked = zatca_ubl::check_invoice(&xml).map(|v| format!("{v:?}"));
+            assert_eq!(checked, tree, "{} {form}", path.display());
+        }
+    }
+    // Every document we sign, and the SDK's own signed samples.
+    assert!(verified >= 60, "{verified}");
+}
+
+#[test]
+fn streaming_verification_leaves_every_problem_to_the_tree() {
+    let (key, cert) = signer_parts();
+    let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).unwrap();
+    let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
+    let sample = std::fs::read(
+        testdata().join("invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"),
+    )
+    .unwrap();
+    let signed = signer.sign(&sample, &time).unwrap().into_xml();
+    let qr_reference = signed.find("<cbc:ID>QR</cbc:ID>").unwrap();
+    let object = "mimeCode=\"text/plain\">";
+    let qr_start = qr_reference + signed[qr_reference..].find(object).unwrap() + object.len();
+    let qr_end = qr_start + signed[qr_start..].find('<').unwrap();
+    let qr = zatca_sign::qr::Qr::from_base64(&signed[qr_start..qr_end]).unwrap();
+    // The seller's VAT number emptied, and the QR's tag 2 made to read what the
+    // tree's checks print for an absent value (the digest fails as well).
+    let absent_vat = {
+        let mut qr = qr.clone();
+        qr.vat_number = "(absent)".to_owned();
+        let vat = "<cbc:CompanyID>399999999900003</cbc:CompanyID>";
+        assert!(signed.contains(vat));
+        let mut s = signed.replace(vat, "<cbc:CompanyID></cbc:CompanyID>");
+        s.replace_range(qr_start..qr_end, &qr.to_base64().unwrap());
+        s
+    };
+    let variants = [
+        // Tampered: a value inside the hash, the signature value, SignedProperties.
+        signed.replace("<cbc:Name>قلم</cbc:Name>", "<cbc:Name>pen</cbc:Name>"),
+        signed.replacen("<ds:SignatureValue>M", "<ds:SignatureValue>N", 1),
+        signed.replace(
+            "<xades:SigningTime>2024-01-14T10:26:49",
+            "<xades:SigningTime>2024-01-14T10:26:50",
+        ),
+        absent_vat,
+        // No QR at all on a simplified invoice.
+        signed.replacen("<cbc:ID>QR</cbc:ID>", "<cbc:ID>QX</cbc:ID>", 1),
+    ];
+    for (i, xml) in variants.iter().enumerate() {
+        assert_ne!(xml, &signed, "variant {i} changed nothing");
+        assert_eq!(
+            zatca_ubl::verification_streaming(xml.as_bytes()),
+            None,
+            "variant {i}"
+        );
+        let tree = zatca_ubl::verification_with_tree(xml.as_bytes());
+        let problems = tree.expect_err(&format!("variant {i} verifies"));
+        let checked = zatca_ubl::check_invoice(xml.as_bytes()).unwrap_err();
+        assert_eq!(checked, problems, "variant {i}");
+    }
+    // Read in the document element's own namespace context: the signature's
+    // prefixes declared on the document element instead of inside the block.
+    let ds = " xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"";
+    let moved = signed
+        .replacen(ds, "", 1)
+        .replacen("<Invoice ", &format!("<Invoice{ds} "), 1);
+    assert_ne!(moved, signed);
+    let tree = zatca_ubl::verification_with_tree(moved.as_bytes());
+    assert_eq!(
+        zatca_ubl::verification_streaming(moved.as_bytes()).as_ref(),
+        tree.as_ref().ok()
+    );
+}
