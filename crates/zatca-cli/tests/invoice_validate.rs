@@ -159,6 +159,48 @@ fn lines_json_and_exit_codes() {
         assert!(first[key].is_string(), "{key}: {first}");
     }
 
+    // A signed document's signature is judged too: the sample's holds (the
+    // PASS above); one changed after signing fails, whatever its prefixes.
+    let tampered_dir = tempfile::tempdir().unwrap();
+    let sample_xml = std::fs::read_to_string(&sample).unwrap();
+    for (name, xml) in [
+        (
+            "tampered.xml",
+            sample_xml.replacen("<ds:SignatureValue>M", "<ds:SignatureValue>N", 1),
+        ),
+        (
+            "tampered-prefix.xml",
+            sample_xml
+                .replace("ds:", "dsig:")
+                .replace("xmlns:ds=", "xmlns:dsig=")
+                .replacen("<dsig:SignatureValue>M", "<dsig:SignatureValue>N", 1),
+        ),
+    ] {
+        assert_ne!(xml, sample_xml, "{name}");
+        let path = tampered_dir.path().join(name);
+        std::fs::write(&path, xml).unwrap();
+        let out = zatca(&[
+            "invoice",
+            "validate",
+            "--json",
+            "--time",
+            NOW,
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(3), "{name}: {}", text(&out));
+        let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let codes: Vec<&str> = results["errorMessages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            codes.iter().any(|c| c.starts_with("invalid-")),
+            "{name}: {codes:?}"
+        );
+    }
+
     // The PIH: the sample's own passes, another is an error.
     let pih =
         "NWZlY2ViNjZmZmM4NmYzOGQ5NTI3ODZjNmQ2OTZjNzljMmRiYzIzOWRkNGU5MWI0NjcyOWQ3M2EyN2ZiNTdlOQ==";

@@ -175,6 +175,14 @@ pub trait DeviceStore {
         Ok(true)
     }
 
+    /// Whether several processes share this store's activities, so that a
+    /// lease must be renewed while its activity runs (another instance takes
+    /// it over once it expires). The default (a store one process owns) does
+    /// not: its leases are always granted and never expire.
+    fn shares_activities(&self) -> bool {
+        false
+    }
+
     /// Gives up `owner`'s lease of the activity (it finished, or the
     /// instance stops). The default does nothing.
     fn release_activity(&self, _id: &ActivityId, _owner: &str) -> Result<(), OnboardingError> {

@@ -174,16 +174,17 @@ fn refused(shape: Shape, device_id: Option<&DeviceId>, refusal: Refusal) -> Resp
     }
 }
 
-/// The status of a lifecycle error on the invoice routes: as [`status_of`],
-/// but an unknown device or ICV is 404 and a state that refuses the
-/// signature (no PCSID, a caller-managed chain, a reused idempotency key)
-/// is 409.
-fn invoice_status(e: &OnboardingError) -> u16 {
-    match e.kind() {
+/// A lifecycle error on the invoice routes: `{errorList}`, with the status
+/// of [`status_of`], except that an unknown device or ICV is 404 and a state
+/// that refuses the signature (no PCSID, a caller-managed chain, a reused
+/// idempotency key) is 409.
+fn invoice_refused(e: &OnboardingError) -> Response {
+    let status = match e.kind() {
         ErrorKind::NotFound => 404,
         ErrorKind::Conflict => 409,
         kind => status_of(kind),
-    }
+    };
+    json_response(status, &json!({ "errorList": e.entries() }))
 }
 
 async fn blocking<D, A>(
@@ -771,7 +772,7 @@ where
                 }
                 response
             }
-            Err(e) => json_response(invoice_status(&e), &json!({ "errorList": e.entries() })),
+            Err(e) => invoice_refused(&e),
         }
     }
 
@@ -788,7 +789,7 @@ where
         };
         match self.engine.onboarding.invoice(&id, icv) {
             Ok(invoice) => json_response(200, &InvoiceAnswer::of(&invoice)),
-            Err(e) => json_response(invoice_status(&e), &json!({ "errorList": e.entries() })),
+            Err(e) => invoice_refused(&e),
         }
     }
 

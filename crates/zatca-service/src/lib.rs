@@ -160,9 +160,10 @@ use std::time::Duration;
 use axum::Router;
 use zatca_fatoora::Fatoora;
 use zatca_onboarding::{
-    ActivityId, DeviceStore, ErrorKind, Onboarding, OnboardingError, Options, UblSamples, UnixTime,
+    Activity, ActivityId, DeviceStore, ErrorKind, Onboarding, OnboardingError, Options, UblSamples,
+    UnixTime,
 };
-use zatca_profile::Environment;
+use zatca_profile::{Environment, Otp};
 use zatca_store::Accounts;
 
 #[cfg(doc)]
@@ -355,34 +356,13 @@ impl<D: DeviceStore + Sync> Engine<D> {
                 return;
             }
         }
-        let (done, renewals) = std::sync::mpsc::channel::<()>();
-        let id_ref = &id;
-        let result = std::thread::scope(|scope| {
-            scope.spawn(move || {
-                let id = id_ref;
-                // Renew every third of the lease until the activity ends.
-                let period = self.lease_ttl / 3;
-                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                    renewals.recv_timeout(period)
-                {
-                    if !matches!(
-                        store.lease_activity(id, &self.instance_id, self.lease_ttl),
-                        Ok(true)
-                    ) {
-                        tracing::warn!(
-                            target: "zatca_service::activity",
-                            activity_id = %id,
-                            "the activity's lease could not be renewed"
-                        );
-                    }
-                }
-            });
-            let result = self
-                .onboarding
-                .continue_activity(&id, job.otp.as_ref(), self.now());
-            drop(done);
-            result
-        });
+        let result = if store.shares_activities() {
+            self.run_renewing_lease(&id, job.otp.as_ref(), store)
+        } else {
+            // Nobody else could take it over: no lease to renew.
+            self.onboarding
+                .continue_activity(&id, job.otp.as_ref(), self.now())
+        };
         let _ = store.release_activity(&id, &self.instance_id);
         self.forget(&id);
         match result {
@@ -406,6 +386,40 @@ impl<D: DeviceStore + Sync> Engine<D> {
                 );
             }
         }
+    }
+
+    /// Runs the activity while a thread renews its lease every third of the
+    /// lease's time, until it ends.
+    fn run_renewing_lease(
+        &self,
+        id: &ActivityId,
+        otp: Option<&Otp>,
+        store: &D,
+    ) -> Result<Activity, OnboardingError> {
+        let (done, renewals) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                // Renew every third of the lease until the activity ends.
+                let period = self.lease_ttl / 3;
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    renewals.recv_timeout(period)
+                {
+                    if !matches!(
+                        store.lease_activity(id, &self.instance_id, self.lease_ttl),
+                        Ok(true)
+                    ) {
+                        tracing::warn!(
+                            target: "zatca_service::activity",
+                            activity_id = %id,
+                            "the activity's lease could not be renewed"
+                        );
+                    }
+                }
+            });
+            let result = self.onboarding.continue_activity(id, otp, self.now());
+            drop(done);
+            result
+        })
     }
 
     /// Records that `id` is queued here; `false` when it already was.

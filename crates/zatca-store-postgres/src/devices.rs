@@ -666,6 +666,11 @@ impl DeviceStore for PostgresStore {
         )
     }
 
+    /// Every instance on the database shares its activities.
+    fn shares_activities(&self) -> bool {
+        true
+    }
+
     fn lease_activity(
         &self,
         id: &ActivityId,

@@ -291,6 +291,11 @@ pub fn device_lock_excludes<S: Backend>(store: &S) {
 /// Activity leases: the owner renews its own; in a shared store another
 /// owner is refused while the lease lives.
 pub fn leases<S: Backend>(store: &S, shared: bool) {
+    assert_eq!(
+        store.shares_activities(),
+        shared,
+        "whether the store shares its activities"
+    );
     let sim = simulator();
     let ob = Onboarding::new(store.clone(), &sim, UblSamples, Options::default());
     let id = ob

@@ -4,9 +4,30 @@
 
 use roxmltree::Node;
 
-use crate::{Invoice, NS_CAC, NS_CBC};
+use crate::{Invoice, NS_CAC, NS_CBC, NS_EXT};
 
 impl<'a> Invoice<'a> {
+    /// Whether the document carries a signature: an `ext:UBLExtensions`
+    /// child of the document element, where the XAdES signature goes (its
+    /// contents are for verification to judge).
+    ///
+    /// ```
+    /// let xml = std::fs::read(concat!(
+    ///     env!("CARGO_MANIFEST_DIR"),
+    ///     "/../../testdata/invoices/sdk-r3.3.3/Simplified/Invoice/Simplified_Invoice.xml"
+    /// ))?;
+    /// assert!(zatca_ubl::Invoice::parse(&xml)?.is_signed());
+    /// let draft = String::from_utf8(xml)?;
+    /// let start = draft.find("<ext:UBLExtensions>").unwrap();
+    /// let end = draft.find("</ext:UBLExtensions>").unwrap() + "</ext:UBLExtensions>".len();
+    /// let draft = format!("{}{}", &draft[..start], &draft[end..]);
+    /// assert!(!zatca_ubl::Invoice::parse(draft.as_bytes())?.is_signed());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_signed(&self) -> bool {
+        child(self.root(), NS_EXT, "UBLExtensions").is_some()
+    }
+
     /// `cbc:InvoiceTypeCode` and its `@name` subtype (KSA-2, `NNPNESB`):
     /// `("388", "0211010")` for a simplified invoice. `None` if either is missing.
     ///

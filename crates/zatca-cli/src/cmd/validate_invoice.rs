@@ -133,7 +133,7 @@ pub fn run(args: &ValidateArgs) -> Result<(), CliError> {
 /// The report of one document: the rules, the signature stage when it is signed,
 /// and the PIH when one is expected.
 fn validate(xml: &[u8], profile: Profile, now: zatca_types::UnixTime, pih: Option<&str>) -> Report {
-    let signed = xml.windows(17).any(|w| w == b"<ds:SignatureValue");
+    let signed = zatca_ubl::Invoice::parse(xml).is_ok_and(|invoice| invoice.is_signed());
     let options = Options {
         profile,
         now,
