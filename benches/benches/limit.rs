@@ -16,6 +16,13 @@
 //! - `invoice/*`: [`zatca_ubl::invoice_hash`], [`zatca_ubl::InvoiceSigner::sign`]
 //!   and [`zatca_ubl::verify_invoice`] on both documents.
 //!
+//! - `invoice/hash_signed/*`: the hash of the signed documents that
+//!   verification reads (the XML work verification shares with hashing).
+//!
+//! `ZATCA_INTERLEAVED=300 cargo bench -p zatca-benches --bench limit` times
+//! the same operations interleaved, round after round, for ratios that hold on
+//! a machine whose speed drifts (see [`interleaved`]).
+//!
 //! Targets: signing the SDK sample ≤ 2.5× `libsecp256k1_sign_bare`; its hash
 //! ≤ 30 µs; verification ≤ 3× `libsecp256k1_verify_bare` plus the XML work;
 //! the 200-line hash ≥ 300 MB/s, its signing ≤ 1.1× its hash plus one signature.
@@ -26,7 +33,7 @@
 
 use std::hint::black_box;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use secp256k1::ffi;
 use zatca_keys::PrivateKey;
 
@@ -88,64 +95,213 @@ impl Libsecp {
     }
 }
 
-fn bench(c: &mut Criterion) {
-    let dir = zatca_benches::testdata("keys");
-    let (key, _) = PrivateKey::read_file(&dir.join("sdk-r3.3.3-priv-key.b64")).unwrap();
-    let (cert, _) = zatca_cert::Certificate::read_file(&dir.join("sdk-r3.3.3-cert.b64")).unwrap();
-    // The scalar sits at bytes 7..39 of the SDK's SEC1 DER (`30 74 02 01 01 04 20 ‖ d`).
-    let scalar: [u8; 32] = key.to_sec1_der().unwrap()[7..39].try_into().unwrap();
-    let libsecp = Libsecp::new(scalar);
+/// One measured operation: its name (`group/function`), the input size for a
+/// throughput, and the work.
+struct Operation<'a> {
+    name: String,
+    bytes: Option<u64>,
+    run: Box<dyn Fn() + 'a>,
+}
 
-    let small = zatca_benches::sdk_simplified_invoice().unwrap();
-    let large = zatca_benches::with_invoice_lines(&small, 200).unwrap();
-    let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).unwrap();
-    let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
-    let hash = zatca_ubl::invoice_hash(small.as_bytes()).unwrap();
-    // What ZATCA signs: SHA-256 of the 32 hash bytes.
-    let digest = zatca_types::digest::sha256(hash.as_bytes());
-    let ours = zatca_sign::sign_invoice_hash(&key, &hash).unwrap();
-    assert!(libsecp.verify(&libsecp.sign(&digest), &digest));
+/// Everything the operations work on, made once.
+struct Inputs {
+    key: PrivateKey,
+    cert: zatca_cert::Certificate,
+    libsecp: Libsecp,
+    small: String,
+    large: String,
+    signed_small: String,
+    signed_large: String,
+    time: zatca_ubl::SigningTime,
+    hash: zatca_ubl::InvoiceHash,
+    digest: [u8; 32],
+    signature: zatca_sign::InvoiceSignature,
+    libsecp_signature: ffi::Signature,
+}
 
-    let mut g = c.benchmark_group("curve");
-    g.bench_function("libsecp256k1_sign_bare", |b| {
-        b.iter(|| libsecp.sign(black_box(&digest)))
-    });
-    let signature = libsecp.sign(&digest);
-    g.bench_function("libsecp256k1_verify_bare", |b| {
-        b.iter(|| libsecp.verify(black_box(&signature), black_box(&digest)))
-    });
-    g.bench_function("zatca_sign", |b| {
-        b.iter(|| zatca_sign::sign_invoice_hash(black_box(&key), black_box(&hash)).unwrap())
-    });
-    let public = cert.public_key();
-    g.bench_function("zatca_verify", |b| {
-        b.iter(|| {
-            zatca_sign::verify_invoice_signature(black_box(public), black_box(&hash), &ours)
-                .unwrap()
-        })
-    });
-    g.finish();
-
-    let signed_small = signer.sign(small.as_bytes(), &time).unwrap().into_xml();
-    let signed_large = signer.sign(large.as_bytes(), &time).unwrap().into_xml();
-    let mut g = c.benchmark_group("invoice");
-    for (name, xml, signed) in [
-        ("sdk_simplified_invoice", &small, &signed_small),
-        ("200_lines", &large, &signed_large),
-    ] {
-        g.throughput(Throughput::Bytes(xml.len() as u64));
-        g.bench_function(format!("hash/{name}"), |b| {
-            b.iter(|| zatca_ubl::invoice_hash(black_box(xml.as_bytes())).unwrap())
-        });
-        g.bench_function(format!("sign/{name}"), |b| {
-            b.iter(|| signer.sign(black_box(xml.as_bytes()), &time).unwrap())
-        });
-        g.bench_function(format!("verify/{name}"), |b| {
-            b.iter(|| zatca_ubl::verify_invoice(black_box(signed.as_bytes())).unwrap())
-        });
+impl Inputs {
+    fn new() -> Self {
+        let dir = zatca_benches::testdata("keys");
+        let (key, _) = PrivateKey::read_file(&dir.join("sdk-r3.3.3-priv-key.b64")).unwrap();
+        let (cert, _) =
+            zatca_cert::Certificate::read_file(&dir.join("sdk-r3.3.3-cert.b64")).unwrap();
+        // The scalar sits at bytes 7..39 of the SDK's SEC1 DER (`30 74 02 01 01 04 20 ‖ d`).
+        let scalar: [u8; 32] = key.to_sec1_der().unwrap()[7..39].try_into().unwrap();
+        let libsecp = Libsecp::new(scalar);
+        let small = zatca_benches::sdk_simplified_invoice().unwrap();
+        let large = zatca_benches::with_invoice_lines(&small, 200).unwrap();
+        let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
+        let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).unwrap();
+        let signed_small = signer.sign(small.as_bytes(), &time).unwrap().into_xml();
+        let signed_large = signer.sign(large.as_bytes(), &time).unwrap().into_xml();
+        let hash = zatca_ubl::invoice_hash(small.as_bytes()).unwrap();
+        // What ZATCA signs: SHA-256 of the 32 hash bytes.
+        let digest = zatca_types::digest::sha256(hash.as_bytes());
+        let signature = zatca_sign::sign_invoice_hash(&key, &hash).unwrap();
+        let libsecp_signature = libsecp.sign(&digest);
+        assert!(libsecp.verify(&libsecp_signature, &digest));
+        Self {
+            key,
+            cert,
+            libsecp,
+            small,
+            large,
+            signed_small,
+            signed_large,
+            time,
+            hash,
+            digest,
+            signature,
+            libsecp_signature,
+        }
     }
-    g.finish();
+
+    /// Every measured operation, in the order they are reported.
+    fn operations<'a>(&'a self, signer: &'a zatca_ubl::InvoiceSigner) -> Vec<Operation<'a>> {
+        fn op<'a>(name: &str, bytes: Option<usize>, run: impl Fn() + 'a) -> Operation<'a> {
+            Operation {
+                name: name.to_owned(),
+                bytes: bytes.map(|b| b as u64),
+                run: Box::new(run),
+            }
+        }
+        let public = self.cert.public_key();
+        let mut ops = vec![
+            op("curve/libsecp256k1_sign_bare", None, || {
+                black_box(self.libsecp.sign(black_box(&self.digest)));
+            }),
+            op("curve/libsecp256k1_verify_bare", None, || {
+                black_box(
+                    self.libsecp
+                        .verify(black_box(&self.libsecp_signature), black_box(&self.digest)),
+                );
+            }),
+            op("curve/zatca_sign", None, || {
+                black_box(
+                    zatca_sign::sign_invoice_hash(black_box(&self.key), black_box(&self.hash))
+                        .unwrap(),
+                );
+            }),
+            op("curve/zatca_verify", None, || {
+                zatca_sign::verify_invoice_signature(
+                    black_box(public),
+                    black_box(&self.hash),
+                    &self.signature,
+                )
+                .unwrap();
+            }),
+        ];
+        for (name, xml, signed) in [
+            ("sdk_simplified_invoice", &self.small, &self.signed_small),
+            ("200_lines", &self.large, &self.signed_large),
+        ] {
+            ops.push(op(
+                &format!("invoice/hash/{name}"),
+                Some(xml.len()),
+                move || {
+                    black_box(zatca_ubl::invoice_hash(black_box(xml.as_bytes())).unwrap());
+                },
+            ));
+            ops.push(op(
+                &format!("invoice/sign/{name}"),
+                Some(xml.len()),
+                move || {
+                    black_box(signer.sign(black_box(xml.as_bytes()), &self.time).unwrap());
+                },
+            ));
+            ops.push(op(
+                &format!("invoice/hash_signed/{name}"),
+                Some(signed.len()),
+                move || {
+                    black_box(zatca_ubl::invoice_hash(black_box(signed.as_bytes())).unwrap());
+                },
+            ));
+            ops.push(op(
+                &format!("invoice/verify/{name}"),
+                Some(signed.len()),
+                move || {
+                    black_box(zatca_ubl::verify_invoice(black_box(signed.as_bytes())).unwrap());
+                },
+            ));
+        }
+        ops
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let inputs = Inputs::new();
+    let signer = zatca_ubl::InvoiceSigner::new(&inputs.key, &inputs.cert).unwrap();
+    let ops = inputs.operations(&signer);
+    for group in ["curve", "invoice"] {
+        let mut g = c.benchmark_group(group);
+        for op in ops.iter().filter(|o| o.name.starts_with(group)) {
+            if let Some(bytes) = op.bytes {
+                g.throughput(Throughput::Bytes(bytes));
+            }
+            let function = op.name.trim_start_matches(group).trim_start_matches('/');
+            g.bench_function(function, |b| b.iter(|| (op.run)()));
+        }
+        g.finish();
+    }
+}
+
+/// `ZATCA_INTERLEAVED=ROUNDS`: every operation timed in turn, round after
+/// round, instead of one after another. On a machine whose speed drifts
+/// (a shared virtual machine), each round sees every operation at about the
+/// same speed, so the ratios between them hold even when the absolute times
+/// move; the median and the minimum over the rounds are printed.
+fn interleaved(rounds: usize) {
+    let inputs = Inputs::new();
+    let signer = zatca_ubl::InvoiceSigner::new(&inputs.key, &inputs.cert).unwrap();
+    let ops = inputs.operations(&signer);
+    // Each sample about 1 ms: how many runs that takes, from a first timing.
+    let batch: Vec<u32> = ops
+        .iter()
+        .map(|op| {
+            let start = std::time::Instant::now();
+            for _ in 0..10 {
+                (op.run)();
+            }
+            let each = start.elapsed().as_secs_f64() / 10.0;
+            ((1e-3 / each) as u32).clamp(1, 1000)
+        })
+        .collect();
+    let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); ops.len()];
+    for _ in 0..rounds {
+        for ((op, &n), times) in ops.iter().zip(&batch).zip(&mut samples) {
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                (op.run)();
+            }
+            times.push(start.elapsed().as_secs_f64() / f64::from(n));
+        }
+    }
+    println!("{rounds} interleaved rounds, about 1 ms of each operation per round");
+    println!(
+        "{:<44} {:>12} {:>12}",
+        "operation", "median µs", "minimum µs"
+    );
+    for (op, times) in ops.iter().zip(&mut samples) {
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2] * 1e6;
+        let minimum = times[0] * 1e6;
+        let rate = op.bytes.map_or(String::new(), |b| {
+            format!("  {:.0} MB/s at the median", b as f64 / median)
+        });
+        println!("{:<44} {median:>12.2} {minimum:>12.2}{rate}", op.name);
+    }
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(rounds) = std::env::var("ZATCA_INTERLEAVED")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        interleaved(rounds);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

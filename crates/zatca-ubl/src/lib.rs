@@ -82,8 +82,13 @@
 //! subset, any malformed input, any limit reached) goes to the tree reader,
 //! which first makes one linear pass over the markup (refusing the DTD and
 //! enforcing the limits with the errors above), then builds the `roxmltree`
-//! tree and canonicalises from it; [`Invoice::parse`] and verification use the
-//! tree. Both write the same bytes (a differential fuzz target checks it).
+//! tree and canonicalises from it; [`Invoice::parse`] uses the tree.
+//! Verification ([`check_invoice`]) reads the document with the streaming
+//! canonicaliser too and builds a tree of the signature block and the QR
+//! reference alone; whatever it declines, and every document with a problem,
+//! is verified again from the whole tree, which names the problems. Both
+//! canonicalisers write the same bytes, and both verifications establish the
+//! same (a differential fuzz target checks both).
 //! The tree parser checks each attribute against the element's earlier
 //! attributes, each declaration against the prefixes in scope, and keeps the
 //! document's distinct declarations in a sorted array; with these bounds that

@@ -430,7 +430,32 @@ fn read_certificate(node: Node<'_, '_>) -> Result<Certificate, UblError> {
             &b64,
         )
     })?;
-    Ok(Certificate::from_der(&der)?)
+    parsed_certificate(der)
+}
+
+thread_local! {
+    /// The certificate this thread read last, with its DER: a device's
+    /// invoices all carry its one certificate, so verifying them one after
+    /// another reads it once (parsing and its ZATCA-form values cost about
+    /// as much as the hash of a small invoice). One entry, public data.
+    static LAST_CERTIFICATE: std::cell::RefCell<Option<Certificate>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// The certificate of `der`: the last one read on this thread when it is the
+/// same bytes, else parsed (and kept in its place).
+fn parsed_certificate(der: Vec<u8>) -> Result<Certificate, UblError> {
+    let cached = LAST_CERTIFICATE.with_borrow(|last| {
+        last.as_ref()
+            .filter(|certificate| certificate.der() == der.as_slice())
+            .cloned()
+    });
+    if let Some(certificate) = cached {
+        return Ok(certificate);
+    }
+    let certificate = Certificate::from_der(&der)?;
+    LAST_CERTIFICATE.set(Some(certificate.clone()));
+    Ok(certificate)
 }
 
 /// The `xadesSignedProperties` digest of the block as written:
@@ -629,4 +654,29 @@ fn find<'a, 'input>(node: Node<'a, 'input>, ns: &str, name: &str) -> Option<Node
 /// An element's text, trimmed.
 fn text<'a>(node: Node<'a, '_>) -> &'a str {
     node.text().unwrap_or_default().trim()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn der(name: &str) -> Vec<u8> {
+        let path = format!("{}/../../testdata/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+        let (certificate, _) = Certificate::read_file(std::path::Path::new(&path)).unwrap();
+        certificate.der().to_vec()
+    }
+
+    #[test]
+    fn the_last_certificate_is_reused_only_for_the_same_bytes() {
+        let (a, b) = (der("sdk-r3.3.3-cert.b64"), der("sdk-r3.2.7-cert.b64"));
+        assert_ne!(a, b);
+        for der in [&a, &b, &b, &a, &b] {
+            let read = parsed_certificate(der.clone()).unwrap();
+            assert_eq!(read, Certificate::from_der(der).unwrap());
+        }
+        let mut truncated = a.clone();
+        truncated.pop();
+        assert!(parsed_certificate(truncated).is_err());
+        assert_eq!(parsed_certificate(a.clone()).unwrap().der(), a.as_slice());
+    }
 }
