@@ -60,7 +60,7 @@
 //! # Coverage of R3.3.3
 //!
 //! All 227 rule ids are implemented, each checked against the official verdicts of the
-//! corpus (`testdata/rules/`, 273 documents: every id but three fails on at least one).
+//! corpus (`testdata/rules/`, 313 documents: every id but three fails on at least one).
 //! The three: BR-45 and BR-46 (a VAT breakdown without taxable or VAT amount) can never be
 //! reported, since BR-CO-17's typed variables then stop the EN 16931 transformation (the
 //! engine stops too); BR-KSA-F-02 can only stop the KSA transformation (its test casts the
