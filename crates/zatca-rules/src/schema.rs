@@ -21,7 +21,9 @@
 //! (`##other`, lax): one with a global declaration (`sig:UBLDocumentSignatures`, and so
 //! the whole signature) is validated against it, an unknown one as `xsd:anyType`, whose
 //! children are again lax; strict wildcards (`ds:CanonicalizationMethod`,
-//! `ds:SignatureMethod`) require a declared element.
+//! `ds:SignatureMethod`) require a declared element. An `xs:integer` may have any number
+//! of digits (the certificate serial number `ds:X509SerialNumber` ZATCA requires in
+//! decimal passes 64 bits).
 //!
 //! Not checked: `xsi:type` (an element naming another type with it is judged by its
 //! declared type, where libxml2 validates the named type and its derivation).
