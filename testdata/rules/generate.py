@@ -186,6 +186,20 @@ MUTATIONS = [
     ("BR-KSA-87-exchange-rate-empty", "FX", [("<cac:TaxTotal>", RATE.format("USD", "SAR", "") + "<cac:TaxTotal>")]),
 ]
 
+SIG_METHOD = '<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"/>'
+DIGEST_METHOD = '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+SIGNING_TIME = "<xades:SigningTime>2024-01-14T10:26:49</xades:SigningTime>"
+SIG_INFO_ID = "<cbc:ID>urn:oasis:names:specification:ubl:signature:1</cbc:ID>"
+C14N = '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2006/12/xml-c14n11"/>'
+XPATH_1 = "<ds:XPath>not(//ancestor-or-self::ext:UBLExtensions)</ds:XPath>"
+EXTENSIONS_END = "</ext:UBLExtensions>"
+
+
+def extension(content):
+    """A second ext:UBLExtension holding `content`."""
+    return f"<ext:UBLExtension><ext:ExtensionContent>{content}</ext:ExtensionContent></ext:UBLExtension>"
+
+
 LONG = "x" * 1001
 L128 = "y" * 128
 BUYER_PARTY = "<cac:AccountingCustomerParty>\n        <cac:Party>"
@@ -324,6 +338,50 @@ MUTATIONS += [
     ("XSD-text-in-aggregate", "SS", [("<cac:PaymentMeans>", "<cac:PaymentMeans>cash")]),
     ("XSD-quantity-not-decimal", "SS", [('unitCode="PCE">33.000000', 'unitCode="PCE">33,5')]),
     ("XSD-date-with-zone", "SS", [(ISSUE_SS, "<cbc:IssueDate>2022-08-17+03:00</cbc:IssueDate>")]),
+    # Attribute values (their XSD simple types).
+    ("XSD-attribute-language", "SS", [('languageID="ar"', 'languageID="ar_SA"')]),
+    ("XSD-attribute-language-long-subtag-valid", "SS", [('languageID="ar"', 'languageID="ar-abcdefgh"')]),
+    ("XSD-attribute-uri-percent", "SS", [('<cbc:ID schemeID="CRN">', '<cbc:ID schemeID="CRN" schemeURI="urn:crn:%zz">')]),
+    ("XSD-attribute-uri-space-valid", "SS", [('<cbc:ID schemeID="CRN">', '<cbc:ID schemeID="CRN" schemeURI="urn:crn:list of schemes">')]),
+    ("XSD-attribute-currency-newline-valid", "SS", [('<cbc:PrepaidAmount currencyID="SAR">', '<cbc:PrepaidAmount currencyID="S&#10;AR">')]),
+    # The signature in ext:ExtensionContent (xsd:any, lax: validated against UBL's signature
+    # components, XML Signature and XAdES).
+    ("XSD-sig-unknown-in-signed-info", "SS", [(SIG_METHOD, SIG_METHOD + "<ds:Colour>red</ds:Colour>")]),
+    ("XSD-sig-text-in-signed-info", "SS", [("<ds:SignedInfo>", "<ds:SignedInfo>signed")]),
+    ("XSD-sig-unknown-attribute", "SS", [("<ds:SignedInfo>", '<ds:SignedInfo Colour="red">')]),
+    ("XSD-sig-no-signature-value", "SS", [("<ds:SignatureValue>", "<!--"), ("</ds:SignatureValue>", "-->")]),
+    ("XSD-sig-no-reference*", "SS", [("<ds:Reference ", "<!--<ds:Reference "), ("</ds:Reference>", "</ds:Reference>-->")]),
+    ("XSD-sig-two-signature-values", "SS", [("<ds:SignatureValue>", "<ds:SignatureValue>QUJD</ds:SignatureValue><ds:SignatureValue>")]),
+    ("XSD-sig-no-algorithm", "SS", [(DIGEST_METHOD, "<ds:DigestMethod/>")]),
+    ("XSD-sig-algorithm-not-uri", "SS", [(DIGEST_METHOD, '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc%zzsha256"/>')]),
+    ("XSD-sig-reference-uri-two-fragments", "SS", [('URI="#xadesSignedProperties"', 'URI="#xades#SignedProperties"')]),
+    ("XSD-sig-reference-uri-port", "SS", [('URI="#xadesSignedProperties"', 'URI="http://example.com:port/"')]),
+    ("XSD-sig-id-not-ncname", "SS", [('Id="signature"', 'Id="1signature"')]),
+    ("XSD-sig-id-duplicate", "SS", [('Id="invoiceSignedData"', 'Id="signature"')]),
+    ("XSD-sig-digest-not-base64", "SS", [("<ds:DigestValue>Hss2gNFjBY5OJn/5CEVZSSNUMrSf4QlCMxwsioPN6fA=", "<ds:DigestValue>Hss2gNFjBY5OJn/5CEVZSSNUMrSf4QlCMxwsioPN6fA")]),
+    ("XSD-sig-signing-time-not-datetime", "SS", [("<xades:SigningTime>2024-01-14T10:26:49", "<xades:SigningTime>2024-01-14 10:26:49")]),
+    ("XSD-sig-signed-signature-properties-order", "SS", [(SIGNING_TIME, ""), ("</xades:SigningCertificate>", "</xades:SigningCertificate>" + SIGNING_TIME)]),
+    ("XSD-sig-signed-properties-order", "SS", [('<xades:SignedProperties Id="xadesSignedProperties">', '<xades:SignedProperties Id="xadesSignedProperties"><xades:SignedDataObjectProperties/>')]),
+    ("XSD-sig-signed-properties-unknown", "SS", [("</xades:SignedSignatureProperties>", "</xades:SignedSignatureProperties><xades:Colour/>")]),
+    ("XSD-sig-unknown-in-signature-information", "SS", [(SIG_INFO_ID, SIG_INFO_ID + "<sac:Colour>red</sac:Colour>")]),
+    ("XSD-sig-signature-information-order", "SS", [(SIG_INFO_ID, ""), ("</sbc:ReferencedSignatureID>", "</sbc:ReferencedSignatureID>" + SIG_INFO_ID)]),
+    ("XSD-sig-strict-wildcard-undeclared", "SS", [(C14N, C14N.replace("/>", '><o:Parameter xmlns:o="urn:example:other"/></ds:CanonicalizationMethod>'))]),
+    ("XSD-sig-issuer-serial-order", "SS", [("<ds:X509IssuerName>", "<ds:X509SerialNumber>1</ds:X509SerialNumber><ds:X509IssuerName>")]),
+    ("XSD-ext-extension-namespace", "SS", [(EXTENSIONS_END, extension("<ext:ExtensionURI>urn:x</ext:ExtensionURI>") + EXTENSIONS_END)]),
+    ("XSD-ext-no-namespace", "SS", [(EXTENSIONS_END, extension('<Anything xmlns=""/>') + EXTENSIONS_END)]),
+    ("XSD-ext-two-children", "SS", [("</sig:UBLDocumentSignatures>", "</sig:UBLDocumentSignatures><o:More xmlns:o=\"urn:example:other\"/>")]),
+    ("XSD-ext-empty", "SS", [(EXTENSIONS_END, extension("") + EXTENSIONS_END)]),
+    ("XSD-ext-lax-declared-inside-unknown", "SS", [(EXTENSIONS_END, extension('<o:Wrapper xmlns:o="urn:example:other"><cbc:IssueDate>17-08-2022</cbc:IssueDate></o:Wrapper>') + EXTENSIONS_END)]),
+    ("XSD-ext-lax-signature-inside-unknown", "SS", [(EXTENSIONS_END, extension('<o:Wrapper xmlns:o="urn:example:other"><sac:SignatureInformation xmlns:sac="urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2"><sac:Colour/></sac:SignatureInformation></o:Wrapper>') + EXTENSIONS_END)]),
+    # Valid under lax processing: what the wildcards admit without a declaration.
+    ("XSD-ext-lax-unknown-namespace-valid", "SS", [(EXTENSIONS_END, extension('<o:Anything xmlns:o="urn:example:other" o:a="1" b="2">text<o:Child/><cbc:IssueDate>2022-08-17</cbc:IssueDate></o:Anything>') + EXTENSIONS_END)]),
+    ("XSD-ext-lax-undeclared-ds-valid", "SS", [(EXTENSIONS_END, extension('<ds:Colour xmlns:ds="http://www.w3.org/2000/09/xmldsig#" shade="red"><ds:Hue/></ds:Colour>') + EXTENSIONS_END)]),
+    ("XSD-ext-lax-undeclared-invoice-namespace-valid", "SS", [(EXTENSIONS_END, extension("<Anything>text</Anything>") + EXTENSIONS_END)]),
+    ("XSD-ext-lax-declared-valid", "SS", [(EXTENSIONS_END, extension('<ds:KeyName xmlns:ds="http://www.w3.org/2000/09/xmldsig#">key</ds:KeyName>') + EXTENSIONS_END)]),
+    ("XSD-sig-object-any-valid", "SS", [("</xades:QualifyingProperties>", '</xades:QualifyingProperties>note<o:Extra xmlns:o="urn:example:other" o:x="1"/>')]),
+    ("XSD-sig-transform-other-valid", "SS", [(XPATH_1, XPATH_1 + '<o:Parameter xmlns:o="urn:example:other">1</o:Parameter>')]),
+    ("XSD-sig-key-info-other-valid", "SS", [("</ds:X509Data>", '</ds:X509Data><o:Hint xmlns:o="urn:example:other"/>')]),
+    ("XSD-sig-transform-ds-invalid", "SS", [(XPATH_1, XPATH_1 + "<ds:KeyName>k</ds:KeyName>")]),
     # Prepayment deduction lines (an invoice with a positive PrepaidAmount).
     ("BR-KSA-74-prepayment-type-388", "AP", [("<cbc:DocumentTypeCode>386</cbc:DocumentTypeCode>", "<cbc:DocumentTypeCode>388</cbc:DocumentTypeCode>")]),
     ("BR-KSA-82-prepayment-line-amount", "AP", [('<cbc:LineExtensionAmount currencyID="SAR">0.00</cbc:LineExtensionAmount>\n        <cac:DocumentReference>', '<cbc:LineExtensionAmount currencyID="SAR">1.00</cbc:LineExtensionAmount>\n        <cac:DocumentReference>')]),

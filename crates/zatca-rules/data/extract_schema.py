@@ -2,18 +2,29 @@
 """Extract the UBL 2.1 Invoice schema's content models from ZATCA's XSDs (SDK R3.3.3).
 
 Usage: extract_schema.py XSD_DIR > ubl-2.1-invoice.json
-XSD_DIR is the SDK's `Data/Schemas/xsds/UBL2.1/xsd` folder. For every global element of the
-Invoice document, aggregate, basic and extension components it records its type: an ordered
-sequence of child elements with their occurrence bounds, or simple content with its XSD
-primitive base and its attributes (name → required). UBL 2.1 uses sequences of global
-element references only (no choice, no local elements), so this is the whole content model
-of those namespaces. The content of `ext:ExtensionContent` (`xsd:any`, the signature) is
-marked as not described here.
+XSD_DIR is the SDK's `Data/Schemas/xsds/UBL2.1/xsd` folder. Read: the Invoice document,
+the aggregate, basic and extension components, and the signature schemas the extension
+content imports (UBL's signature components, XML Signature, XAdES 1.3.2 and 1.4.1).
+
+Output: every global element (`prefix:Local`) with the index of its type's shape, and the
+shapes, deduplicated by content:
+- `{"simple": [base, enumeration], "attributes": ATTRS}`: character content of an XSD
+  primitive (`decimal`, `anyURI`, `ID`…), optionally restricted to an enumeration;
+- `{"model": PARTICLE, "mixed": bool, "attributes": ATTRS, "any_attribute": PROCESS}`:
+  element content (`model` null for empty content); `mixed` allows character content;
+  `any_attribute` is the attribute wildcard's processContents (null without one);
+- `{"any_type": true}`: `xsd:anyType` (an element declared without a type).
+ATTRS maps an attribute name to `[required, base, enumeration]`. A PARTICLE is
+`["seq" | "choice", min, max, [PARTICLE…]]`, `["element", min, max, "prefix:Local", shape]`
+(shape null for a reference to the global element, else the local declaration's type) or
+`["any", min, max, excluded, process]` (excluded: null for `##any`, else the prefix of the
+namespace `##other` excludes besides no namespace). max null means unbounded.
 """
 import json, os, sys
 import xml.etree.ElementTree as ET
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
+XSD = "http://www.w3.org/2001/XMLSchema"
 FILES = [
     "maindoc/UBL-Invoice-2.1.xsd",
     "common/UBL-CommonAggregateComponents-2.1.xsd",
@@ -21,107 +32,195 @@ FILES = [
     "common/UBL-CommonExtensionComponents-2.1.xsd",
     "common/UBL-ExtensionContentDataType-2.1.xsd",
     "common/UBL-UnqualifiedDataTypes-2.1.xsd",
+    "common/UBL-QualifiedDataTypes-2.1.xsd",
     "common/CCTS_CCT_SchemaModule-2.1.xsd",
+    "common/UBL-CommonSignatureComponents-2.1.xsd",
+    "common/UBL-SignatureAggregateComponents-2.1.xsd",
+    "common/UBL-SignatureBasicComponents-2.1.xsd",
+    "common/UBL-xmldsig-core-schema-2.1.xsd",
+    "common/UBL-XAdESv132-2.1.xsd",
+    "common/UBL-XAdESv141-2.1.xsd",
 ]
+PREFIX = {
+    "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2": "ubl",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2": "cbc",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2": "ext",
+    "urn:oasis:names:specification:ubl:schema:xsd:CommonSignatureComponents-2": "sig",
+    "urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2": "sac",
+    "urn:oasis:names:specification:ubl:schema:xsd:SignatureBasicComponents-2": "sbc",
+    "http://www.w3.org/2000/09/xmldsig#": "ds",
+    "http://uri.etsi.org/01903/v1.3.2#": "xades",
+    "http://uri.etsi.org/01903/v1.4.1#": "xades141",
+}
+# Attribute and element value types these schemas use, all checked by the schema stage.
+PRIMITIVES = {"string", "normalizedString", "token", "language", "anyURI", "ID", "integer",
+              "decimal", "boolean", "date", "time", "dateTime", "base64Binary"}
+IGNORED = {XS + "annotation", XS + "import", XS + "include"}
 
 
 def prefixes(path):
     out = {}
-    for event, (prefix, uri) in ET.iterparse(path, events=["start-ns"]):
+    for _, (prefix, uri) in ET.iterparse(path, events=["start-ns"]):
         out.setdefault(prefix, uri)
     return out
 
 
-def qname(value, ns_map, default):
-    prefix, _, local = value.rpartition(":")
-    return f"{ns_map.get(prefix, default) if prefix else default} {local}"
+def occurs(node):
+    hi = node.get("maxOccurs", "1")
+    return [int(node.get("minOccurs", "1")), None if hi == "unbounded" else int(hi)]
+
+
+class Schemas:
+    def __init__(self, folder):
+        self.elements, self.types, self.simple = {}, {}, {}
+        for rel in FILES:
+            path = os.path.join(folder, rel)
+            root = ET.parse(path).getroot()
+            target = root.get("targetNamespace")
+            ns_map = prefixes(path)
+            for child in root:
+                if not isinstance(child.tag, str) or child.tag in IGNORED:
+                    continue
+                kind = child.tag.replace(XS, "")
+                if kind not in ("element", "complexType", "simpleType"):
+                    sys.exit(f"{rel}: unexpected top-level {kind}")
+                key = f"{target} {child.get('name')}"
+                {"element": self.elements, "complexType": self.types,
+                 "simpleType": self.simple}[kind][key] = (child, target, ns_map)
+        self.shapes, self.index, self.memo, self.busy = [], {}, {}, set()
+
+    def qname(self, value, ns_map, target):
+        prefix, _, local = value.rpartition(":")
+        return f"{ns_map.get(prefix, target) if prefix else ns_map.get('', target)} {local}"
+
+    def short(self, key):
+        ns, local = key.split(" ")
+        return f"{PREFIX[ns]}:{local}"
+
+    def value_type(self, key):
+        """A simple type: [primitive, enumeration or None]."""
+        ns, local = key.split(" ")
+        if ns == XSD:
+            if local not in PRIMITIVES:
+                sys.exit(f"primitive xs:{local} not handled")
+            return [local, None]
+        node, target, ns_map = self.simple[key]
+        restriction = node.find(XS + "restriction")
+        if restriction is None:
+            sys.exit(f"{key}: only restrictions are handled")
+        base, enumeration = self.value_type(self.qname(restriction.get("base"), ns_map, target))
+        for facet in restriction:
+            if facet.tag == XS + "enumeration":
+                enumeration = (enumeration or []) + [facet.get("value")]
+            elif facet.tag not in IGNORED:
+                sys.exit(f"{key}: facet {facet.tag} not handled")
+        return [base, enumeration]
+
+    def attributes(self, node, target, ns_map):
+        out = {}
+        for a in node.findall(XS + "attribute"):
+            out[a.get("name")] = [a.get("use") == "required"] + self.value_type(
+                self.qname(a.get("type", "xsd:anySimpleType"), ns_map, target))
+        wildcard = node.find(XS + "anyAttribute")
+        any_attribute = None if wildcard is None else wildcard.get("processContents", "strict")
+        return out, any_attribute
+
+    def particle(self, node, target, ns_map):
+        kind = node.tag.replace(XS, "")
+        lo_hi = occurs(node)
+        if kind in ("sequence", "choice"):
+            children = [self.particle(c, target, ns_map) for c in node
+                        if isinstance(c.tag, str) and c.tag not in IGNORED]
+            return ["seq" if kind == "sequence" else "choice"] + lo_hi + [children]
+        if kind == "element":
+            if node.get("ref"):
+                return ["element"] + lo_hi + [self.short(self.qname(node.get("ref"), ns_map, target)), None]
+            return ["element"] + lo_hi + [self.short(f"{target} {node.get('name')}"),
+                                           self.shape_of_declaration(node, target, ns_map)]
+        if kind == "any":
+            ns = node.get("namespace", "##any")
+            if ns not in ("##any", "##other"):
+                sys.exit(f"wildcard namespace {ns} not handled")
+            return ["any"] + lo_hi + [None if ns == "##any" else PREFIX[target],
+                                      node.get("processContents", "strict")]
+        sys.exit(f"particle {kind} not handled")
+
+    def shape_of_declaration(self, node, target, ns_map):
+        if node.get("type") is None:
+            if len([c for c in node if isinstance(c.tag, str) and c.tag not in IGNORED]):
+                sys.exit(f"{node.get('name')}: anonymous types not handled")
+            return self.add({"any_type": True})
+        return self.shape(self.qname(node.get("type"), ns_map, target))
+
+    def resolve(self, key):
+        """A type's shape (before deduplication)."""
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.busy:
+            sys.exit(f"{key}: recursive local types not handled")
+        self.busy.add(key)
+        if key not in self.types:
+            out = {"simple": self.value_type(key), "attributes": {}}
+        else:
+            node, target, ns_map = self.types[key]
+            simple = node.find(XS + "simpleContent")
+            complex_ = node.find(XS + "complexContent")
+            if simple is not None:
+                derivation = simple.find(XS + "extension")
+                if derivation is None:
+                    derivation = simple.find(XS + "restriction")
+                base_key = self.qname(derivation.get("base"), ns_map, target)
+                parent = self.resolve(base_key)
+                attrs = dict(parent.get("attributes", {}))
+                own, wildcard = self.attributes(derivation, target, ns_map)
+                if wildcard:
+                    sys.exit(f"{key}: attribute wildcard on simple content not handled")
+                attrs.update(own)
+                out = {"simple": parent["simple"], "attributes": attrs}
+            else:
+                holder = node
+                attrs = {}
+                if complex_ is not None:
+                    holder = complex_.find(XS + "restriction")
+                    if holder is None:
+                        sys.exit(f"{key}: complexContent extension not handled")
+                    parent = self.resolve(self.qname(holder.get("base"), ns_map, target))
+                    attrs = dict(parent["attributes"])
+                groups = [c for c in holder if c.tag in (XS + "sequence", XS + "choice")]
+                own, wildcard = self.attributes(holder, target, ns_map)
+                attrs.update(own)
+                out = {"model": self.particle(groups[0], target, ns_map) if groups else None,
+                       "mixed": node.get("mixed") == "true",
+                       "attributes": attrs, "any_attribute": wildcard}
+        self.busy.discard(key)
+        self.memo[key] = out
+        return out
+
+    def add(self, shape):
+        if "attributes" in shape:
+            shape = dict(shape, attributes=dict(sorted(shape["attributes"].items())))
+        key = json.dumps(shape, sort_keys=True)
+        if key not in self.index:
+            self.index[key] = len(self.shapes)
+            self.shapes.append(shape)
+        return self.index[key]
+
+    def shape(self, key):
+        return self.add(self.resolve(key))
 
 
 def main():
-    folder = sys.argv[1]
-    elements, types = {}, {}
-    for rel in FILES:
-        path = os.path.join(folder, rel)
-        root = ET.parse(path).getroot()
-        target = root.get("targetNamespace")
-        ns_map = prefixes(path)
-        for el in root.findall(XS + "element"):
-            elements[f"{target} {el.get('name')}"] = qname(el.get("type"), ns_map, target)
-        for ct in root.findall(XS + "complexType"):
-            key = f"{target} {ct.get('name')}"
-            seq = ct.find(XS + "sequence")
-            simple = ct.find(XS + "simpleContent")
-            if seq is not None:
-                children = []
-                for item in seq:
-                    if item.tag == XS + "element":
-                        children.append([qname(item.get("ref"), ns_map, target),
-                                         int(item.get("minOccurs", "1")),
-                                         None if item.get("maxOccurs") == "unbounded"
-                                         else int(item.get("maxOccurs", "1"))])
-                    elif item.tag == XS + "any":
-                        children.append(["*any", int(item.get("minOccurs", "1")),
-                                         int(item.get("maxOccurs", "1"))])
-                types[key] = {"sequence": children}
-            elif simple is not None:
-                derivation = simple[0]
-                attrs = {a.get("name"): a.get("use") == "required"
-                         for a in derivation.findall(XS + "attribute")}
-                types[key] = {"base": qname(derivation.get("base"), ns_map, target),
-                              "derivation": derivation.tag.replace(XS, ""), "attributes": attrs}
-    # Resolve simple content down to an XSD primitive, collecting the attributes.
-    xsd = "http://www.w3.org/2001/XMLSchema"
-    resolved = {}
-
-    def resolve(key):
-        if key in resolved:
-            return resolved[key]
-        t = types[key]
-        if "sequence" in t:
-            resolved[key] = {"sequence": t["sequence"]}
-            return resolved[key]
-        base = t["base"]
-        if base.startswith(xsd + " "):
-            out = {"base": base.split(" ")[1], "attributes": dict(t["attributes"])}
-        else:
-            parent = resolve(base)
-            attrs = dict(parent["attributes"])
-            attrs.update(t["attributes"])
-            out = {"base": parent["base"], "attributes": attrs}
-        resolved[key] = out
-        return out
-
-    prefix = {"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2": "ubl",
-              "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2": "cac",
-              "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2": "cbc",
-              "urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2": "ext"}
-
-    def short(key):
-        if key == "*any":
-            return key
-        ns, local = key.split(" ")
-        return f"{prefix[ns]}:{local}"
-
-    # Types, deduplicated by content: a list, and each element's index into it.
-    shapes, index, out_elements = [], {}, {}
-    for name, type_key in sorted(elements.items()):
-        if type_key not in types:
-            sys.exit(f"{name}: type {type_key} not found")
-        if name.split(" ")[0] not in prefix:
+    schemas = Schemas(sys.argv[1])
+    out_elements = {}
+    for name in sorted(schemas.elements):
+        if name.split(" ")[0] not in PREFIX:
             continue
-        t = resolve(type_key)
-        if "sequence" in t:
-            shape = {"sequence": [[short(c), lo, hi] for c, lo, hi in t["sequence"]]}
-        else:
-            shape = {"base": t["base"], "attributes": dict(sorted(t["attributes"].items()))}
-        key = json.dumps(shape, sort_keys=True)
-        if key not in index:
-            index[key] = len(shapes)
-            shapes.append(shape)
-        out_elements[short(name)] = index[key]
+        node, target, ns_map = schemas.elements[name]
+        out_elements[schemas.short(name)] = schemas.shape_of_declaration(node, target, ns_map)
     json.dump({"source": "ZATCA e-invoicing SDK R3.3.3, Data/Schemas/xsds/UBL2.1/xsd/: "
-               + ", ".join(FILES), "namespaces": {v: k for k, v in prefix.items()},
-               "elements": out_elements, "types": shapes},
+               + ", ".join(FILES), "namespaces": {v: k for k, v in PREFIX.items()},
+               "elements": out_elements, "types": schemas.shapes},
               sys.stdout, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     sys.stdout.write("\n")
 

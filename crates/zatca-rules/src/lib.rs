@@ -21,7 +21,8 @@
 //! lists it tests, and the XSLT control flow that emits it) into `data/r3.3.3.json`, which is
 //! embedded ([`RuleTable::r3_3_3`]). Every message and code list comes from there; a later
 //! rule release is a new table beside it (see [`Profile`]). Likewise `data/extract_schema.py`
-//! extracts the UBL 2.1 Invoice schema's content models from ZATCA's XSDs into
+//! extracts the UBL 2.1 Invoice schema's content models and value types from ZATCA's XSDs
+//! (the XML Signature and XAdES schemas of the signature included) into
 //! `data/ubl-2.1-invoice.json` for the schema stage (the `schema` module says what it checks).
 //!
 //! # Design: rules in Rust on the extracted table
@@ -59,7 +60,7 @@
 //! # Coverage of R3.3.3
 //!
 //! All 227 rule ids are implemented, each checked against the official verdicts of the
-//! corpus (`testdata/rules/`, 273 documents: every id but three fails on at least one).
+//! corpus (`testdata/rules/`, 313 documents: every id but three fails on at least one).
 //! The three: BR-45 and BR-46 (a VAT breakdown without taxable or VAT amount) can never be
 //! reported, since BR-CO-17's typed variables then stop the EN 16931 transformation (the
 //! engine stops too); BR-KSA-F-02 can only stop the KSA transformation (its test casts the
