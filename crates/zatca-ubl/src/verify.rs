@@ -112,7 +112,7 @@ pub fn verify_invoice(xml: &[u8]) -> Result<VerifiedInvoice, UblError> {
 /// A document the streaming canonicaliser reads (every invoice written the
 /// way invoices are) is verified without a tree of the whole document: the
 /// one pass that hashes it also reads the invoice's values, and only the
-/// signature block and the QR reference are parsed, inside the document
+/// signature block and the QR reference (if any) are parsed, inside the document
 /// element's start tag as written (so with the same namespaces). When that
 /// finds any problem, or declines the document, the whole document is read
 /// into a tree and checked again, so the problems reported are always the
@@ -165,9 +165,10 @@ fn verify_streamed(xml: &[u8]) -> Option<VerifiedInvoice> {
             .find(|c| c.kind == kind && c.is_qr == qr)
             .and_then(|c| text.get(c.range.clone()))
     };
+    // A standard invoice before clearance has no QR reference.
     let (extensions, qr_reference) = (
         first(TopKind::Extensions, false)?,
-        first(TopKind::Reference, true)?,
+        first(TopKind::Reference, true).unwrap_or_default(),
     );
     // The document element as written, around the two children: its start
     // tag declares the namespaces in scope there.
@@ -191,7 +192,8 @@ fn verify_streamed(xml: &[u8]) -> Option<VerifiedInvoice> {
         hash: InvoiceHash::from_bytes(Sha256::digest(&hash_input).into()),
         uuid: Ok(outline.value(field::UUID)?),
         simplified: Some(outline.simplified()?),
-        qr: Some(parts.qr()?),
+        // The same first QR reference as the whole document's.
+        qr: parts.qr(),
         seller_name: Some(&qr_fields.seller_name),
         seller_vat: Some(&qr_fields.vat_number),
         timestamp: Some(qr_fields.timestamp.clone()),

@@ -321,6 +321,30 @@ fn streaming_verification_leaves_every_problem_to_the_tree() {
         let checked = zatca_ubl::check_invoice(xml.as_bytes()).unwrap_err();
         assert_eq!(checked, problems, "variant {i}");
     }
+    // A standard invoice without its QR reference (before clearance): verified
+    // by the streaming path as by the tree.
+    let standard =
+        std::fs::read(testdata().join("invoices/sdk-r3.3.3/Standard/Invoice/Standard_Invoice.xml"))
+            .unwrap();
+    let signed_standard = signer.sign(&standard, &time).unwrap().into_xml();
+    let qr_start = signed_standard[..signed_standard.find("<cbc:ID>QR</cbc:ID>").unwrap()]
+        .rfind("<cac:AdditionalDocumentReference")
+        .unwrap();
+    let qr_end = qr_start
+        + signed_standard[qr_start..]
+            .find("</cac:AdditionalDocumentReference>")
+            .unwrap()
+        + "</cac:AdditionalDocumentReference>".len();
+    let mut without_qr = signed_standard.clone();
+    without_qr.replace_range(qr_start..qr_end, "");
+    assert!(!without_qr.contains("<cbc:ID>QR</cbc:ID>"));
+    let tree = zatca_ubl::verification_with_tree(without_qr.as_bytes());
+    assert!(tree.is_ok(), "{tree:?}");
+    assert_eq!(
+        zatca_ubl::verification_streaming(without_qr.as_bytes()).as_ref(),
+        tree.as_ref().ok()
+    );
+
     // Read in the document element's own namespace context: the signature's
     // prefixes declared on the document element instead of inside the block.
     let ds = " xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"";
