@@ -8,12 +8,12 @@ use crate::decimal::{Dec, sum};
 use crate::engine::{Cx, Template, nothing};
 use crate::table::Schematron;
 use crate::xpath::{
-    NS_CN, NS_UBL, Name, Xr, any_boolean_eq, any_non_empty, any_number, at, at_any_root,
+    INVOICE, NS_CN, Name, Xr, any_boolean_eq, any_non_empty, any_number, at, at_any_root,
     at_most_two_decimals, cac, cbc, children, ends_with, exists, in_code_list, is, is_any,
-    normalize_space, select, str1, string, string_length, substring, vat_category, vat_scheme,
+    normalize_space, select, str1, string, string_length, substring, tax_category_id, vat_category,
+    vat_scheme,
 };
 
-const INVOICE: Name = (NS_UBL, "Invoice");
 const CREDIT_NOTE: Name = (NS_CN, "CreditNote");
 
 /// `[cbc:ChargeIndicator = B]` in a pattern (a cast error is a non-match).
@@ -85,42 +85,6 @@ const AMOUNTS: [Name; 13] = [
     cbc("PayableRoundingAmount"),
     cbc("PayableAmount"),
 ];
-
-fn tax_category_id(n: Node<'_, '_>) -> bool {
-    let id = cbc("ID");
-    at(
-        n,
-        &[
-            INVOICE,
-            cac("TaxTotal"),
-            cac("TaxSubtotal"),
-            cac("TaxCategory"),
-            id,
-        ],
-    ) || at(
-        n,
-        &[
-            INVOICE,
-            cac("InvoiceLine"),
-            cac("TaxTotal"),
-            cac("TaxSubtotal"),
-            cac("TaxCategory"),
-            id,
-        ],
-    ) || at(
-        n,
-        &[INVOICE, cac("AllowanceCharge"), cac("TaxCategory"), id],
-    ) || at(
-        n,
-        &[
-            INVOICE,
-            cac("InvoiceLine"),
-            cac("Item"),
-            cac("ClassifiedTaxCategory"),
-            id,
-        ],
-    )
-}
 
 /// `TaxAmount[@currencyID = //cbc:CODE]` on `ubl:Invoice/cac:TaxTotal/cbc:TaxAmount`.
 fn tax_amount_in(n: Node<'_, '_>, code: &'static str) -> bool {

@@ -8,14 +8,13 @@ use crate::decimal::Dec;
 use crate::engine::{Cx, DocumentCache, Template, nothing};
 use crate::table::Schematron;
 use crate::xpath::{
-    DynamicError, NS_CN, NS_UBL, Name, Xr, any_boolean_eq, any_name_matches, any_non_empty,
+    DynamicError, INVOICE, NS_CN, Name, Xr, any_boolean_eq, any_name_matches, any_non_empty,
     anywhere, at, at_any_root, at_most_two_decimals, cac, cbc, children, ends_with, exists,
     has_text, id_is, in_code_list, is, ksa_date, matches_opt, normalize_space, one, regex, select,
-    str_anywhere, str1, string, string_length, substring, to_boolean, to_double, upper_case,
-    vat_category,
+    str_anywhere, str1, string, string_length, substring, tax_category_id, to_boolean, to_double,
+    upper_case, vat_category,
 };
 
-const INVOICE: Name = (NS_UBL, "Invoice");
 const CREDIT_NOTE: Name = (NS_CN, "CreditNote");
 const NS_SIG: &str = "urn:oasis:names:specification:ubl:schema:xsd:CommonSignatureComponents-2";
 const NS_SAC: &str = "urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2";
@@ -1517,42 +1516,6 @@ fn any_number_pattern(n: Node<'_, '_>, path: &[Name]) -> bool {
 fn type_code_subtype(n: Node<'_, '_>, start: usize, len: usize, value: &str) -> bool {
     is(n, cbc("InvoiceTypeCode"))
         && substring(n.attribute("name").unwrap_or_default(), start, len) == value
-}
-
-fn tax_category_id(n: Node<'_, '_>) -> bool {
-    let id = cbc("ID");
-    at(
-        n,
-        &[
-            INVOICE,
-            cac("TaxTotal"),
-            cac("TaxSubtotal"),
-            cac("TaxCategory"),
-            id,
-        ],
-    ) || at(
-        n,
-        &[
-            INVOICE,
-            cac("InvoiceLine"),
-            cac("TaxTotal"),
-            cac("TaxSubtotal"),
-            cac("TaxCategory"),
-            id,
-        ],
-    ) || at(
-        n,
-        &[INVOICE, cac("AllowanceCharge"), cac("TaxCategory"), id],
-    ) || at(
-        n,
-        &[
-            INVOICE,
-            cac("InvoiceLine"),
-            cac("Item"),
-            cac("ClassifiedTaxCategory"),
-            id,
-        ],
-    )
 }
 
 fn exempt_subtotal_category(n: Node<'_, '_>) -> bool {

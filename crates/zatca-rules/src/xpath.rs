@@ -97,6 +97,47 @@ pub(crate) fn at(n: Node<'_, '_>, steps: &[Name]) -> bool {
     node.is_some_and(|root| root.is_root())
 }
 
+/// The document element of an invoice, credit note or debit note.
+pub(crate) const INVOICE: Name = (NS_UBL, "Invoice");
+
+/// Whether `n` is a tax category's `cbc:ID` in one of the four places both
+/// Schematrons' tax category code rules (BR-CL-18, BR-KSA-18) take as context.
+pub(crate) fn tax_category_id(n: Node<'_, '_>) -> bool {
+    let id = cbc("ID");
+    at(
+        n,
+        &[
+            INVOICE,
+            cac("TaxTotal"),
+            cac("TaxSubtotal"),
+            cac("TaxCategory"),
+            id,
+        ],
+    ) || at(
+        n,
+        &[
+            INVOICE,
+            cac("InvoiceLine"),
+            cac("TaxTotal"),
+            cac("TaxSubtotal"),
+            cac("TaxCategory"),
+            id,
+        ],
+    ) || at(
+        n,
+        &[INVOICE, cac("AllowanceCharge"), cac("TaxCategory"), id],
+    ) || at(
+        n,
+        &[
+            INVOICE,
+            cac("InvoiceLine"),
+            cac("Item"),
+            cac("ClassifiedTaxCategory"),
+            id,
+        ],
+    )
+}
+
 /// Whether `n` is the last step of `/*/steps` (any document element).
 pub(crate) fn at_any_root(n: Node<'_, '_>, steps: &[Name]) -> bool {
     let mut node = Some(n);
