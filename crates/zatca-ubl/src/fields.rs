@@ -77,11 +77,17 @@ impl Invoice<'_> {
     /// QR carries tag 9.
     pub fn is_simplified(&self) -> Option<bool> {
         let (_, subtype) = self.invoice_type()?;
-        match subtype.get(..2) {
-            Some("01") => Some(false),
-            Some("02") => Some(true),
-            _ => None,
-        }
+        subtype_is_simplified(subtype)
+    }
+}
+
+/// Whether a KSA-2 subtype (`cbc:InvoiceTypeCode/@name`, trimmed) is
+/// simplified (`02…`) or standard (`01…`); `None` for anything else.
+pub(crate) fn subtype_is_simplified(subtype: &str) -> Option<bool> {
+    match subtype.get(..2) {
+        Some("01") => Some(false),
+        Some("02") => Some(true),
+        _ => None,
     }
 }
 

@@ -230,7 +230,11 @@ impl<'a> Invoice<'a> {
     /// `{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}Invoice`.
     pub fn parse(xml: &'a [u8]) -> Result<Self, UblError> {
         let text = c14n::decode(xml)?;
-        let doc = c14n::parse(text)?;
+        Self::of_document(c14n::parse(text)?)
+    }
+
+    /// The document, if its element is a UBL `Invoice`.
+    fn of_document(doc: Document<'a>) -> Result<Self, UblError> {
         let root = doc.root_element();
         if !root.has_tag_name((NS_INVOICE, "Invoice")) {
             let name = root.tag_name();
@@ -250,13 +254,7 @@ impl<'a> Invoice<'a> {
     /// to a subset without processing instructions already, so only the tree
     /// is built.
     pub(crate) fn parse_streamed_subset(text: &'a str) -> Result<Self, UblError> {
-        let doc = c14n::parse_without_prescan(text)?;
-        if !doc.root_element().has_tag_name((NS_INVOICE, "Invoice")) {
-            return Err(UblError::NotAnInvoice {
-                found: doc.root_element().tag_name().name().to_owned(),
-            });
-        }
-        Ok(Self { doc })
+        Self::of_document(c14n::parse_without_prescan(text)?)
     }
 
     /// The bytes that are hashed: the canonical form (C14N 1.1, no comments) of the

@@ -142,11 +142,7 @@ impl Outline<'_> {
     /// for anything else, or a `cbc:InvoiceTypeCode` without text.
     pub(crate) fn simplified(&self) -> Option<bool> {
         self.fields.get(field::INVOICE_TYPE_CODE)?.as_ref()?;
-        match self.invoice_subtype.as_deref()?.trim().get(..2) {
-            Some("01") => Some(false),
-            Some("02") => Some(true),
-            _ => None,
-        }
+        crate::fields::subtype_is_simplified(self.invoice_subtype.as_deref()?.trim())
     }
 }
 
@@ -523,6 +519,12 @@ impl<'t> Canon<'t, '_> {
             return Err(Declined);
         }
         self.pos += name.len();
+        self.eq_quoted_value()
+    }
+
+    /// `S? = S? "value"` (or `'value'`) at `pos`, after an attribute's name:
+    /// the value as written, between the quotes.
+    fn eq_quoted_value(&mut self) -> Step<&'t str> {
         self.skip_whitespace();
         if self.peek() != Some(b'=') {
             return Err(Declined);
@@ -782,20 +784,7 @@ impl<'t> Canon<'t, '_> {
                 _ => {}
             }
             let (name, attr_prefix, attr_local) = self.qname()?;
-            self.skip_whitespace();
-            if self.peek() != Some(b'=') {
-                return Err(Declined);
-            }
-            self.pos += 1;
-            self.skip_whitespace();
-            let quote = self
-                .peek()
-                .filter(|q| matches!(q, b'"' | b'\''))
-                .ok_or(Declined)?;
-            let start = self.pos + 1;
-            let len = memchr::memchr(quote, self.bytes.get(start..).unwrap_or_default())
-                .ok_or(Declined)?;
-            self.pos = start + len + 1;
+            let value = self.eq_quoted_value()?;
             if self.attributes.iter().any(|a| a.qname == name)
                 || self.attributes.len() >= MAX_ATTRIBUTES_PER_ELEMENT * 2
             {
@@ -805,7 +794,7 @@ impl<'t> Canon<'t, '_> {
                 qname: name,
                 prefix: attr_prefix,
                 local: attr_local,
-                value: self.str_between(start, start + len),
+                value,
                 namespace: "",
             });
         };
