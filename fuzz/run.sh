@@ -31,6 +31,9 @@ build_log=$(mktemp)
 if [[ $# -ge 1 && -n $1 ]]; then build=("$1"); else build=(); fi
 if ! "${fuzz[@]}" build "${build[@]}" >"$build_log" 2>&1; then
   cat "$build_log" >&2
+  # A linker killed by a signal ("compilation terminated") is most often a full disk.
+  df -h . >&2
+  grep -E 'MemTotal|MemAvailable' /proc/meminfo >&2
   echo "FAILED: the fuzz targets do not build" >&2
   exit 1
 fi
