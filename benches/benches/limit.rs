@@ -6,12 +6,12 @@
 //!
 //! - `curve/libsecp256k1_sign_bare`, `curve/libsecp256k1_verify_bare`: the C
 //!   library's `secp256k1_ecdsa_sign` (RFC 6979 nonces) and
-//!   `secp256k1_ecdsa_verify`, called directly through `secp256k1-sys`: the safe
-//!   `secp256k1` API re-randomizes its context after every signature (a
-//!   side-channel defence that costs more than the signature), which is not the
-//!   curve math this bench compares against;
+//!   `secp256k1_ecdsa_verify`, called directly through `secp256k1-sys`, with no
+//!   Rust wrapper in between (from version 0.32 the safe `secp256k1` API also
+//!   re-randomizes its context after every signature, a side-channel defence
+//!   that costs more than the signature and is not the curve math);
 //! - `curve/zatca_sign`, `curve/zatca_verify`: the same through `zatca-sign`
-//!   (what signing and verification use: k256 signs, libsecp256k1 verifies
+//!   (what signing and verification use: libsecp256k1 signs and verifies
 //!   through its safe binding), the 32 invoice-hash bytes in;
 //! - `invoice/*`: [`zatca_ubl::invoice_hash`], [`zatca_ubl::InvoiceSigner::sign`]
 //!   and [`zatca_ubl::verify_invoice`] on both documents.

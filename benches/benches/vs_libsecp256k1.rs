@@ -1,10 +1,13 @@
 //! Our secp256k1 signing side by side with libsecp256k1 (the C library, via
-//! the `secp256k1` crate), in one run, same key, same input.
+//! the `secp256k1` crate) and k256 (pure Rust), in one run, same key, same
+//! input.
 //!
-//! - `sign_digest/*`: sign one 32-byte digest, DER out. The `secp256k1`
-//!   crate (0.33) re-randomizes its global context after every signature (a
-//!   side-channel defence); `libsecp256k1_rerandomize_only` measures that step
-//!   alone, so libsecp256k1's bare signing cost is the difference.
+//! - `sign_digest/*`: sign one 32-byte digest, DER out. `zatca_keys` is what
+//!   every invoice signature goes through (libsecp256k1 with a context blinded
+//!   once); `libsecp256k1` calls the crate directly; `k256` is the pure-Rust
+//!   signer zatca-keys used before; `libsecp256k1_rerandomize_only` is the
+//!   context re-randomisation that the `secp256k1` crate adds to every
+//!   signature from version 0.32 (why zatca-keys stays on 0.31).
 //! - `sign_invoice_hash/*`: the whole ZATCA operation (base64 hash in,
 //!   SHA-256 of the 32 bytes, sign, DER, base64 out) with each library.
 //!
@@ -15,13 +18,14 @@ use std::hint::black_box;
 
 use base64::Engine as _;
 use criterion::{Criterion, criterion_group, criterion_main};
+use k256::ecdsa::signature::hazmat::PrehashSigner as _;
 use zatca_keys::PrivateKey;
 
 const HASH: &str = "Hss2gNFjBY5OJn/5CEVZSSNUMrSf4QlCMxwsioPN6fA=";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// The SDK R3.3.3 sample key, for both libraries.
-fn keys() -> (PrivateKey, secp256k1::SecretKey) {
+/// The SDK R3.3.3 sample key, for each library.
+fn keys() -> (PrivateKey, secp256k1::SecretKey, k256::ecdsa::SigningKey) {
     let text = std::fs::read(format!(
         "{}/../testdata/keys/sdk-r3.3.3-priv-key.b64",
         env!("CARGO_MANIFEST_DIR")
@@ -31,41 +35,62 @@ fn keys() -> (PrivateKey, secp256k1::SecretKey) {
     // The scalar sits at bytes 7..39 of the SDK's SEC1 DER (`30 74 02 01 01 04 20 ‖ d`).
     let der = ours.to_sec1_der().unwrap();
     let scalar: [u8; 32] = der[7..39].try_into().unwrap();
-    let theirs = secp256k1::SecretKey::from_secret_bytes(scalar).unwrap();
-    (ours, theirs)
+    let libsecp = secp256k1::SecretKey::from_byte_array(scalar).unwrap();
+    let k256 = k256::ecdsa::SigningKey::from_slice(&scalar).unwrap();
+    (ours, libsecp, k256)
 }
 
-fn libsecp_sign_invoice_hash(sk: &secp256k1::SecretKey, hash_b64: &str) -> String {
+fn libsecp_sign_invoice_hash(
+    context: &secp256k1::Secp256k1<secp256k1::SignOnly>,
+    sk: &secp256k1::SecretKey,
+    hash_b64: &str,
+) -> String {
     let bytes = B64.decode(hash_b64).unwrap();
     let digest = zatca_types::digest::sha256(&bytes);
-    let sig = secp256k1::ecdsa::sign(secp256k1::Message::from_digest(digest), sk);
+    let sig = context.sign_ecdsa(secp256k1::Message::from_digest(digest), sk);
     B64.encode(&*sig.serialize_der())
 }
 
 fn bench(c: &mut Criterion) {
-    let (ours, theirs) = keys();
-    // Same key, same RFC 6979 nonce: both libraries must agree byte for byte.
+    let (ours, libsecp, k256) = keys();
+    let mut context = secp256k1::Secp256k1::signing_only();
+    context.seeded_randomize(&[7; 32]);
+    // Same key, same RFC 6979 nonce: the libraries must agree byte for byte.
     assert_eq!(
         zatca_sign::sign_invoice_hash_base64(&ours, HASH).unwrap(),
-        libsecp_sign_invoice_hash(&theirs, HASH)
+        libsecp_sign_invoice_hash(&context, &libsecp, HASH)
     );
     let digest = zatca_types::digest::sha256(&B64.decode(HASH).unwrap());
+    let k256_signature: k256::ecdsa::Signature = k256.sign_prehash(&digest).unwrap();
+    assert_eq!(
+        ours.sign_prehash(&digest).unwrap(),
+        k256_signature.normalize_s().to_der().as_bytes()
+    );
 
     let mut g = c.benchmark_group("sign_digest");
-    g.bench_function("zatca_keys_k256", |b| {
+    g.bench_function("zatca_keys", |b| {
         b.iter(|| black_box(&ours).sign_prehash(black_box(&digest)).unwrap())
     });
     g.bench_function("libsecp256k1", |b| {
         b.iter(|| {
-            secp256k1::ecdsa::sign(
-                secp256k1::Message::from_digest(*black_box(&digest)),
-                black_box(&theirs),
-            )
-            .serialize_der()
+            context
+                .sign_ecdsa(
+                    secp256k1::Message::from_digest(*black_box(&digest)),
+                    black_box(&libsecp),
+                )
+                .serialize_der()
         })
     });
+    g.bench_function("k256", |b| {
+        b.iter(|| {
+            let sig: k256::ecdsa::Signature =
+                black_box(&k256).sign_prehash(black_box(&digest)).unwrap();
+            sig.normalize_s().to_der()
+        })
+    });
+    let mut rerandomized = secp256k1::Secp256k1::signing_only();
     g.bench_function("libsecp256k1_rerandomize_only", |b| {
-        b.iter(|| secp256k1::rerandomize_global_context(black_box(&digest)))
+        b.iter(|| rerandomized.seeded_randomize(black_box(&digest)))
     });
     g.finish();
 
@@ -74,7 +99,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| zatca_sign::sign_invoice_hash_base64(black_box(&ours), black_box(HASH)).unwrap())
     });
     g.bench_function("libsecp256k1", |b| {
-        b.iter(|| libsecp_sign_invoice_hash(black_box(&theirs), black_box(HASH)))
+        b.iter(|| libsecp_sign_invoice_hash(&context, black_box(&libsecp), black_box(HASH)))
     });
     g.finish();
 }

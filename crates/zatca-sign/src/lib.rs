@@ -27,7 +27,7 @@
 //! ```
 //!
 //! Why each dependency: `zatca-keys` holds the key types and the ECDSA
-//! (RustCrypto `k256`); `zatca-types` the SHA-256 of the invoice hash; `base64` writes and reads the text forms.
+//! (libsecp256k1 on secp256k1); `zatca-types` the SHA-256 of the invoice hash; `base64` writes and reads the text forms.
 #![forbid(unsafe_code)]
 // No panic reachable from outside input, which is untrusted (hashes, signatures
 // and QR codes from documents): these are denied outside tests;

@@ -223,59 +223,79 @@ struct Values<'a> {
 }
 
 /// The SDK's layout: start tag at 32 spaces, each level 4 more, LF line ends.
+/// Written straight into one buffer: it is built twice for every signature.
 fn layout(v: &Values<'_>, hashed: bool) -> String {
     let (xades, ds) = if hashed {
         (NS_XADES_DECL, NS_DS_DECL)
     } else {
         ("", "")
     };
-    let lines: [(usize, String); 17] = [
+    // Each line: its indentation, then its parts (the first line's indentation
+    // is the caller's).
+    let lines: [(usize, &[&str]); 17] = [
         (
             0,
-            format!("<xades:SignedProperties{xades} Id=\"xadesSignedProperties\">"),
+            &[
+                "<xades:SignedProperties",
+                xades,
+                " Id=\"xadesSignedProperties\">",
+            ],
         ),
-        (36, "<xades:SignedSignatureProperties>".into()),
-        (
-            40,
-            format!("<xades:SigningTime>{}</xades:SigningTime>", v.time),
-        ),
-        (40, "<xades:SigningCertificate>".into()),
-        (44, "<xades:Cert>".into()),
-        (48, "<xades:CertDigest>".into()),
-        (
-            52,
-            format!("<ds:DigestMethod{ds} Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>"),
-        ),
+        (36, &["<xades:SignedSignatureProperties>"]),
+        (40, &["<xades:SigningTime>", v.time, "</xades:SigningTime>"]),
+        (40, &["<xades:SigningCertificate>"]),
+        (44, &["<xades:Cert>"]),
+        (48, &["<xades:CertDigest>"]),
         (
             52,
-            format!("<ds:DigestValue{ds}>{}</ds:DigestValue>", v.cert_hash),
-        ),
-        (48, "</xades:CertDigest>".into()),
-        (48, "<xades:IssuerSerial>".into()),
-        (
-            52,
-            format!("<ds:X509IssuerName{ds}>{}</ds:X509IssuerName>", v.issuer),
+            &[
+                "<ds:DigestMethod",
+                ds,
+                " Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>",
+            ],
         ),
         (
             52,
-            format!(
-                "<ds:X509SerialNumber{ds}>{}</ds:X509SerialNumber>",
-                v.serial
-            ),
+            &["<ds:DigestValue", ds, ">", v.cert_hash, "</ds:DigestValue>"],
         ),
-        (48, "</xades:IssuerSerial>".into()),
-        (44, "</xades:Cert>".into()),
-        (40, "</xades:SigningCertificate>".into()),
-        (36, "</xades:SignedSignatureProperties>".into()),
-        (32, "</xades:SignedProperties>".into()),
+        (48, &["</xades:CertDigest>"]),
+        (48, &["<xades:IssuerSerial>"]),
+        (
+            52,
+            &[
+                "<ds:X509IssuerName",
+                ds,
+                ">",
+                v.issuer,
+                "</ds:X509IssuerName>",
+            ],
+        ),
+        (
+            52,
+            &[
+                "<ds:X509SerialNumber",
+                ds,
+                ">",
+                v.serial,
+                "</ds:X509SerialNumber>",
+            ],
+        ),
+        (48, &["</xades:IssuerSerial>"]),
+        (44, &["</xades:Cert>"]),
+        (40, &["</xades:SigningCertificate>"]),
+        (36, &["</xades:SignedSignatureProperties>"]),
+        (32, &["</xades:SignedProperties>"]),
     ];
+    const SPACES: &str = "                                                    "; // 52
     let mut out = String::with_capacity(1400);
-    for (i, (indent, line)) in lines.iter().enumerate() {
+    for (i, (indent, parts)) in lines.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
-        out.extend(std::iter::repeat_n(' ', *indent));
-        out.push_str(line);
+        out.push_str(SPACES.get(..*indent).unwrap_or(SPACES));
+        for part in *parts {
+            out.push_str(part);
+        }
     }
     out
 }

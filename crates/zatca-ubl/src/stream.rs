@@ -388,6 +388,18 @@ impl PrefixKey {
     }
 }
 
+/// C14N's attribute order: by namespace URI, then local name. Attributes
+/// without a namespace (nearly all) sort first, by local name alone, which
+/// spares comparing their empty URIs.
+fn canonical_order(a: &Attribute<'_>, b: &Attribute<'_>) -> std::cmp::Ordering {
+    match (a.namespace.is_empty(), b.namespace.is_empty()) {
+        (true, true) => a.local.cmp(b.local),
+        (true, false) => std::cmp::Ordering::Less,
+        (false, true) => std::cmp::Ordering::Greater,
+        (false, false) => (a.namespace, a.local).cmp(&(b.namespace, b.local)),
+    }
+}
+
 /// One attribute as written.
 struct Attribute<'t> {
     qname: &'t str,
@@ -977,12 +989,13 @@ impl<'t> Canon<'t, '_> {
         if self.attributes.len() < 2 {
             return Ok(());
         }
-        self.attributes
-            .sort_unstable_by(|a, b| (a.namespace, a.local).cmp(&(b.namespace, b.local)));
-        let duplicate = self
-            .attributes
-            .windows(2)
-            .any(|w| matches!(w, [a, b] if (a.namespace, a.local) == (b.namespace, b.local)));
+        self.attributes.sort_unstable_by(canonical_order);
+        // Unprefixed names were checked distinct as they were read; two
+        // prefixes may still bind one namespace.
+        let duplicate = self.attributes.windows(2).any(|w| {
+            matches!(w, [a, b] if !a.namespace.is_empty()
+                && (a.namespace, a.local) == (b.namespace, b.local))
+        });
         if duplicate {
             return Err(Declined);
         }
