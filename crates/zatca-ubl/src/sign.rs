@@ -172,26 +172,26 @@ impl<'k> InvoiceSigner<'k> {
         .to_base64()?;
 
         let props_digest = props.digest();
-        let extensions = extensions_block(
-            &places.ext_decl,
-            &hash_b64,
-            &props,
-            &props_digest,
-            &signature_b64,
-            cert.base64(),
-        );
-        let qr_block = qr_block(&places.qr_decl, &qr);
-        let signature_block = signature_block(&places.sig_decl);
+        let extensions = Extensions {
+            decl: &places.ext_decl,
+            hash: &hash_b64,
+            props: &props,
+            props_digest: &props_digest,
+            signature: &signature_b64,
+            certificate: cert.base64(),
+        };
 
-        let mut edits: Vec<Edit<'_>> = Vec::with_capacity(6);
-        edits.push(Edit::new(places.extensions.clone(), 0, &extensions));
-        edits.push(Edit::new(places.qr.clone(), 1, &qr_block));
-        edits.push(Edit::new(places.signature.clone(), 2, &signature_block));
+        // The three blocks are written straight into the document where they
+        // go (an element replaced, or an insertion), the rest copied around them.
+        let mut edits: Vec<Edit> = Vec::with_capacity(3 + places.delete.len());
+        edits.push(Edit::new(places.extensions.clone(), Block::Extensions));
+        edits.push(Edit::new(places.qr.clone(), Block::Qr));
+        edits.push(Edit::new(places.signature.clone(), Block::Signature));
         for range in &places.delete {
-            edits.push(Edit::new(range.clone(), 3, ""));
+            edits.push(Edit::new(range.clone(), Block::Nothing));
         }
-        edits.sort_by_key(|e| (e.range.start, e.order));
-        let extra: usize = edits.iter().map(|e| e.text.len()).sum();
+        edits.sort_by_key(|e| (e.range.start, e.block));
+        let extra = extensions.len() + qr_block_len(&places.qr_decl, &qr) + 512;
         let mut xml = String::with_capacity(text.len() + extra);
         let mut pos = 0;
         for edit in &edits {
@@ -204,7 +204,12 @@ impl<'k> InvoiceSigner<'k> {
                 ));
             }
             xml.push_str(text.get(pos..edit.range.start).unwrap_or_default());
-            xml.push_str(edit.text);
+            match edit.block {
+                Block::Extensions => extensions.write(&mut xml),
+                Block::Qr => write_qr_block(&mut xml, &places.qr_decl, &qr),
+                Block::Signature => write_signature_block(&mut xml, &places.sig_decl),
+                Block::Nothing => {}
+            }
             pos = edit.range.end;
         }
         xml.push_str(text.get(pos..).unwrap_or_default());
@@ -310,15 +315,24 @@ impl SignedInvoice {
     }
 }
 
-struct Edit<'t> {
-    range: std::ops::Range<usize>,
-    order: u8,
-    text: &'t str,
+/// What signing writes at a place of the document: a block, or nothing (a
+/// deletion). Ordered as the blocks go where two share a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Block {
+    Extensions,
+    Qr,
+    Signature,
+    Nothing,
 }
 
-impl<'t> Edit<'t> {
-    fn new(range: std::ops::Range<usize>, order: u8, text: &'t str) -> Self {
-        Self { range, order, text }
+struct Edit {
+    range: std::ops::Range<usize>,
+    block: Block,
+}
+
+impl Edit {
+    fn new(range: std::ops::Range<usize>, block: Block) -> Self {
+        Self { range, block }
     }
 }
 
@@ -580,52 +594,73 @@ impl QrFields {
     }
 }
 
-/// The `ext:UBLExtensions` element exactly as SDK R3.3.3 writes it.
-fn extensions_block(
-    decl: &str,
-    hash: &str,
-    props: &SignedProperties,
-    props_digest: &str,
-    signature: &str,
-    certificate: &str,
-) -> String {
-    let mut out = String::with_capacity(
-        EXT_1.len()
-            + EXT_2.len()
-            + EXT_3.len()
-            + EXT_4.len()
-            + EXT_5.len()
-            + 1500
-            + certificate.len(),
-    );
-    out.push_str("<ext:UBLExtensions");
-    out.push_str(decl);
-    out.push_str(EXT_1);
-    out.push_str(hash);
-    out.push_str(EXT_2);
-    out.push_str(props_digest);
-    out.push_str(EXT_3);
-    out.push_str(signature);
-    out.push_str(EXT_4);
-    out.push_str(certificate);
-    out.push_str(EXT_5);
-    out.push_str(props.xml());
-    out.push_str(EXT_6);
-    out
+/// The `ext:UBLExtensions` element exactly as SDK R3.3.3 writes it: its values.
+struct Extensions<'a> {
+    decl: &'a str,
+    hash: &'a str,
+    props: &'a SignedProperties,
+    props_digest: &'a str,
+    signature: &'a str,
+    certificate: &'a str,
 }
 
+impl Extensions<'_> {
+    /// The parts of the element, in order.
+    fn parts(&self) -> [&str; 13] {
+        [
+            "<ext:UBLExtensions",
+            self.decl,
+            EXT_1,
+            self.hash,
+            EXT_2,
+            self.props_digest,
+            EXT_3,
+            self.signature,
+            EXT_4,
+            self.certificate,
+            EXT_5,
+            self.props.xml(),
+            EXT_6,
+        ]
+    }
+
+    fn len(&self) -> usize {
+        self.parts().iter().map(|part| part.len()).sum()
+    }
+
+    fn write(&self, out: &mut String) {
+        for part in self.parts() {
+            out.push_str(part);
+        }
+    }
+}
+
+const QR_1: &str = "\n        <cbc:ID>QR</cbc:ID>\n        <cac:Attachment>\n            <cbc:EmbeddedDocumentBinaryObject mimeCode=\"text/plain\">";
+const QR_2: &str = "</cbc:EmbeddedDocumentBinaryObject>\n        </cac:Attachment>\n</cac:AdditionalDocumentReference>";
+
 /// The QR `cac:AdditionalDocumentReference` as SDK R3.3.3 writes it.
-fn qr_block(decl: &str, qr: &str) -> String {
-    format!(
-        "<cac:AdditionalDocumentReference{decl}>\n        <cbc:ID>QR</cbc:ID>\n        <cac:Attachment>\n            <cbc:EmbeddedDocumentBinaryObject mimeCode=\"text/plain\">{qr}</cbc:EmbeddedDocumentBinaryObject>\n        </cac:Attachment>\n</cac:AdditionalDocumentReference>"
-    )
+fn write_qr_block(out: &mut String, decl: &str, qr: &str) {
+    for part in [
+        "<cac:AdditionalDocumentReference",
+        decl,
+        ">",
+        QR_1,
+        qr,
+        QR_2,
+    ] {
+        out.push_str(part);
+    }
+}
+
+fn qr_block_len(decl: &str, qr: &str) -> usize {
+    "<cac:AdditionalDocumentReference>".len() + decl.len() + QR_1.len() + qr.len() + QR_2.len()
 }
 
 /// `cac:Signature` as SDK R3.3.3 writes it.
-fn signature_block(decl: &str) -> String {
-    format!(
-        "<cac:Signature{decl}>\n      <cbc:ID>urn:oasis:names:specification:ubl:signature:Invoice</cbc:ID>\n      <cbc:SignatureMethod>urn:oasis:names:specification:ubl:dsig:enveloped:xades</cbc:SignatureMethod>\n</cac:Signature>"
-    )
+fn write_signature_block(out: &mut String, decl: &str) {
+    out.push_str("<cac:Signature");
+    out.push_str(decl);
+    out.push_str(">\n      <cbc:ID>urn:oasis:names:specification:ubl:signature:Invoice</cbc:ID>\n      <cbc:SignatureMethod>urn:oasis:names:specification:ubl:dsig:enveloped:xades</cbc:SignatureMethod>\n</cac:Signature>");
 }
 
 // The SDK R3.3.3 layout (identical in its 26 samples), around the values.
