@@ -398,6 +398,10 @@ impl PrivateKey {
 
     /// Signs a 32-byte digest as given (no further hashing), with an RFC 6979
     /// deterministic nonce. Returns the DER `ECDSA-Sig-Value`, low-S.
+    ///
+    /// On secp256k1 the signature is libsecp256k1's, made with one context
+    /// for the process, blinded from the OS RNG when first made;
+    /// [`KeyError::Rng`] while that RNG fails (nothing is signed unblinded).
     pub fn sign_prehash(&self, digest: &[u8; 32]) -> Result<Vec<u8>, KeyError> {
         use ecdsa_signer::PrehashSigner as _;
         match &self.inner {
@@ -567,26 +571,30 @@ impl PublicKey {
     }
 }
 
-/// libsecp256k1's context, made once for the process and shared by every
-/// thread (the library only reads it while signing or verifying).
-struct Libsecp256k1 {
-    context: secp256k1::Secp256k1<secp256k1::All>,
-    /// Whether the context's blinding was randomised from the OS RNG: signing
-    /// needs it (a side-channel defence), verification does not.
-    blinded: bool,
+/// libsecp256k1's signing context: made once for the process and shared by
+/// every thread (the library only reads it while signing), its blinding
+/// randomised from the OS RNG (a side-channel defence). Not made, and
+/// [`KeyError::Rng`], while the RNG fails: the next call tries again.
+fn signing_context() -> Result<&'static secp256k1::Secp256k1<secp256k1::SignOnly>, KeyError> {
+    static CONTEXT: std::sync::OnceLock<secp256k1::Secp256k1<secp256k1::SignOnly>> =
+        std::sync::OnceLock::new();
+    if let Some(context) = CONTEXT.get() {
+        return Ok(context);
+    }
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut()).map_err(|_| KeyError::Rng)?;
+    let mut context = secp256k1::Secp256k1::signing_only();
+    context.seeded_randomize(&seed);
+    // Two threads may both get here: one context is kept, the other dropped.
+    Ok(CONTEXT.get_or_init(|| context))
 }
 
-fn libsecp256k1() -> &'static Libsecp256k1 {
-    static LIBSECP256K1: std::sync::OnceLock<Libsecp256k1> = std::sync::OnceLock::new();
-    LIBSECP256K1.get_or_init(|| {
-        let mut context = secp256k1::Secp256k1::new();
-        let mut seed = Zeroizing::new([0u8; 32]);
-        let blinded = getrandom::fill(seed.as_mut()).is_ok();
-        if blinded {
-            context.seeded_randomize(&seed);
-        }
-        Libsecp256k1 { context, blinded }
-    })
+/// libsecp256k1's verification context, made once (verification handles
+/// public values only: nothing to blind).
+fn verification_context() -> &'static secp256k1::Secp256k1<secp256k1::VerifyOnly> {
+    static CONTEXT: std::sync::LazyLock<secp256k1::Secp256k1<secp256k1::VerifyOnly>> =
+        std::sync::LazyLock::new(secp256k1::Secp256k1::verification_only);
+    &CONTEXT
 }
 
 /// ECDSA signing on secp256k1 by libsecp256k1: RFC 6979 nonce, low-S DER,
@@ -595,17 +603,12 @@ fn libsecp256k1() -> &'static Libsecp256k1 {
 /// per-signature re-randomisation (from 0.32) would cost more than the
 /// signature.
 fn sign_secp256k1(key: &k256::ecdsa::SigningKey, digest: &[u8; 32]) -> Result<Vec<u8>, KeyError> {
-    let libsecp = libsecp256k1();
-    if !libsecp.blinded {
-        return Err(KeyError::Rng);
-    }
+    let context = signing_context()?;
     let scalar = Zeroizing::new(<[u8; 32]>::from(key.to_bytes()));
     // A k256 signing key is a valid libsecp256k1 secret key (non-zero, below n).
     let mut secret =
         secp256k1::SecretKey::from_byte_array(*scalar).map_err(|_| KeyError::Signing)?;
-    let signature = libsecp
-        .context
-        .sign_ecdsa(secp256k1::Message::from_digest(*digest), &secret);
+    let signature = context.sign_ecdsa(secp256k1::Message::from_digest(*digest), &secret);
     secret.non_secure_erase();
     Ok(signature.serialize_der().to_vec())
 }
@@ -625,8 +628,7 @@ fn verify_secp256k1(
         secp256k1::PublicKey::from_slice(point.as_bytes()).map_err(|_| KeyError::BadSignature)?;
     let signature = secp256k1::ecdsa::Signature::from_compact(&signature.to_bytes())
         .map_err(|_| KeyError::BadSignature)?;
-    libsecp256k1()
-        .context
+    verification_context()
         .verify_ecdsa(
             secp256k1::Message::from_digest(*digest),
             &signature,
