@@ -6,12 +6,17 @@
 //!
 //! Input: 64 copies of SDK R3.3.3 `Simplified_Invoice.xml`, each with its own
 //! UUID. Target: on 2 cores, 2 threads ≥ 1.8× the throughput of 1.
+//!
+//! `ZATCA_INTERLEAVED=ROUNDS cargo bench -p zatca-benches --bench batch`
+//! times one thread and two in turn, round after round, and prints the median
+//! of each and of the per-round ratio: on a machine whose speed drifts, a ratio
+//! of two benchmarks timed one after the other is not to be trusted.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 
 const DOCUMENTS: usize = 64;
 
@@ -37,32 +42,103 @@ fn sign_all(
     total.into_inner()
 }
 
+/// The signer's inputs and the 64 documents, made once.
+struct Batch {
+    key: zatca_keys::PrivateKey,
+    cert: zatca_cert::Certificate,
+    time: zatca_ubl::SigningTime,
+    docs: Vec<String>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        let dir = zatca_benches::testdata("keys");
+        let (key, _) =
+            zatca_keys::PrivateKey::read_file(&dir.join("sdk-r3.3.3-priv-key.b64")).unwrap();
+        let (cert, _) =
+            zatca_cert::Certificate::read_file(&dir.join("sdk-r3.3.3-cert.b64")).unwrap();
+        let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
+        let sample = zatca_benches::sdk_simplified_invoice().unwrap();
+        let uuid = "8e6000cf-1a98-4174-b3e7-b5d5954bc10d";
+        assert!(sample.contains(uuid));
+        let docs: Vec<String> = (0..DOCUMENTS)
+            .map(|i| sample.replace(uuid, &format!("8e6000cf-1a98-4174-b3e7-{i:012}")))
+            .collect();
+        Self {
+            key,
+            cert,
+            time,
+            docs,
+        }
+    }
+}
+
 fn bench(c: &mut Criterion) {
-    let dir = zatca_benches::testdata("keys");
-    let (key, _) = zatca_keys::PrivateKey::read_file(&dir.join("sdk-r3.3.3-priv-key.b64")).unwrap();
-    let (cert, _) = zatca_cert::Certificate::read_file(&dir.join("sdk-r3.3.3-cert.b64")).unwrap();
-    let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).unwrap();
-    let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
-    let sample = zatca_benches::sdk_simplified_invoice().unwrap();
-    let uuid = "8e6000cf-1a98-4174-b3e7-b5d5954bc10d";
-    assert!(sample.contains(uuid));
-    let docs: Vec<String> = (0..DOCUMENTS)
-        .map(|i| sample.replace(uuid, &format!("8e6000cf-1a98-4174-b3e7-{i:012}")))
-        .collect();
+    let batch = Batch::new();
+    let signer = zatca_ubl::InvoiceSigner::new(&batch.key, &batch.cert).unwrap();
+    let (time, docs) = (&batch.time, &batch.docs);
     assert_eq!(
-        sign_all(&signer, &time, &docs, 1),
-        sign_all(&signer, &time, &docs, 2)
+        sign_all(&signer, time, docs, 1),
+        sign_all(&signer, time, docs, 2)
     );
 
     let mut g = c.benchmark_group("batch_sign");
     g.throughput(Throughput::Elements(DOCUMENTS as u64));
     for threads in [1, 2] {
         g.bench_function(format!("{DOCUMENTS}_documents/{threads}_threads"), |b| {
-            b.iter(|| sign_all(&signer, &time, &docs, threads))
+            b.iter(|| sign_all(&signer, time, docs, threads))
         });
     }
     g.finish();
 }
 
+/// `ZATCA_INTERLEAVED=ROUNDS`: one thread and two timed in turn, each round.
+fn interleaved(rounds: usize) {
+    let batch = Batch::new();
+    let signer = zatca_ubl::InvoiceSigner::new(&batch.key, &batch.cert).unwrap();
+    let mut times: [Vec<f64>; 2] = [Vec::with_capacity(rounds), Vec::with_capacity(rounds)];
+    let mut ratios = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let mut round = [0.0; 2];
+        for (threads, time) in [1, 2].into_iter().zip(&mut round) {
+            let start = std::time::Instant::now();
+            black_box(sign_all(&signer, &batch.time, &batch.docs, threads));
+            *time = start.elapsed().as_secs_f64();
+        }
+        times[0].push(round[0]);
+        times[1].push(round[1]);
+        ratios.push(round[0] / round[1]);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (one, two) = (median(&mut times[0]), median(&mut times[1]));
+    println!("{rounds} interleaved rounds of {DOCUMENTS} documents");
+    for (threads, t) in [(1, one), (2, two)] {
+        println!(
+            "{threads} thread(s): median {:.3} ms, {:.0} documents/s",
+            t * 1e3,
+            DOCUMENTS as f64 / t
+        );
+    }
+    println!(
+        "2 threads / 1 thread: {:.2}x (median of the per-round ratios; {:.2}x of the medians)",
+        median(&mut ratios),
+        one / two
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(rounds) = std::env::var("ZATCA_INTERLEAVED")
+        .ok()
+        .and_then(|r| r.parse().ok())
+    {
+        interleaved(rounds);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
