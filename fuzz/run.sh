@@ -4,8 +4,9 @@
 #   fuzz/run.sh key_import 600  # one target, ten minutes
 #   SECONDS_PER_TARGET=20 fuzz/run.sh
 #   fuzz/run.sh --list          # the targets
-# Uses the nightly toolchain when one is installed; otherwise stable with RUSTC_BOOTSTRAP=1
-# (the sanitizer flags cargo-fuzz passes are nightly-only). New crashes land in
+# Uses the nightly toolchain when one is installed; otherwise (or with ZATCA_FUZZ_STABLE=1, as
+# on a CI machine that has only stable) stable with RUSTC_BOOTSTRAP=1 (the sanitizer flags
+# cargo-fuzz passes are nightly-only). New crashes land in
 # fuzz/artifacts/TARGET/; copy each into fuzz/regressions/TARGET/ once fixed, so the
 # replay test (crates/zatca-fuzz-oracles/tests/replay.rs) keeps it fixed.
 # Prints, per target, libFuzzer's final stats (executions, peak RSS); fails when a target
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
-if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+if [[ ${ZATCA_FUZZ_STABLE:-} != 1 ]] && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
   fuzz=(cargo +nightly fuzz)
 else
   export RUSTC_BOOTSTRAP=1
