@@ -295,10 +295,7 @@ fn interleaved(rounds: usize) {
 criterion_group!(benches, bench);
 
 fn main() {
-    if let Some(rounds) = std::env::var("ZATCA_INTERLEAVED")
-        .ok()
-        .and_then(|r| r.parse().ok())
-    {
+    if let Some(rounds) = zatca_benches::interleaved_rounds() {
         interleaved(rounds);
         return;
     }

@@ -33,3 +33,16 @@ pub fn with_invoice_lines(invoice: &str, lines: usize) -> Option<String> {
     out.push_str(invoice.get(end..)?);
     Some(out)
 }
+
+/// The rounds asked for by `ZATCA_INTERLEAVED=ROUNDS`, which switches a bench
+/// that has an interleaved mode (`limit`, `batch`) from criterion to timing
+/// its operations in turn, round after round; `None` when unset or not a
+/// number.
+///
+/// ```
+/// // Unset in doc tests: the benches run under criterion.
+/// assert_eq!(zatca_benches::interleaved_rounds(), None);
+/// ```
+pub fn interleaved_rounds() -> Option<usize> {
+    std::env::var("ZATCA_INTERLEAVED").ok()?.parse().ok()
+}
