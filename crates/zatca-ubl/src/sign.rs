@@ -191,7 +191,9 @@ impl<'k> InvoiceSigner<'k> {
             edits.push(Edit::new(range.clone(), Block::Nothing));
         }
         edits.sort_by_key(|e| (e.range.start, e.block));
-        let extra = extensions.len() + qr_block_len(&places.qr_decl, &qr) + 512;
+        let qr_block = qr_block(&places.qr_decl, &qr);
+        let signature_block = signature_block(&places.sig_decl);
+        let extra = extensions.len() + length(&qr_block) + length(&signature_block);
         let mut xml = String::with_capacity(text.len() + extra);
         let mut pos = 0;
         for edit in &edits {
@@ -206,8 +208,8 @@ impl<'k> InvoiceSigner<'k> {
             xml.push_str(text.get(pos..edit.range.start).unwrap_or_default());
             match edit.block {
                 Block::Extensions => extensions.write(&mut xml),
-                Block::Qr => write_qr_block(&mut xml, &places.qr_decl, &qr),
-                Block::Signature => write_signature_block(&mut xml, &places.sig_decl),
+                Block::Qr => write(&mut xml, &qr_block),
+                Block::Signature => write(&mut xml, &signature_block),
                 Block::Nothing => {}
             }
             pos = edit.range.end;
@@ -625,42 +627,46 @@ impl Extensions<'_> {
     }
 
     fn len(&self) -> usize {
-        self.parts().iter().map(|part| part.len()).sum()
+        length(&self.parts())
     }
 
     fn write(&self, out: &mut String) {
-        for part in self.parts() {
-            out.push_str(part);
-        }
+        write(out, &self.parts());
+    }
+}
+
+/// The length of a block written in parts.
+fn length(parts: &[&str]) -> usize {
+    parts.iter().map(|part| part.len()).sum()
+}
+
+/// Writes a block's parts in order.
+fn write(out: &mut String, parts: &[&str]) {
+    for part in parts {
+        out.push_str(part);
     }
 }
 
 const QR_1: &str = "\n        <cbc:ID>QR</cbc:ID>\n        <cac:Attachment>\n            <cbc:EmbeddedDocumentBinaryObject mimeCode=\"text/plain\">";
 const QR_2: &str = "</cbc:EmbeddedDocumentBinaryObject>\n        </cac:Attachment>\n</cac:AdditionalDocumentReference>";
 
-/// The QR `cac:AdditionalDocumentReference` as SDK R3.3.3 writes it.
-fn write_qr_block(out: &mut String, decl: &str, qr: &str) {
-    for part in [
+/// The QR `cac:AdditionalDocumentReference` as SDK R3.3.3 writes it, in parts.
+fn qr_block<'a>(decl: &'a str, qr: &'a str) -> [&'a str; 6] {
+    [
         "<cac:AdditionalDocumentReference",
         decl,
         ">",
         QR_1,
         qr,
         QR_2,
-    ] {
-        out.push_str(part);
-    }
+    ]
 }
 
-fn qr_block_len(decl: &str, qr: &str) -> usize {
-    "<cac:AdditionalDocumentReference>".len() + decl.len() + QR_1.len() + qr.len() + QR_2.len()
-}
+const SIGNATURE_END: &str = ">\n      <cbc:ID>urn:oasis:names:specification:ubl:signature:Invoice</cbc:ID>\n      <cbc:SignatureMethod>urn:oasis:names:specification:ubl:dsig:enveloped:xades</cbc:SignatureMethod>\n</cac:Signature>";
 
-/// `cac:Signature` as SDK R3.3.3 writes it.
-fn write_signature_block(out: &mut String, decl: &str) {
-    out.push_str("<cac:Signature");
-    out.push_str(decl);
-    out.push_str(">\n      <cbc:ID>urn:oasis:names:specification:ubl:signature:Invoice</cbc:ID>\n      <cbc:SignatureMethod>urn:oasis:names:specification:ubl:dsig:enveloped:xades</cbc:SignatureMethod>\n</cac:Signature>");
+/// `cac:Signature` as SDK R3.3.3 writes it, in parts.
+fn signature_block(decl: &str) -> [&str; 3] {
+    ["<cac:Signature", decl, SIGNATURE_END]
 }
 
 // The SDK R3.3.3 layout (identical in its 26 samples), around the values.
