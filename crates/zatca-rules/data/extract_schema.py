@@ -66,6 +66,12 @@ def prefixes(path):
     return out
 
 
+def declarations(node):
+    """The schema children of `node`: its elements but comments, annotations, imports and
+    includes."""
+    return [c for c in node if isinstance(c.tag, str) and c.tag not in IGNORED]
+
+
 def occurs(node):
     hi = node.get("maxOccurs", "1")
     return [int(node.get("minOccurs", "1")), None if hi == "unbounded" else int(hi)]
@@ -79,9 +85,7 @@ class Schemas:
             root = ET.parse(path).getroot()
             target = root.get("targetNamespace")
             ns_map = prefixes(path)
-            for child in root:
-                if not isinstance(child.tag, str) or child.tag in IGNORED:
-                    continue
+            for child in declarations(root):
                 kind = child.tag.replace(XS, "")
                 if kind not in ("element", "complexType", "simpleType"):
                     sys.exit(f"{rel}: unexpected top-level {kind}")
@@ -130,8 +134,7 @@ class Schemas:
         kind = node.tag.replace(XS, "")
         lo_hi = occurs(node)
         if kind in ("sequence", "choice"):
-            children = [self.particle(c, target, ns_map) for c in node
-                        if isinstance(c.tag, str) and c.tag not in IGNORED]
+            children = [self.particle(c, target, ns_map) for c in declarations(node)]
             return ["seq" if kind == "sequence" else "choice"] + lo_hi + [children]
         if kind == "element":
             if node.get("ref"):
@@ -148,7 +151,7 @@ class Schemas:
 
     def shape_of_declaration(self, node, target, ns_map):
         if node.get("type") is None:
-            if len([c for c in node if isinstance(c.tag, str) and c.tag not in IGNORED]):
+            if declarations(node):
                 sys.exit(f"{node.get('name')}: anonymous types not handled")
             return self.add({"any_type": True})
         return self.shape(self.qname(node.get("type"), ns_map, target))
