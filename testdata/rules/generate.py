@@ -195,9 +195,10 @@ XPATH_1 = "<ds:XPath>not(//ancestor-or-self::ext:UBLExtensions)</ds:XPath>"
 EXTENSIONS_END = "</ext:UBLExtensions>"
 
 
-def extension(content):
-    """A second ext:UBLExtension holding `content`."""
-    return f"<ext:UBLExtension><ext:ExtensionContent>{content}</ext:ExtensionContent></ext:UBLExtension>"
+def added_extension(content):
+    """The edit that adds a second ext:UBLExtension holding `content`."""
+    block = f"<ext:UBLExtension><ext:ExtensionContent>{content}</ext:ExtensionContent></ext:UBLExtension>"
+    return [(EXTENSIONS_END, block + EXTENSIONS_END)]
 
 
 LONG = "x" * 1001
@@ -367,17 +368,17 @@ MUTATIONS += [
     ("XSD-sig-signature-information-order", "SS", [(SIG_INFO_ID, ""), ("</sbc:ReferencedSignatureID>", "</sbc:ReferencedSignatureID>" + SIG_INFO_ID)]),
     ("XSD-sig-strict-wildcard-undeclared", "SS", [(C14N, C14N.replace("/>", '><o:Parameter xmlns:o="urn:example:other"/></ds:CanonicalizationMethod>'))]),
     ("XSD-sig-issuer-serial-order", "SS", [("<ds:X509IssuerName>", "<ds:X509SerialNumber>1</ds:X509SerialNumber><ds:X509IssuerName>")]),
-    ("XSD-ext-extension-namespace", "SS", [(EXTENSIONS_END, extension("<ext:ExtensionURI>urn:x</ext:ExtensionURI>") + EXTENSIONS_END)]),
-    ("XSD-ext-no-namespace", "SS", [(EXTENSIONS_END, extension('<Anything xmlns=""/>') + EXTENSIONS_END)]),
+    ("XSD-ext-extension-namespace", "SS", added_extension("<ext:ExtensionURI>urn:x</ext:ExtensionURI>")),
+    ("XSD-ext-no-namespace", "SS", added_extension('<Anything xmlns=""/>')),
     ("XSD-ext-two-children", "SS", [("</sig:UBLDocumentSignatures>", "</sig:UBLDocumentSignatures><o:More xmlns:o=\"urn:example:other\"/>")]),
-    ("XSD-ext-empty", "SS", [(EXTENSIONS_END, extension("") + EXTENSIONS_END)]),
-    ("XSD-ext-lax-declared-inside-unknown", "SS", [(EXTENSIONS_END, extension('<o:Wrapper xmlns:o="urn:example:other"><cbc:IssueDate>17-08-2022</cbc:IssueDate></o:Wrapper>') + EXTENSIONS_END)]),
-    ("XSD-ext-lax-signature-inside-unknown", "SS", [(EXTENSIONS_END, extension('<o:Wrapper xmlns:o="urn:example:other"><sac:SignatureInformation xmlns:sac="urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2"><sac:Colour/></sac:SignatureInformation></o:Wrapper>') + EXTENSIONS_END)]),
+    ("XSD-ext-empty", "SS", added_extension("")),
+    ("XSD-ext-lax-declared-inside-unknown", "SS", added_extension('<o:Wrapper xmlns:o="urn:example:other"><cbc:IssueDate>17-08-2022</cbc:IssueDate></o:Wrapper>')),
+    ("XSD-ext-lax-signature-inside-unknown", "SS", added_extension('<o:Wrapper xmlns:o="urn:example:other"><sac:SignatureInformation xmlns:sac="urn:oasis:names:specification:ubl:schema:xsd:SignatureAggregateComponents-2"><sac:Colour/></sac:SignatureInformation></o:Wrapper>')),
     # Valid under lax processing: what the wildcards admit without a declaration.
-    ("XSD-ext-lax-unknown-namespace-valid", "SS", [(EXTENSIONS_END, extension('<o:Anything xmlns:o="urn:example:other" o:a="1" b="2">text<o:Child/><cbc:IssueDate>2022-08-17</cbc:IssueDate></o:Anything>') + EXTENSIONS_END)]),
-    ("XSD-ext-lax-undeclared-ds-valid", "SS", [(EXTENSIONS_END, extension('<ds:Colour xmlns:ds="http://www.w3.org/2000/09/xmldsig#" shade="red"><ds:Hue/></ds:Colour>') + EXTENSIONS_END)]),
-    ("XSD-ext-lax-undeclared-invoice-namespace-valid", "SS", [(EXTENSIONS_END, extension("<Anything>text</Anything>") + EXTENSIONS_END)]),
-    ("XSD-ext-lax-declared-valid", "SS", [(EXTENSIONS_END, extension('<ds:KeyName xmlns:ds="http://www.w3.org/2000/09/xmldsig#">key</ds:KeyName>') + EXTENSIONS_END)]),
+    ("XSD-ext-lax-unknown-namespace-valid", "SS", added_extension('<o:Anything xmlns:o="urn:example:other" o:a="1" b="2">text<o:Child/><cbc:IssueDate>2022-08-17</cbc:IssueDate></o:Anything>')),
+    ("XSD-ext-lax-undeclared-ds-valid", "SS", added_extension('<ds:Colour xmlns:ds="http://www.w3.org/2000/09/xmldsig#" shade="red"><ds:Hue/></ds:Colour>')),
+    ("XSD-ext-lax-undeclared-invoice-namespace-valid", "SS", added_extension("<Anything>text</Anything>")),
+    ("XSD-ext-lax-declared-valid", "SS", added_extension('<ds:KeyName xmlns:ds="http://www.w3.org/2000/09/xmldsig#">key</ds:KeyName>')),
     ("XSD-sig-object-any-valid", "SS", [("</xades:QualifyingProperties>", '</xades:QualifyingProperties>note<o:Extra xmlns:o="urn:example:other" o:x="1"/>')]),
     ("XSD-sig-transform-other-valid", "SS", [(XPATH_1, XPATH_1 + '<o:Parameter xmlns:o="urn:example:other">1</o:Parameter>')]),
     ("XSD-sig-key-info-other-valid", "SS", [("</ds:X509Data>", '</ds:X509Data><o:Hint xmlns:o="urn:example:other"/>')]),
