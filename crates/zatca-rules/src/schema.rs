@@ -251,6 +251,16 @@ struct Model {
     nullable: bool,
 }
 
+impl Model {
+    /// The positions the next child may take after `state` (`None`: before the first).
+    fn candidates(&self, state: Option<usize>) -> &[usize] {
+        match state {
+            None => &self.start,
+            Some(p) => self.follow.get(p).map_or(&[], Vec::as_slice),
+        }
+    }
+}
+
 /// The first and last positions of a part of a model, and whether it can be empty.
 struct Fragment {
     first: Vec<usize>,
@@ -697,10 +707,7 @@ fn check_children<'a, 'i>(
     };
     let mut state: Option<usize> = None;
     for child in n.children().filter(Node::is_element) {
-        let candidates = match state {
-            None => model.start.as_slice(),
-            Some(p) => model.follow.get(p).map_or(&[][..], Vec::as_slice),
-        };
+        let candidates = model.candidates(state);
         let found = candidates.iter().find_map(|c| {
             model
                 .leaves
@@ -735,11 +742,7 @@ fn check_children<'a, 'i>(
     if complete {
         Ok(())
     } else {
-        let candidates = match state {
-            None => model.start.as_slice(),
-            Some(p) => model.follow.get(p).map_or(&[][..], Vec::as_slice),
-        };
-        Err(format!("missing {}", expected(candidates)))
+        Err(format!("missing {}", expected(model.candidates(state))))
     }
 }
 
@@ -773,9 +776,9 @@ fn value_ok(t: &ValueType, value: &str, ids: &mut HashSet<String>) -> Result<(),
     Ok(())
 }
 
-/// The lexical space of the XSD primitives these schemas use.
-fn lexical_ok(base: Primitive, value: &str) -> bool {
-    let v = value.trim_matches(XML_SPACE);
+/// The lexical space of the XSD primitives these schemas use, for a value whose
+/// whitespace [`value_ok`] has already collapsed.
+fn lexical_ok(base: Primitive, v: &str) -> bool {
     match base {
         Primitive::AnyString => true,
         Primitive::Decimal => crate::decimal::Dec::parse(v).is_ok() || decimal_too_long(v),
