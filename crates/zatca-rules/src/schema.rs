@@ -290,12 +290,17 @@ struct ModelBuilder<'n> {
 }
 
 impl ModelBuilder<'_> {
-    fn concat(&mut self, a: Fragment, b: Fragment) -> Fragment {
-        for l in &a.last {
+    /// Lets each position of `to` follow each position of `from`.
+    fn link(&mut self, from: &[usize], to: &[usize]) {
+        for l in from {
             if let Some(f) = self.follow.get_mut(*l) {
-                f.extend_from_slice(&b.first);
+                f.extend_from_slice(to);
             }
         }
+    }
+
+    fn concat(&mut self, a: Fragment, b: Fragment) -> Fragment {
+        self.link(&a.last, &b.first);
         let mut first = a.first;
         if a.nullable {
             first.extend_from_slice(&b.first);
@@ -331,11 +336,7 @@ impl ModelBuilder<'_> {
         match max {
             None => {
                 let once = self.term(parts, depth)?;
-                for l in &once.last {
-                    if let Some(f) = self.follow.get_mut(*l) {
-                        f.extend_from_slice(&once.first);
-                    }
-                }
+                self.link(&once.last, &once.first);
                 let starred = Fragment {
                     nullable: true,
                     ..once
