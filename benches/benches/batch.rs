@@ -52,11 +52,7 @@ struct Batch {
 
 impl Batch {
     fn new() -> Self {
-        let dir = zatca_benches::testdata("keys");
-        let (key, _) =
-            zatca_keys::PrivateKey::read_file(&dir.join("sdk-r3.3.3-priv-key.b64")).unwrap();
-        let (cert, _) =
-            zatca_cert::Certificate::read_file(&dir.join("sdk-r3.3.3-cert.b64")).unwrap();
+        let (key, cert) = zatca_benches::sdk_key_and_certificate().unwrap();
         let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();
         let sample = zatca_benches::sdk_simplified_invoice().unwrap();
         let uuid = "8e6000cf-1a98-4174-b3e7-b5d5954bc10d";

@@ -121,13 +121,8 @@ struct Inputs {
 
 impl Inputs {
     fn new() -> Self {
-        let dir = zatca_benches::testdata("keys");
-        let (key, _) = PrivateKey::read_file(&dir.join("sdk-r3.3.3-priv-key.b64")).unwrap();
-        let (cert, _) =
-            zatca_cert::Certificate::read_file(&dir.join("sdk-r3.3.3-cert.b64")).unwrap();
-        // The scalar sits at bytes 7..39 of the SDK's SEC1 DER (`30 74 02 01 01 04 20 ‖ d`).
-        let scalar: [u8; 32] = key.to_sec1_der().unwrap()[7..39].try_into().unwrap();
-        let libsecp = Libsecp::new(scalar);
+        let (key, cert) = zatca_benches::sdk_key_and_certificate().unwrap();
+        let libsecp = Libsecp::new(zatca_benches::secret_scalar(&key).unwrap());
         let small = zatca_benches::sdk_simplified_invoice().unwrap();
         let large = zatca_benches::with_invoice_lines(&small, 200).unwrap();
         let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").unwrap();

@@ -44,13 +44,7 @@ fn bench_hash(c: &mut Criterion) {
 }
 
 fn bench_sign_verify(c: &mut Criterion) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/keys");
-    let (key, _) =
-        zatca_keys::PrivateKey::read_file(format!("{dir}/sdk-r3.3.3-priv-key.b64").as_ref())
-            .expect("key");
-    let (cert, _) =
-        zatca_cert::Certificate::read_file(format!("{dir}/sdk-r3.3.3-cert.b64").as_ref())
-            .expect("cert");
+    let (key, cert) = zatca_benches::sdk_key_and_certificate().expect("key and certificate");
     let signer = zatca_ubl::InvoiceSigner::new(&key, &cert).expect("signer");
     let time = zatca_ubl::SigningTime::parse("2024-01-14T10:26:49").expect("time");
     let small = sample();

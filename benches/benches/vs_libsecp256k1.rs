@@ -26,15 +26,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 
 /// The SDK R3.3.3 sample key, for each library.
 fn keys() -> (PrivateKey, secp256k1::SecretKey, k256::ecdsa::SigningKey) {
-    let text = std::fs::read(format!(
-        "{}/../testdata/keys/sdk-r3.3.3-priv-key.b64",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let (ours, _) = PrivateKey::from_bytes(&text).unwrap();
-    // The scalar sits at bytes 7..39 of the SDK's SEC1 DER (`30 74 02 01 01 04 20 ‖ d`).
-    let der = ours.to_sec1_der().unwrap();
-    let scalar: [u8; 32] = der[7..39].try_into().unwrap();
+    let (ours, _) = zatca_benches::sdk_key_and_certificate().unwrap();
+    let scalar = zatca_benches::secret_scalar(&ours).unwrap();
     let libsecp = secp256k1::SecretKey::from_byte_array(scalar).unwrap();
     let k256 = k256::ecdsa::SigningKey::from_slice(&scalar).unwrap();
     (ours, libsecp, k256)
