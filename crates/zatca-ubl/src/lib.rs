@@ -66,7 +66,7 @@
 //!
 //! | limit | value | largest in the samples of `testdata/invoices/` |
 //! |---|---:|---:|
-//! | input size ([`MAX_INVOICE_BYTES`], checked first, as [`UblError::TooLarge`]) | 10 MiB | 23 KB (a 200-line invoice is about 290 KB) |
+//! | input size ([`MAX_INVOICE_BYTES`], checked first, as [`UblError::TooLarge`]) | 10 MiB | 23 KB (a 200-line invoice is about 246 KB) |
 //! | nesting depth, the document element at 1 ([`MAX_DEPTH`]) | 128 | 15 (inside the XAdES block) |
 //! | attributes per element, declarations not counted ([`MAX_ATTRIBUTES_PER_ELEMENT`]) | 32 | 2 |
 //! | namespace declarations per element ([`MAX_NAMESPACE_DECLARATIONS_PER_ELEMENT`]) | 32 | 13 |
