@@ -19,6 +19,15 @@
 //! - `invoice/hash_signed/*`: the hash of the signed documents that
 //!   verification reads (the XML work verification shares with hashing).
 //!
+//! - `target/*`: the targets' ratios themselves, under [`zatca_benches::Ratio`]
+//!   (each iteration times both sides in turn, so the ratio holds on a
+//!   machine whose speed drifts between one benchmark and the next):
+//!   `sign_sdk_over_bare_signature` (≤ 2.5), `verify_sdk_over_bound` (the
+//!   bound: 3 bare verifications and the hash of the signed document; ≤ 1),
+//!   `sign_200_lines_over_hash_plus_signature` (≤ 1.1).
+//!
+//! `python3 benches/targets.py` reads the run's medians and checks every target.
+//!
 //! `ZATCA_INTERLEAVED=300 cargo bench -p zatca-benches --bench limit` times
 //! the same operations interleaved, round after round, for ratios that hold on
 //! a machine whose speed drifts (see [`interleaved`]).
@@ -35,6 +44,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group};
 use secp256k1::ffi;
+use zatca_benches::{Ratio, interleaved_ratio};
 use zatca_keys::PrivateKey;
 
 /// A libsecp256k1 context for signing and verifying, made once.
@@ -240,6 +250,52 @@ fn bench(c: &mut Criterion) {
     }
 }
 
+/// The targets' ratios, each side timed in turn within every iteration.
+fn bench_targets(c: &mut Criterion<Ratio>) {
+    let inputs = Inputs::new();
+    let signer = zatca_ubl::InvoiceSigner::new(&inputs.key, &inputs.cert).unwrap();
+    let ops = inputs.operations(&signer);
+    let run = |name: &str| {
+        let op = ops.iter().find(|o| o.name == name).expect(name);
+        move || (op.run)()
+    };
+    const BARE_SIGN: &str = "curve/libsecp256k1_sign_bare";
+    const BARE_VERIFY: &str = "curve/libsecp256k1_verify_bare";
+    // (benchmark, numerator, the operations the denominator runs in turn)
+    let targets: [(&str, &str, &[&str]); 3] = [
+        (
+            "sign_sdk_over_bare_signature",
+            "invoice/sign/sdk_simplified_invoice",
+            &[BARE_SIGN],
+        ),
+        (
+            "verify_sdk_over_bound",
+            "invoice/verify/sdk_simplified_invoice",
+            &[
+                BARE_VERIFY,
+                BARE_VERIFY,
+                BARE_VERIFY,
+                "invoice/hash_signed/sdk_simplified_invoice",
+            ],
+        ),
+        (
+            "sign_200_lines_over_hash_plus_signature",
+            "invoice/sign/200_lines",
+            &["invoice/hash/200_lines", BARE_SIGN],
+        ),
+    ];
+    let mut g = c.benchmark_group("target");
+    for (name, numerator, denominator) in targets {
+        let numerator = run(numerator);
+        let denominator: Vec<_> = denominator.iter().map(|name| run(name)).collect();
+        let denominator = || denominator.iter().for_each(|run| run());
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| interleaved_ratio(iters, &numerator, denominator))
+        });
+    }
+    g.finish();
+}
+
 /// `ZATCA_INTERLEAVED=ROUNDS`: every operation timed in turn, round after
 /// round, instead of one after another. On a machine whose speed drifts
 /// (a shared virtual machine), each round sees every operation at about the
@@ -288,6 +344,11 @@ fn interleaved(rounds: usize) {
 }
 
 criterion_group!(benches, bench);
+criterion_group! {
+    name = targets;
+    config = Criterion::default().with_measurement(Ratio);
+    targets = bench_targets
+}
 
 fn main() {
     if let Some(rounds) = zatca_benches::interleaved_rounds() {
@@ -295,5 +356,6 @@ fn main() {
         return;
     }
     benches();
+    targets();
     Criterion::default().configure_from_args().final_summary();
 }

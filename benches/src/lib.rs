@@ -1,8 +1,13 @@
 //! Criterion benchmarks live in `benches/`; this library holds the inputs
-//! several of them share.
+//! several of them share, and [`Ratio`], the measurement their targets are
+//! reported in.
 #![forbid(unsafe_code)]
 
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::Throughput;
+use criterion::measurement::{Measurement, ValueFormatter};
 
 /// A file under the workspace's `testdata/`.
 pub fn testdata(rel: &str) -> PathBuf {
@@ -73,4 +78,118 @@ pub fn with_invoice_lines(invoice: &str, lines: usize) -> Option<String> {
 /// ```
 pub fn interleaved_rounds() -> Option<usize> {
     std::env::var("ZATCA_INTERLEAVED").ok()?.parse().ok()
+}
+
+/// A criterion measurement whose values are ratios of two operations timed in
+/// turn (see [`interleaved_ratio`]), not times.
+///
+/// On a shared virtual machine whose speed drifts by up to 2× from one minute
+/// to the next, the ratio of two benchmarks criterion times one after the
+/// other mixes two speeds. Timing both within every iteration, in turn, sees
+/// them at the same speed, so criterion's statistics (median, confidence
+/// interval) are of the ratio itself. Benchmarks under this measurement time
+/// themselves: they use `iter_custom` with [`interleaved_ratio`]
+/// (`Bencher::iter` would record nothing: [`Measurement::end`] is 0).
+///
+/// ```
+/// use criterion::Criterion;
+/// use zatca_benches::{Ratio, interleaved_ratio};
+///
+/// let mut c = Criterion::default()
+///     .with_measurement(Ratio)
+///     .sample_size(10)
+///     .warm_up_time(std::time::Duration::from_millis(10))
+///     .measurement_time(std::time::Duration::from_millis(50))
+///     .output_directory(&std::env::temp_dir().join("zatca-benches-ratio-example"))
+///     .without_plots();
+/// let spin = |n: u32| (0..n).fold(0u64, |a, b| std::hint::black_box(a ^ u64::from(b)));
+/// c.bench_function("twice_over_once", |b| {
+///     b.iter_custom(|iters| interleaved_ratio(iters, || { spin(2000); }, || { spin(1000); }))
+/// });
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ratio;
+
+impl Measurement for Ratio {
+    type Intermediate = ();
+    type Value = f64;
+
+    fn start(&self) -> Self::Intermediate {}
+
+    fn end(&self, (): Self::Intermediate) -> Self::Value {
+        0.0
+    }
+
+    fn add(&self, v1: &Self::Value, v2: &Self::Value) -> Self::Value {
+        v1 + v2
+    }
+
+    fn zero(&self) -> Self::Value {
+        0.0
+    }
+
+    fn to_f64(&self, value: &Self::Value) -> f64 {
+        *value
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &RatioFormatter
+    }
+}
+
+/// Ratios are printed as they are, with `×`.
+struct RatioFormatter;
+
+impl ValueFormatter for RatioFormatter {
+    fn scale_values(&self, _typical_value: f64, _values: &mut [f64]) -> &'static str {
+        "×"
+    }
+
+    fn scale_throughputs(
+        &self,
+        _typical_value: f64,
+        _throughput: &Throughput,
+        _values: &mut [f64],
+    ) -> &'static str {
+        "×"
+    }
+
+    fn scale_for_machines(&self, _values: &mut [f64]) -> &'static str {
+        "ratio"
+    }
+}
+
+/// For `iter_custom` under [`Ratio`]: runs `numerator` and `denominator` in
+/// turn `iters` times (which one goes first alternates, so neither always
+/// finds the caches as the other left them) and answers `iters` × (the time
+/// of the numerators ÷ the time of the denominators): criterion divides by
+/// `iters`, so each sample is the ratio of the two.
+///
+/// ```
+/// let spin = |n: u32| (0..n).fold(0u64, |a, b| std::hint::black_box(a ^ u64::from(b)));
+/// let ratio = zatca_benches::interleaved_ratio(200, || { spin(4000); }, || { spin(1000); });
+/// assert!(ratio > 200.0, "{ratio}"); // about 4 × 200
+/// ```
+pub fn interleaved_ratio(
+    iters: u64,
+    mut numerator: impl FnMut(),
+    mut denominator: impl FnMut(),
+) -> f64 {
+    let timed = |run: &mut dyn FnMut()| {
+        let start = Instant::now();
+        run();
+        start.elapsed()
+    };
+    let (mut top, mut bottom) = (Duration::ZERO, Duration::ZERO);
+    for i in 0..iters {
+        if i % 2 == 0 {
+            top += timed(&mut numerator);
+            bottom += timed(&mut denominator);
+        } else {
+            bottom += timed(&mut denominator);
+            top += timed(&mut numerator);
+        }
+    }
+    let bottom = bottom.as_secs_f64().max(f64::MIN_POSITIVE);
+    iters as f64 * top.as_secs_f64() / bottom
 }

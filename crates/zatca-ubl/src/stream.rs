@@ -4,9 +4,11 @@
 //! It writes the same bytes as the tree canonicaliser of [`crate::c14n`] (the
 //! rules are listed there), and for the invoice hash leaves out the same three
 //! children of the document element (crate docs, "The invoice hash") while it
-//! reads them: the output written for such an element is cut off again when the
-//! element ends, so a `cac:AdditionalDocumentReference` is only dropped once its
-//! `cbc:ID` children have been read.
+//! reads them: `ext:UBLExtensions` and `cac:Signature` are read whole (the tree
+//! would refuse them if they were malformed) but not written, and the output
+//! written for a `cac:AdditionalDocumentReference` is cut off again when it
+//! ends, as it is only known to be the QR one once its `cbc:ID` children have
+//! been read.
 //!
 //! It reads a strict subset of XML: everything an invoice is written with (the
 //! XML declaration, ASCII names with at most one prefix, namespace declarations
@@ -93,6 +95,7 @@ fn run<'t>(
         attributes: Vec::new(),
         declarations: Vec::new(),
         removal: None,
+        discarding: false,
         id_text: None,
         outline,
         matched: 0,
@@ -233,9 +236,11 @@ struct FieldCapture {
     plain: bool,
 }
 
-/// What a byte is to the streaming pass, one table lookup per byte: names
-/// and runs of text are read a byte at a time, and a lookup is cheaper than
-/// the comparisons it replaces.
+/// What a byte is to the streaming pass, one table lookup per byte, where
+/// bytes are read one at a time (the last few of the input, the long runs
+/// of text); elsewhere names and text are read a word at a time
+/// ([`name_bytes`], [`special_bytes`]), which these classes define (the
+/// tests compare the two on every byte).
 // Evaluated at compile time, where an index out of range stops the build.
 #[allow(clippy::indexing_slicing)]
 const CLASS: [u8; 256] = {
@@ -267,30 +272,142 @@ fn class(b: u8) -> u8 {
     CLASS.get(usize::from(b)).copied().unwrap_or_default()
 }
 
+/// The bytes of a word read at once (SWAR: SIMD within a register).
+const WORD: usize = 8;
+/// `0x01` in every byte of a word.
+const EVERY_BYTE: u64 = u64::from_le_bytes([1; WORD]);
+/// `0x7F` in every byte of a word.
+const LOW_SEVEN: u64 = EVERY_BYTE * 0x7F;
+
+/// Eight bytes (at least: a `chunks_exact(WORD)` item) as a little-endian
+/// word, so the first byte is the lowest.
+fn word_at(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; WORD];
+    word.copy_from_slice(bytes.get(..WORD).unwrap_or(&[0; WORD]));
+    u64::from_le_bytes(word)
+}
+
+/// `0x80` in each byte of `word` that is zero, `0` in the others: exact for
+/// every byte (the sum of a byte's low seven bits and `0x7F` cannot carry
+/// into the next byte), unlike the shorter borrow trick.
+fn zero_bytes(word: u64) -> u64 {
+    !(((word & LOW_SEVEN) + LOW_SEVEN) | word | LOW_SEVEN)
+}
+
+/// `0x80` in each byte of `word` equal to `b`.
+fn bytes_equal(word: u64, b: u8) -> u64 {
+    zero_bytes(word ^ (EVERY_BYTE * u64::from(b)))
+}
+
+/// `0x80` in each byte of `word` that is [`TEXT_SPECIAL`]: a control
+/// character but tab and line feed, `&`, `<`, `>`, `]`, `0xEF`.
+fn special_bytes(word: u64) -> u64 {
+    let control = zero_bytes(word & (EVERY_BYTE * 0xE0))
+        & !(bytes_equal(word, b'\t') | bytes_equal(word, b'\n'));
+    // `<` (0x3C) and `>` (0x3E) are the two bytes that read `>` with bit 1 set.
+    let angle = bytes_equal(word | (EVERY_BYTE * 0x02), b'>');
+    control | angle | bytes_equal(word, b'&') | bytes_equal(word, b']') | bytes_equal(word, 0xEF)
+}
+
+/// The index of the first byte flagged in a non-zero mask of [`zero_bytes`]'s kind.
+fn first_flagged(mask: u64) -> usize {
+    (mask.trailing_zeros() / 8) as usize
+}
+
+/// `0x80` in each byte of `word` that is a [`NAME_BYTE`] (an ASCII letter or
+/// digit, `_ - . :`), exactly: range checks on the low seven bits, which
+/// cannot carry from one byte into the next.
+fn name_bytes(word: u64) -> u64 {
+    const HIGH: u64 = EVERY_BYTE * 0x80;
+    // Bit 7 of each byte: whether its low seven bits are at least `lo` (1..=0x80).
+    let at_least = |low: u64, lo: u8| (low + EVERY_BYTE * u64::from(0x80 - lo)) & HIGH;
+    let ascii = !word & HIGH;
+    let low = word & LOW_SEVEN;
+    // Setting bit 5 maps `A`–`Z` onto `a`–`z` and nothing else into it.
+    let folded = low | (EVERY_BYTE * 0x20);
+    let letter = at_least(folded, b'a') & !at_least(folded, b'z' + 1);
+    // `-` `.` `/` `0`–`9` `:`, without `/`.
+    let punctuation_or_digit =
+        at_least(low, b'-') & !at_least(low, b':' + 1) & !bytes_equal(word, b'/');
+    ascii & (letter | punctuation_or_digit | bytes_equal(word, b'_'))
+}
+
+/// The length of the run of [`NAME_BYTE`]s at the start of `bytes`, and where
+/// its colon is; declined if it has more than one. Read a word at a time
+/// ([`name_bytes`]), the last few bytes of the input a byte at a time.
+fn name_len(bytes: &[u8]) -> Step<(usize, Option<usize>)> {
+    let mut len = 0;
+    let mut colon = None;
+    let mut colons = 0;
+    let mut words = bytes.chunks_exact(WORD);
+    for word in &mut words {
+        let word = word_at(word);
+        let ends = !name_bytes(word) & (EVERY_BYTE * 0x80);
+        // Every bit below the first byte that ends the name.
+        let inside = match ends {
+            0 => u64::MAX,
+            _ => (ends & ends.wrapping_neg()) - 1,
+        };
+        let colons_here = bytes_equal(word, b':') & inside;
+        if colons_here != 0 {
+            colon = colon.or(Some(len + first_flagged(colons_here)));
+            colons += colons_here.count_ones();
+        }
+        if ends != 0 {
+            len += first_flagged(ends);
+            return if colons > 1 {
+                Err(Declined)
+            } else {
+                Ok((len, colon))
+            };
+        }
+        len += WORD;
+    }
+    for &b in words.remainder() {
+        if class(b) & NAME_BYTE == 0 {
+            break;
+        }
+        if b == b':' {
+            colon = colon.or(Some(len));
+            colons += 1;
+        }
+        len += 1;
+    }
+    if colons > 1 {
+        Err(Declined)
+    } else {
+        Ok((len, colon))
+    }
+}
+
 /// The length of the plain run of character data at the start of `bytes`:
 /// where the first [`TEXT_SPECIAL`] byte is (`None` if there is none, so no
 /// `<` either: the text is unfinished).
 ///
-/// Most of a document's bytes are in such runs: indentation, most values
-/// (short runs, read a byte at a time, runs of spaces eight at a time), and
-/// base64 values (long runs: once the `<` that ends one is found, it is checked
-/// 16 bytes at a time, with comparisons the compiler turns into vector
-/// instructions).
+/// Most of a document's bytes are in such runs: indentation and most values
+/// are short (read eight bytes at a time as one word, [`special_bytes`]:
+/// where a run ends is unpredictable, and one branch per word costs less than
+/// one per byte), base64 values long (once the `<` that ends one is found, it
+/// is checked 16 bytes at a time, with comparisons the compiler turns into
+/// vector instructions).
 fn plain_text_len(bytes: &[u8]) -> Option<usize> {
     const SHORT: usize = 32;
     const CHUNK: usize = 16;
-    const SPACES: &[u8] = b"        ";
     let mut at = 0;
+    let mut words = bytes.chunks_exact(WORD);
     while at < SHORT {
-        if bytes.get(at..at + SPACES.len()) == Some(SPACES) {
-            at += SPACES.len();
-            continue;
+        let Some(word) = words.next() else {
+            let rest = bytes.get(at..).unwrap_or_default();
+            return rest
+                .iter()
+                .position(|&b| class(b) & TEXT_SPECIAL != 0)
+                .map(|p| at + p);
+        };
+        let special = special_bytes(word_at(word));
+        if special != 0 {
+            return Some(at + first_flagged(special));
         }
-        match bytes.get(at) {
-            None => return None,
-            Some(&b) if class(b) & TEXT_SPECIAL != 0 => return Some(at),
-            Some(_) => at += 1,
-        }
+        at += WORD;
     }
     // A long run: the first `at` bytes are plain.
     let special = |b: u8| {
@@ -321,6 +438,32 @@ fn plain_text_len(bytes: &[u8]) -> Option<usize> {
             .position(|&b| special(b))
             .map_or(end, |at| offset + at),
     )
+}
+
+/// Appends `piece` to `out`. Most of what is copied is a short slice of the
+/// input (a name, indentation, a value): such a slice is copied as the fixed
+/// 32 bytes of input it starts, then cut back to its length, which compiles to
+/// a few vector moves where `extend_from_slice` of an unknown length calls
+/// `memcpy` (a call and a dispatch on the length, several per element).
+/// Anything else (longer, too near the end of the input, or not a slice of
+/// `input` at all) is copied as it is.
+fn push_piece(out: &mut Vec<u8>, input: &[u8], piece: &[u8]) {
+    const WINDOW: usize = 32;
+    // Where `piece` starts in `input`, if it is a slice of it (checked below:
+    // the window must start at `piece` itself).
+    let from = (piece.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    if let Some(window) = input.get(from..).and_then(<[u8]>::first_chunk::<WINDOW>)
+        && piece.len() <= WINDOW
+        && std::ptr::eq(window.as_ptr(), piece.as_ptr())
+    {
+        // Through a copy of fixed size: the compiler would otherwise copy
+        // from `piece` itself, with its length.
+        let window: [u8; WINDOW] = *window;
+        out.extend_from_slice(&window);
+        out.truncate(out.len() - (WINDOW - piece.len()));
+    } else {
+        out.extend_from_slice(piece);
+    }
 }
 
 /// Whether two names are the same bytes, compared without a library call
@@ -429,6 +572,11 @@ struct Canon<'t, 'o> {
     /// Scratch: the declarations of the current start tag that are written.
     declarations: Vec<(&'t str, &'t str)>,
     removal: Option<Removal>,
+    /// Inside a child of the document element that is left out whatever it
+    /// holds: it is still read whole (the tree would refuse it if it were
+    /// malformed), but its markup and text are not written (what still is,
+    /// the rare escapes, is cut off with the rest when it ends).
+    discarding: bool,
     /// Inside a `cbc:ID` child of an `AdditionalDocumentReference` being read
     /// for the invoice hash: its canonical text so far (the escaping is
     /// one-to-one, so comparing escaped text compares the string value).
@@ -623,8 +771,9 @@ impl<'t> Canon<'t, '_> {
         loop {
             let rest = self.rest();
             let plain = plain_text_len(rest).ok_or(Declined)?; // unfinished
-            self.out
-                .extend_from_slice(rest.get(..plain).unwrap_or_default());
+            if !self.discarding {
+                push_piece(self.out, self.bytes, rest.get(..plain).unwrap_or_default());
+            }
             self.pos += plain;
             match self.peek() {
                 Some(b'<') => break,
@@ -721,20 +870,7 @@ impl<'t> Canon<'t, '_> {
     fn qname(&mut self) -> Step<(&'t str, Option<&'t str>, &'t str)> {
         let start = self.pos;
         let rest = self.rest();
-        let mut len = 0;
-        let mut colon = None;
-        for &b in rest {
-            if class(b) & NAME_BYTE == 0 {
-                break;
-            }
-            if b == b':' {
-                if colon.is_some() {
-                    return Err(Declined);
-                }
-                colon = Some(len);
-            }
-            len += 1;
-        }
+        let (len, colon) = name_len(rest)?;
         // A non-ASCII byte right after the name would continue it.
         if rest.get(len).is_some_and(|&b| b >= 0x80) {
             return Err(Declined);
@@ -1017,6 +1153,7 @@ impl<'t> Canon<'t, '_> {
                     _ => None,
                 };
                 if let Some(kind) = kind {
+                    self.discarding = kind != TopKind::Reference;
                     self.removal = Some(Removal {
                         out_mark: self.out.len(),
                         kind,
@@ -1037,9 +1174,18 @@ impl<'t> Canon<'t, '_> {
     }
 
     fn write_start_tag(&mut self, qname: &str) -> Step {
-        let out = &mut *self.out;
+        let (out, input) = (&mut *self.out, self.bytes);
+        if self.discarding {
+            // Only what the values hold is checked.
+            let mark = out.len();
+            for attribute in &self.attributes {
+                write_attribute_value(attribute.value, out)?;
+                out.truncate(mark);
+            }
+            return Ok(());
+        }
         out.push(b'<');
-        out.extend_from_slice(qname.as_bytes());
+        push_piece(out, input, qname.as_bytes());
         for &(prefix, uri) in &self.declarations {
             if prefix.is_empty() {
                 out.extend_from_slice(b" xmlns=\"");
@@ -1054,7 +1200,7 @@ impl<'t> Canon<'t, '_> {
         }
         for attribute in &self.attributes {
             out.push(b' ');
-            out.extend_from_slice(attribute.qname.as_bytes());
+            push_piece(out, input, attribute.qname.as_bytes());
             out.extend_from_slice(b"=\"");
             write_attribute_value(attribute.value, out)?;
             out.push(b'"');
@@ -1089,9 +1235,11 @@ impl<'t> Canon<'t, '_> {
         let Some(open) = self.open.pop() else {
             return;
         };
-        self.out.extend_from_slice(b"</");
-        self.out.extend_from_slice(open.qname.as_bytes());
-        self.out.push(b'>');
+        if !self.discarding {
+            self.out.extend_from_slice(b"</");
+            push_piece(self.out, self.bytes, open.qname.as_bytes());
+            self.out.push(b'>');
+        }
         self.bindings.truncate(open.bindings_mark);
         self.prefixes_in_scope = open.prefixes_mark;
         let depth = self.open.len() + 1;
@@ -1115,6 +1263,7 @@ impl<'t> Canon<'t, '_> {
             && let Some(removal) = self.removal.take()
             && (removal.always || removal.is_qr)
         {
+            self.discarding = false;
             self.out.truncate(removal.out_mark);
         }
     }
@@ -1405,6 +1554,128 @@ mod tests {
                 bytes.extend_from_slice(b"<x/>");
             }
             prop_assert_eq!(plain_text_len(&bytes), plain_text_len_by_definition(&bytes));
+        }
+    }
+
+    /// [`special_bytes`] flags exactly the [`TEXT_SPECIAL`] bytes of a word.
+    fn flags_exactly_the_special_bytes(word: [u8; WORD]) -> Result<(), TestCaseError> {
+        let mask = special_bytes(u64::from_le_bytes(word));
+        for (i, &b) in word.iter().enumerate() {
+            let flagged = (mask >> (8 * i)) & 0xFF;
+            let expected = if class(b) & TEXT_SPECIAL != 0 {
+                0x80
+            } else {
+                0
+            };
+            prop_assert_eq!(
+                flagged,
+                expected,
+                "byte {:#04x} at {} of {:02x?}",
+                b,
+                i,
+                word
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn special_bytes_flags_every_byte_value_in_every_place() -> Result<(), TestCaseError> {
+        for b in 0..=255u8 {
+            for at in 0..WORD {
+                // Neighbours of each kind: plain, zero (a borrow or carry
+                // source), and the byte itself.
+                for filler in [b'a', 0x00, 0xFF, b] {
+                    let mut word = [filler; WORD];
+                    if let Some(slot) = word.get_mut(at) {
+                        *slot = b;
+                    }
+                    flags_exactly_the_special_bytes(word)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn special_bytes_flags_exactly_the_special_bytes_of_any_word(word in any::<[u8; WORD]>()) {
+            flags_exactly_the_special_bytes(word)?;
+        }
+    }
+
+    /// [`name_len`] by its definition, a byte at a time.
+    fn name_len_by_definition(bytes: &[u8]) -> Step<(usize, Option<usize>)> {
+        let len = bytes
+            .iter()
+            .position(|&b| class(b) & NAME_BYTE == 0)
+            .unwrap_or(bytes.len());
+        let name = bytes.get(..len).unwrap_or_default();
+        match name.iter().filter(|&&b| b == b':').count() {
+            0 => Ok((len, None)),
+            1 => Ok((len, name.iter().position(|&b| b == b':'))),
+            _ => Err(Declined),
+        }
+    }
+
+    #[test]
+    fn name_bytes_flags_every_byte_value_in_every_place() -> Result<(), TestCaseError> {
+        for b in 0..=255u8 {
+            for at in 0..WORD {
+                for filler in [b'a', 0x00, 0xFF, 0x7F, b] {
+                    let mut word = [filler; WORD];
+                    if let Some(slot) = word.get_mut(at) {
+                        *slot = b;
+                    }
+                    let mask = name_bytes(u64::from_le_bytes(word));
+                    for (i, &byte) in word.iter().enumerate() {
+                        let expected = if class(byte) & NAME_BYTE != 0 {
+                            0x80
+                        } else {
+                            0
+                        };
+                        prop_assert_eq!((mask >> (8 * i)) & 0xFF, expected, "{:02x?}", word);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        /// Names of every length across the word bounds, with any number of
+        /// colons, ended by any byte or by the end of the input.
+        #[test]
+        fn name_len_is_its_definition(
+            name in proptest::collection::vec(prop_oneof![
+                Just(b'a'), Just(b'Z'), Just(b'0'), Just(b':'), Just(b'-'), Just(b'_'), Just(b'.')
+            ], 0..40),
+            end in proptest::option::of(any::<u8>()),
+            tail in proptest::collection::vec(any::<u8>(), 0..12),
+        ) {
+            let mut bytes = name;
+            if let Some(b) = end {
+                bytes.push(b);
+            }
+            bytes.extend(tail);
+            prop_assert_eq!(name_len(&bytes), name_len_by_definition(&bytes));
+        }
+    }
+
+    #[test]
+    fn push_piece_appends_exactly_the_piece() {
+        let input: Vec<u8> = (0..100u8).collect();
+        let elsewhere = input.clone();
+        for from in 0..=input.len() {
+            for len in 0..=(input.len() - from).min(40) {
+                for source in [&input, &elsewhere] {
+                    let mut out = b"head".to_vec();
+                    let piece = source.get(from..from + len).unwrap_or_default();
+                    push_piece(&mut out, &input, piece);
+                    assert_eq!(out.get(4..), Some(piece), "from {from}, len {len}");
+                    assert_eq!(out.get(..4), Some(&b"head"[..]));
+                }
+            }
         }
     }
 
