@@ -49,7 +49,7 @@ fn sign_all(
     total.into_inner()
 }
 
-/// The signer's inputs and the 64 documents, made once.
+/// The signer's inputs and the documents, made once.
 struct Batch {
     key: zatca_keys::PrivateKey,
     cert: zatca_cert::Certificate,
