@@ -74,11 +74,15 @@ impl Batch {
             docs,
         }
     }
+
+    fn signer(&self) -> zatca_ubl::InvoiceSigner<'_> {
+        zatca_ubl::InvoiceSigner::new(&self.key, &self.cert).unwrap()
+    }
 }
 
 fn bench(c: &mut Criterion) {
     let batch = Batch::new();
-    let signer = zatca_ubl::InvoiceSigner::new(&batch.key, &batch.cert).unwrap();
+    let signer = batch.signer();
     let (time, docs) = (&batch.time, &batch.docs);
     assert_eq!(
         sign_all(&signer, time, docs, 1),
@@ -98,7 +102,7 @@ fn bench(c: &mut Criterion) {
 /// The speed-up of two threads, both timed in turn within every iteration.
 fn bench_speedup(c: &mut Criterion<Ratio>) {
     let batch = Batch::new();
-    let signer = zatca_ubl::InvoiceSigner::new(&batch.key, &batch.cert).unwrap();
+    let signer = batch.signer();
     let (time, docs) = (&batch.time, &batch.docs);
     let mut g = c.benchmark_group("batch_sign");
     g.bench_function("speedup_2_threads_over_1", |b| {
@@ -120,7 +124,7 @@ fn bench_speedup(c: &mut Criterion<Ratio>) {
 /// `ZATCA_INTERLEAVED=ROUNDS`: one thread and two timed in turn, each round.
 fn interleaved(rounds: usize) {
     let batch = Batch::new();
-    let signer = zatca_ubl::InvoiceSigner::new(&batch.key, &batch.cert).unwrap();
+    let signer = batch.signer();
     let mut times: [Vec<f64>; 2] = [Vec::with_capacity(rounds), Vec::with_capacity(rounds)];
     let mut ratios = Vec::with_capacity(rounds);
     for _ in 0..rounds {
@@ -162,11 +166,5 @@ criterion_group! {
 }
 
 fn main() {
-    if let Some(rounds) = zatca_benches::interleaved_rounds() {
-        interleaved(rounds);
-        return;
-    }
-    benches();
-    speedup();
-    Criterion::default().configure_from_args().final_summary();
+    zatca_benches::bench_main(interleaved, &[benches, speedup]);
 }

@@ -165,6 +165,10 @@ impl Inputs {
         }
     }
 
+    fn signer(&self) -> zatca_ubl::InvoiceSigner<'_> {
+        zatca_ubl::InvoiceSigner::new(&self.key, &self.cert).unwrap()
+    }
+
     /// Every measured operation, in the order they are reported.
     fn operations<'a>(&'a self, signer: &'a zatca_ubl::InvoiceSigner) -> Vec<Operation<'a>> {
         fn op<'a>(name: &str, bytes: Option<usize>, run: impl Fn() + 'a) -> Operation<'a> {
@@ -239,7 +243,7 @@ impl Inputs {
 
 fn bench(c: &mut Criterion) {
     let inputs = Inputs::new();
-    let signer = zatca_ubl::InvoiceSigner::new(&inputs.key, &inputs.cert).unwrap();
+    let signer = inputs.signer();
     let ops = inputs.operations(&signer);
     for group in ["curve", "invoice"] {
         let mut g = c.benchmark_group(group);
@@ -257,7 +261,7 @@ fn bench(c: &mut Criterion) {
 /// The targets' ratios, each side timed in turn within every iteration.
 fn bench_targets(c: &mut Criterion<Ratio>) {
     let inputs = Inputs::new();
-    let signer = zatca_ubl::InvoiceSigner::new(&inputs.key, &inputs.cert).unwrap();
+    let signer = inputs.signer();
     let ops = inputs.operations(&signer);
     let run = |name: &str| {
         let op = ops.iter().find(|o| o.name == name).expect(name);
@@ -317,7 +321,7 @@ fn bench_targets(c: &mut Criterion<Ratio>) {
 /// move; the median and the minimum over the rounds are printed.
 fn interleaved(rounds: usize) {
     let inputs = Inputs::new();
-    let signer = zatca_ubl::InvoiceSigner::new(&inputs.key, &inputs.cert).unwrap();
+    let signer = inputs.signer();
     let ops = inputs.operations(&signer);
     // Each sample about 1 ms: how many runs that takes, from a first timing.
     let batch: Vec<u32> = ops
@@ -365,11 +369,5 @@ criterion_group! {
 }
 
 fn main() {
-    if let Some(rounds) = zatca_benches::interleaved_rounds() {
-        interleaved(rounds);
-        return;
-    }
-    benches();
-    targets();
-    Criterion::default().configure_from_args().final_summary();
+    zatca_benches::bench_main(interleaved, &[benches, targets]);
 }

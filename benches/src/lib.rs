@@ -80,6 +80,32 @@ pub fn interleaved_rounds() -> Option<usize> {
     std::env::var("ZATCA_INTERLEAVED").ok()?.parse().ok()
 }
 
+/// The `main` of a bench with an interleaved mode (`limit`, `batch`): with
+/// `ZATCA_INTERLEAVED=ROUNDS` ([`interleaved_rounds`]) it runs `interleaved`
+/// alone; otherwise each criterion group (made by `criterion_group!`), then
+/// criterion's summary.
+///
+/// ```
+/// fn interleaved(rounds: usize) {
+///     println!("{rounds} rounds");
+/// }
+/// fn groups() {}
+/// // Unset in doc tests: the groups run.
+/// zatca_benches::bench_main(interleaved, &[groups]);
+/// ```
+pub fn bench_main(interleaved: fn(usize), criterion_groups: &[fn()]) {
+    if let Some(rounds) = interleaved_rounds() {
+        interleaved(rounds);
+        return;
+    }
+    for group in criterion_groups {
+        group();
+    }
+    criterion::Criterion::default()
+        .configure_from_args()
+        .final_summary();
+}
+
 /// A criterion measurement whose values are ratios of two operations timed in
 /// turn (see [`interleaved_ratio`]), not times.
 ///

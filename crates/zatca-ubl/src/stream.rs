@@ -278,6 +278,8 @@ const WORD: usize = 8;
 const EVERY_BYTE: u64 = u64::from_le_bytes([1; WORD]);
 /// `0x7F` in every byte of a word.
 const LOW_SEVEN: u64 = EVERY_BYTE * 0x7F;
+/// `0x80` in every byte of a word: where the masks flag a byte.
+const HIGH_BITS: u64 = EVERY_BYTE * 0x80;
 
 /// Eight bytes (at least: a `chunks_exact(WORD)` item) as a little-endian
 /// word, so the first byte is the lowest.
@@ -318,10 +320,9 @@ fn first_flagged(mask: u64) -> usize {
 /// digit, `_ - . :`), exactly: range checks on the low seven bits, which
 /// cannot carry from one byte into the next.
 fn name_bytes(word: u64) -> u64 {
-    const HIGH: u64 = EVERY_BYTE * 0x80;
     // Bit 7 of each byte: whether its low seven bits are at least `lo` (1..=0x80).
-    let at_least = |low: u64, lo: u8| (low + EVERY_BYTE * u64::from(0x80 - lo)) & HIGH;
-    let ascii = !word & HIGH;
+    let at_least = |low: u64, lo: u8| (low + EVERY_BYTE * u64::from(0x80 - lo)) & HIGH_BITS;
+    let ascii = !word & HIGH_BITS;
     let low = word & LOW_SEVEN;
     // Setting bit 5 maps `A`–`Z` onto `a`–`z` and nothing else into it.
     let folded = low | (EVERY_BYTE * 0x20);
@@ -342,7 +343,7 @@ fn name_len(bytes: &[u8]) -> Step<(usize, Option<usize>)> {
     let mut words = bytes.chunks_exact(WORD);
     for word in &mut words {
         let word = word_at(word);
-        let ends = !name_bytes(word) & (EVERY_BYTE * 0x80);
+        let ends = !name_bytes(word) & HIGH_BITS;
         // Every bit below the first byte that ends the name.
         let inside = match ends {
             0 => u64::MAX,
